@@ -1,0 +1,119 @@
+"""The model of ``mlflow.yaml``: tracking URI, Azure ML, per-stage switches, naming, index."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from resume_ner.config.base import StrictModel
+from resume_ner.config.loader import load_config_file
+
+PROCESS_TYPES = (
+    "hpo_sweep",
+    "hpo_trial",
+    "hpo_trial_fold",
+    "hpo_refit",
+    "final_training",
+    "conversion",
+    "benchmarking",
+)
+
+
+class AzureMLConfig(StrictModel):
+    enabled: bool = False
+    subscription_id: str | None = None
+    resource_group: str | None = None
+    workspace_name: str | None = None
+
+
+class StageTracking(StrictModel):
+    enabled: bool = True
+    log_checkpoint: bool = True
+    log_metrics_json: bool = True
+    log_onnx_model: bool = True
+    log_conversion_log: bool = True
+    log_artifacts: bool = True
+
+
+class TrackingSwitches(StrictModel):
+    hpo: StageTracking = StageTracking(log_checkpoint=False)
+    training: StageTracking = StageTracking()
+    conversion: StageTracking = StageTracking()
+    benchmark: StageTracking = StageTracking()
+
+    def for_stage(self, stage: str) -> StageTracking:
+        """Switches for a stage name (``hpo``, ``training``, ``conversion``, ``benchmark``)."""
+        try:
+            return getattr(self, stage)
+        except AttributeError:
+            raise KeyError(f"unknown tracking stage {stage!r}") from None
+
+
+class TagsNaming(StrictModel):
+    max_length: int = Field(250, ge=16, le=5000)
+
+
+class AutoIncrement(StrictModel):
+    enabled: bool = True
+    processes: list[str] = Field(default_factory=lambda: list(PROCESS_TYPES))
+    format: str = "{base}.{version}"
+
+    @field_validator("processes")
+    @classmethod
+    def _known_processes(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(PROCESS_TYPES))
+        if unknown:
+            raise ValueError(
+                f"unknown process types {unknown}; expected some of {list(PROCESS_TYPES)}"
+            )
+        return value
+
+    @field_validator("format")
+    @classmethod
+    def _has_placeholders(cls, value: str) -> str:
+        if "{base}" not in value or "{version}" not in value:
+            raise ValueError("must contain both '{base}' and '{version}'")
+        return value
+
+
+class RunNameNaming(StrictModel):
+    auto_increment: AutoIncrement = AutoIncrement()
+
+
+class NamingSettings(StrictModel):
+    project_name: str = Field("resume-ner", min_length=1, max_length=64)
+    env: str = Field("local", min_length=1, max_length=32)
+    tags: TagsNaming = TagsNaming()
+    run_name: RunNameNaming = RunNameNaming()
+
+
+class IndexConfig(StrictModel):
+    enabled: bool = True
+    backend: Literal["file", "sql"] = "file"
+    max_entries: int = Field(10_000, ge=1)
+    file_name: str = "mlflow_index.json"
+    counter_file_name: str = "run_name_counter.json"
+    sql_url: str | None = None
+    stale_reservation_minutes: float = Field(30.0, gt=0)
+
+
+class RunFinderConfig(StrictModel):
+    strict_mode_default: bool = True
+
+
+class MlflowConfig(StrictModel):
+    """Everything ``mlflow.yaml`` holds."""
+
+    tracking_uri: str | None = None
+    azure_ml: AzureMLConfig = AzureMLConfig()
+    tracking: TrackingSwitches = TrackingSwitches()
+    naming: NamingSettings = NamingSettings()
+    index: IndexConfig = IndexConfig()
+    run_finder: RunFinderConfig = RunFinderConfig()
+
+
+def load_mlflow_config(config_dir: Path | None = None) -> MlflowConfig:
+    """Load ``mlflow.yaml`` from ``config_dir`` (or the shipped default)."""
+    return load_config_file("mlflow.yaml", MlflowConfig, config_dir)

@@ -1,0 +1,174 @@
+"""The naming policy: run names and experiment names from ``naming.yaml`` and ``mlflow.yaml``."""
+
+from __future__ import annotations
+
+import logging
+import re
+import string
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from resume_ner.config.mlflow import MlflowConfig, NamingSettings, load_mlflow_config
+from resume_ner.config.naming import NamingConfig, load_naming_config
+from resume_ner.naming.context import NamingContext
+from resume_ner.naming.errors import NamingError
+
+logger = logging.getLogger(__name__)
+
+_PARENT_TRAINING_ID = re.compile(
+    r"^spec_(?P<spec_fp>[0-9a-f]+):exec_(?P<exec_fp>[0-9a-f]+):v(?P<variant>\d+)$"
+)
+
+
+@dataclass(frozen=True)
+class NamingPolicy:
+    """Run-name patterns and limits (``naming.yaml``) with the project settings (``mlflow.yaml``)."""
+
+    naming: NamingConfig
+    settings: NamingSettings
+
+    @property
+    def project(self) -> str:
+        return self.settings.project_name
+
+    @property
+    def env(self) -> str:
+        return self.settings.env
+
+    def is_versioned(self, process_type: str) -> bool:
+        """Whether runs of ``process_type`` get an auto-incremented version suffix."""
+        auto = self.settings.run_name.auto_increment
+        return auto.enabled and process_type in auto.processes
+
+    def version_suffix(self, version: int) -> str:
+        """The text the version adds to a name, from ``auto_increment.format``."""
+        return self.settings.run_name.auto_increment.format.format(base="", version=version)
+
+
+def load_naming_policy(
+    config_dir: Path | None = None, mlflow_config: MlflowConfig | None = None
+) -> NamingPolicy:
+    """Load the naming policy from ``config_dir`` (or the shipped defaults)."""
+    mlflow_config = mlflow_config or load_mlflow_config(config_dir)
+    return NamingPolicy(naming=load_naming_config(config_dir), settings=mlflow_config.naming)
+
+
+def normalize_name_part(value: str, policy: NamingPolicy) -> str:
+    """Apply the policy's replacements (and lower-casing) to a name component."""
+    rules = policy.naming.normalize
+    for old, new in rules.replace.items():
+        value = value.replace(old, new)
+    return value.lower() if rules.lowercase else value
+
+
+def build_parent_training_id(spec_fp: str, exec_fp: str, variant: int) -> str:
+    """The identity of a final-training run that conversion and benchmarking point at."""
+    return f"spec_{spec_fp}:exec_{exec_fp}:v{variant}"
+
+
+def parse_parent_training_id(parent_training_id: str) -> dict[str, Any]:
+    """Split a parent training id into ``spec_fp``, ``exec_fp`` and ``variant``.
+
+    Raises :class:`NamingError` when the text is not of the form ``spec_<fp>:exec_<fp>:v<n>``.
+    """
+    match = _PARENT_TRAINING_ID.match(parent_training_id or "")
+    if not match:
+        raise NamingError(
+            f"parent training id {parent_training_id!r} is not of the form spec_<fp>:exec_<fp>:v<n>"
+        )
+    return {
+        "spec_fp": match["spec_fp"],
+        "exec_fp": match["exec_fp"],
+        "variant": int(match["variant"]),
+    }
+
+
+def _name_fields(context: NamingContext, policy: NamingPolicy) -> dict[str, str | None]:
+    short = policy.naming.hash_length
+
+    def prefix(value: str | None) -> str | None:
+        return value[:short] if value else None
+
+    spec_fp, exec_fp, variant = context.spec_fp, context.exec_fp, context.variant
+    if context.parent_training_id and context.process_type in ("conversion", "benchmarking"):
+        parsed = parse_parent_training_id(context.parent_training_id)
+        spec_fp, exec_fp, variant = parsed["spec_fp"], parsed["exec_fp"], parsed["variant"]
+    pad = policy.naming.trial_number_padding
+    return {
+        "env": normalize_name_part(context.environment, policy),
+        "model": normalize_name_part(context.model, policy),
+        "study_hash": prefix(context.study_key_hash),
+        "trial_hash": prefix(context.trial_key_hash),
+        "trial_number": None
+        if context.trial_number is None
+        else str(context.trial_number).zfill(pad),
+        "fold_idx": None if context.fold_idx is None else str(context.fold_idx),
+        "refit_hash": prefix(context.refit_protocol_fp),
+        "spec_hash": prefix(spec_fp),
+        "exec_hash": prefix(exec_fp),
+        "variant": str(variant),
+        "conv_hash": prefix(context.conv_fp),
+        "bench_hash": prefix(context.benchmark_config_hash),
+        "target": normalize_name_part(context.target, policy) if context.target else None,
+    }
+
+
+def format_run_name(
+    context: NamingContext, policy: NamingPolicy, version: int | None = None
+) -> str:
+    """Fill the policy's pattern for ``context.process_type``.
+
+    ``version`` adds the auto-increment suffix where the pattern has ``{version}``. Raises
+    :class:`NamingError` when the pattern needs a field the context does not have.
+    """
+    pattern = policy.naming.run_names[context.process_type]
+    fields = _name_fields(context, policy)
+    fields["version"] = "" if version is None else policy.version_suffix(version)
+    needed = {name for _, name, _, _ in string.Formatter().parse(pattern) if name}
+    unknown = needed - fields.keys()
+    if unknown:
+        raise NamingError(
+            f"pattern for {context.process_type} uses unknown placeholders {sorted(unknown)}"
+        )
+    missing = sorted(name for name in needed if fields[name] is None)
+    if missing:
+        raise NamingError(f"a {context.process_type} run name needs {', '.join(missing)}")
+    return pattern.format(**fields)
+
+
+def validate_run_name(name: str, policy: NamingPolicy) -> str:
+    """Check ``name`` against the policy's limits; return it, or raise :class:`NamingError`."""
+    rules = policy.naming.validate_
+    if not name or not name.strip():
+        raise NamingError("run name must not be empty")
+    if len(name) > rules.max_length:
+        raise NamingError(
+            f"run name is {len(name)} characters, longer than {rules.max_length}: {name!r}"
+        )
+    bad = sorted({char for char in name if char in rules.forbidden_chars})
+    if bad:
+        raise NamingError(f"run name {name!r} contains forbidden characters {bad}")
+    if len(name) > rules.warn_length:
+        logger.warning(
+            "run name is %d characters (over %d): %s", len(name), rules.warn_length, name
+        )
+    return name
+
+
+def build_mlflow_run_name(
+    context: NamingContext, policy: NamingPolicy, version: int | None = None
+) -> str:
+    """The validated run name of ``context`` (with ``version`` when the process is versioned)."""
+    if version is not None and not policy.is_versioned(context.process_type):
+        version = None
+    return validate_run_name(format_run_name(context, policy, version), policy)
+
+
+def build_mlflow_experiment_name(process_type: str, policy: NamingPolicy) -> str:
+    """The experiment that runs of ``process_type`` belong to (one per project and stage group)."""
+    try:
+        group = policy.naming.stage_groups[process_type]
+    except KeyError:
+        raise NamingError(f"no stage group for process type {process_type!r}") from None
+    return policy.naming.experiment_name.format(project=policy.project, stage_group=group)

@@ -1,0 +1,204 @@
+"""Creating runs and resolving experiments.
+
+:func:`create_child_run_core` is the one place that creates child runs; every stage that nests
+a run under another (trials under a sweep, folds under a trial, the refit under the sweep) goes
+through it. Runs are created with the explicit client, never through MLflow's process-global
+active run, so that concurrent workers cannot attach to each other's runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from resume_ner.naming.tags import TagsRegistry, sanitize_tag_value
+from resume_ner.tracking.errors import RunCreationError, TrackingSetupError
+from resume_ner.tracking.retry import retry_with_backoff
+
+if TYPE_CHECKING:
+    from mlflow.entities import Run
+    from mlflow.tracking import MlflowClient
+
+logger = logging.getLogger(__name__)
+
+
+def get_or_create_experiment(
+    client: MlflowClient, name: str, *, artifact_location: str | None = None
+) -> str:
+    """The id of experiment ``name``, created (or restored, if deleted) when needed.
+
+    Safe when several processes create the same experiment at once: the loser of the race
+    reads the winner's experiment. Raises :class:`TrackingSetupError` on failure.
+    """
+    from mlflow.entities import LifecycleStage
+    from mlflow.exceptions import MlflowException
+
+    if not name or not name.strip():
+        raise TrackingSetupError("experiment name must not be empty")
+    try:
+        experiment = client.get_experiment_by_name(name)
+        if experiment is not None:
+            if experiment.lifecycle_stage == LifecycleStage.DELETED:
+                client.restore_experiment(experiment.experiment_id)
+            return experiment.experiment_id
+        try:
+            return client.create_experiment(name, artifact_location=artifact_location)
+        except MlflowException as exc:
+            experiment = client.get_experiment_by_name(name)
+            if experiment is None:
+                raise
+            logger.debug("experiment %s was created concurrently (%s)", name, exc.error_code)
+            return experiment.experiment_id
+    except MlflowException as exc:
+        raise TrackingSetupError(
+            f"cannot get or create experiment {name!r}: {exc.message}"
+        ) from exc
+
+
+def resolve_experiment_id(
+    client: MlflowClient,
+    *,
+    experiment_name: str | None = None,
+    parent_run_id: str | None = None,
+    active_run: Run | None = None,
+) -> str | None:
+    """The experiment id from, in order: the parent run, the experiment name, the active run."""
+    if parent_run_id:
+        return client.get_run(parent_run_id).info.experiment_id
+    if experiment_name:
+        experiment = client.get_experiment_by_name(experiment_name)
+        if experiment is not None:
+            return experiment.experiment_id
+    if active_run is not None:
+        return active_run.info.experiment_id
+    return None
+
+
+def _sanitized(tags: Mapping[str, Any]) -> dict[str, str]:
+    return {key: sanitize_tag_value(value) for key, value in tags.items() if value is not None}
+
+
+def create_run_safe(
+    client: MlflowClient,
+    experiment_id: str,
+    run_name: str,
+    *,
+    tags: Mapping[str, Any] | None = None,
+    parent_run_id: str | None = None,
+    registry: TagsRegistry | None = None,
+) -> Run:
+    """Create a run with its name and tags in one call, retrying transient errors.
+
+    Raises :class:`RunCreationError` for an empty name or when the store refuses the run.
+    """
+    from mlflow.exceptions import MlflowException
+
+    if not run_name or not run_name.strip():
+        raise RunCreationError("run name must not be empty")
+    all_tags = dict(tags or {})
+    if parent_run_id:
+        key = registry.key("mlflow", "parent_run_id") if registry else "mlflow.parentRunId"
+        all_tags[key] = parent_run_id
+    try:
+        return retry_with_backoff(
+            lambda: client.create_run(experiment_id, tags=_sanitized(all_tags), run_name=run_name),
+            operation_name=f"create run {run_name}",
+            max_retries=3,
+            base_delay=0.5,
+        )
+    except MlflowException as exc:
+        raise RunCreationError(f"cannot create run {run_name!r}: {exc.message}") from exc
+
+
+def create_child_run_core(
+    parent_run_id: str,
+    run_name: str,
+    *,
+    client: MlflowClient,
+    registry: TagsRegistry,
+    experiment_name: str | None = None,
+    trial_number: int | None = None,
+    fold_idx: int | None = None,
+    additional_tags: Mapping[str, Any] | None = None,
+    is_azure: bool = False,
+) -> tuple[str, Run]:
+    """Create a run nested under ``parent_run_id`` and return ``(run_id, run)``.
+
+    The child goes into the parent's experiment (else ``experiment_name``'s). It is tagged
+    with ``mlflow.parentRunId``, its name, the trial number and fold index when given and, on
+    Azure ML, the trial run-type tags; ``additional_tags`` are applied last. The run is created
+    but not made MLflow's active run. Raises :class:`RunCreationError`.
+    """
+    from mlflow.exceptions import MlflowException
+
+    try:
+        experiment_id = resolve_experiment_id(
+            client, experiment_name=experiment_name, parent_run_id=parent_run_id
+        )
+    except MlflowException as exc:
+        raise RunCreationError(f"cannot read parent run {parent_run_id}: {exc.message}") from exc
+    if experiment_id is None:
+        raise RunCreationError(
+            f"cannot determine the experiment of parent run {parent_run_id} or {experiment_name!r}"
+        )
+    tags: dict[str, Any] = {registry.key("mlflow", "run_name"): run_name}
+    if trial_number is not None:
+        tags[registry.key("hpo", "trial_number")] = trial_number
+    if fold_idx is not None:
+        tags[registry.key("hpo", "fold_idx")] = fold_idx
+    if is_azure:
+        tags[registry.key("azureml", "run_type")] = "trial"
+        tags[registry.key("azureml", "trial")] = "true"
+    tags.update(additional_tags or {})
+    run = create_run_safe(
+        client, experiment_id, run_name, tags=tags, parent_run_id=parent_run_id, registry=registry
+    )
+    return run.info.run_id, run
+
+
+@contextmanager
+def create_child_run(
+    parent_run_id: str,
+    run_name: str,
+    *,
+    client: MlflowClient,
+    registry: TagsRegistry,
+    **core_kwargs: Any,
+) -> Iterator[tuple[str, Run]]:
+    """Context manager around :func:`create_child_run_core`.
+
+    Yields ``(run_id, run)``; on exit the run ends FINISHED, FAILED when the body raised, or
+    KILLED when it was interrupted.
+    """
+    from resume_ner.tracking.lifecycle import terminate_run_safe
+
+    run_id, run = create_child_run_core(
+        parent_run_id, run_name, client=client, registry=registry, **core_kwargs
+    )
+    try:
+        yield run_id, run
+    except (KeyboardInterrupt, SystemExit):
+        terminate_run_safe(client, run_id, status="KILLED")
+        raise
+    except BaseException:
+        terminate_run_safe(client, run_id, status="FAILED")
+        raise
+    terminate_run_safe(client, run_id, status="FINISHED")
+
+
+def get_mlflow_run_id(
+    explicit: str | None = None, environ: Mapping[str, str] | None = None
+) -> str | None:
+    """The run to log into: ``explicit``, else ``MLFLOW_RUN_ID``, else MLflow's active run."""
+    if explicit:
+        return explicit
+    environ = os.environ if environ is None else environ
+    if environ.get("MLFLOW_RUN_ID"):
+        return environ["MLFLOW_RUN_ID"]
+    import mlflow
+
+    active = mlflow.active_run()
+    return active.info.run_id if active else None

@@ -1,0 +1,181 @@
+"""Set up MLflow: choose the tracking URI, initialise the store once, select the experiment.
+
+The tracking URI is chosen in this order: an explicit URI > ``mlflow.yaml`` ``tracking_uri`` >
+the environment's ``MLFLOW_TRACKING_URI`` > the Azure ML workspace (when ``azure_ml.enabled``) >
+the embedded default, an SQLite store in the project's ``mlruns/`` folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from filelock import FileLock
+
+from resume_ner.config.mlflow import MlflowConfig
+from resume_ner.config.paths import ProjectPaths
+from resume_ner.naming.policy import NamingPolicy, build_mlflow_experiment_name
+from resume_ner.tracking.azureml import (
+    apply_azureml_artifact_patch,
+    azureml_tracking_uri,
+    is_azureml_uri,
+)
+from resume_ner.tracking.errors import TrackingSetupError
+
+logger = logging.getLogger(__name__)
+
+SQLITE_PREFIX = "sqlite:///"
+_DB_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql")
+STORE_INIT_LOCK_TIMEOUT_S = 300.0
+
+
+@dataclass(frozen=True)
+class TrackingSetup:
+    """The outcome of setting up tracking: where runs go and where artifacts land."""
+
+    tracking_uri: str
+    artifact_root: Path | None
+    is_azure: bool
+    experiment_name: str | None = None
+    experiment_id: str | None = None
+
+
+def sqlite_path(tracking_uri: str) -> Path | None:
+    """The database file of an ``sqlite:///`` URI, else ``None``."""
+    if not tracking_uri.startswith(SQLITE_PREFIX):
+        return None
+    return Path(tracking_uri[len(SQLITE_PREFIX) :].split("?", 1)[0])
+
+
+def is_direct_store(tracking_uri: str) -> bool:
+    """Whether ``tracking_uri`` is a database this process writes to itself (no server)."""
+    scheme = urlparse(tracking_uri).scheme.split("+", 1)[0]
+    return scheme in _DB_SCHEMES
+
+
+def resolve_tracking_uri(
+    config: MlflowConfig,
+    paths: ProjectPaths,
+    *,
+    tracking_uri: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> str:
+    """Pick the tracking URI (see the module docstring for the order)."""
+    environ = os.environ if environ is None else environ
+    if tracking_uri:
+        return tracking_uri
+    if config.tracking_uri:
+        return config.tracking_uri
+    if environ.get("MLFLOW_TRACKING_URI"):
+        return environ["MLFLOW_TRACKING_URI"]
+    if config.azure_ml.enabled:
+        return azureml_tracking_uri(config.azure_ml, environ)
+    return f"{SQLITE_PREFIX}{paths.mlflow_db}"
+
+
+def initialize_store(tracking_uri: str, artifact_root: Path | None = None) -> None:
+    """Create or migrate the store behind ``tracking_uri`` once, under a file lock for SQLite.
+
+    MLflow migrates a new SQLite file when a store first opens it; several processes doing so
+    at the same moment race and can leave the file broken. The lock makes the first process
+    initialise it while the others wait, then find it ready.
+    """
+    db_path = sqlite_path(tracking_uri)
+    if db_path is None:
+        return
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+
+    lock = FileLock(str(db_path) + ".init.lock", timeout=STORE_INIT_LOCK_TIMEOUT_S)
+    root = (artifact_root or db_path.parent / "artifacts").resolve()
+    with lock:
+        try:
+            store = SqlAlchemyStore(tracking_uri, root.as_uri())
+        except Exception as exc:
+            raise TrackingSetupError(f"cannot open the MLflow store at {db_path}: {exc}") from exc
+        store.engine.dispose()
+
+
+def experiment_artifact_location(artifact_root: Path | None, experiment_name: str) -> str | None:
+    """Where a new experiment's artifacts go: a folder under ``artifact_root``, if there is one."""
+    if artifact_root is None:
+        return None
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", experiment_name).strip("_") or "experiment"
+    return (artifact_root / slug).resolve().as_uri()
+
+
+def setup_mlflow(
+    config: MlflowConfig,
+    *,
+    paths: ProjectPaths,
+    experiment_name: str | None = None,
+    tracking_uri: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> TrackingSetup:
+    """Choose the tracking URI, initialise its store and get or create ``experiment_name``.
+
+    Sets MLflow's global tracking URI as well, for code at the edges that uses the fluent API.
+    Raises :class:`TrackingSetupError` when the URI cannot be set up.
+    """
+    import mlflow
+
+    from resume_ner.tracking.client import get_client
+    from resume_ner.tracking.runs import get_or_create_experiment
+
+    uri = resolve_tracking_uri(config, paths, tracking_uri=tracking_uri, environ=environ)
+    azure = is_azureml_uri(uri)
+    if azure:
+        apply_azureml_artifact_patch()
+    artifact_root = paths.artifacts_dir if is_direct_store(uri) else None
+    initialize_store(uri, artifact_root)
+    mlflow.set_tracking_uri(uri)
+    experiment_id = None
+    if experiment_name:
+        experiment_id = get_or_create_experiment(
+            get_client(uri),
+            experiment_name,
+            artifact_location=experiment_artifact_location(artifact_root, experiment_name),
+        )
+    return TrackingSetup(uri, artifact_root, azure, experiment_name, experiment_id)
+
+
+def setup_mlflow_for_stage(
+    process_type: str,
+    config: MlflowConfig,
+    policy: NamingPolicy,
+    *,
+    paths: ProjectPaths,
+    tracking_uri: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> TrackingSetup:
+    """:func:`setup_mlflow` with the experiment the naming policy gives ``process_type``."""
+    return setup_mlflow(
+        config,
+        paths=paths,
+        experiment_name=build_mlflow_experiment_name(process_type, policy),
+        tracking_uri=tracking_uri,
+        environ=environ,
+    )
+
+
+def setup_mlflow_tracking_env(
+    tracking_uri: str,
+    *,
+    experiment_name: str | None = None,
+    run_id: str | None = None,
+    parent_run_id: str | None = None,
+) -> dict[str, str]:
+    """The environment variables a subprocess needs to log into the same store and run."""
+    env = {"MLFLOW_TRACKING_URI": tracking_uri}
+    if experiment_name:
+        env["MLFLOW_EXPERIMENT_NAME"] = experiment_name
+    if run_id:
+        env["MLFLOW_RUN_ID"] = run_id
+    if parent_run_id:
+        env["MLFLOW_PARENT_RUN_ID"] = parent_run_id
+    return env

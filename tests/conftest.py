@@ -1,0 +1,155 @@
+"""Shared fixtures: a real MLflow store in a temporary folder, and a real ``mlflow server``."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from resume_ner.config.mlflow import MlflowConfig, load_mlflow_config
+from resume_ner.config.paths import ProjectPaths
+from resume_ner.naming.policy import NamingPolicy, load_naming_policy
+from resume_ner.naming.tags import TagsRegistry, load_tags_registry
+from resume_ner.tracking.setup import initialize_store
+
+SERVER_START_TIMEOUT_S = 90.0
+
+
+@dataclass
+class TrackingProject:
+    """A project folder with its own MLflow store, and what the tracking layer needs for it."""
+
+    paths: ProjectPaths
+    config: MlflowConfig
+    policy: NamingPolicy
+    registry: TagsRegistry
+    tracking_uri: str
+
+    @property
+    def client(self):
+        from resume_ner.tracking.client import get_client
+
+        return get_client(self.tracking_uri)
+
+    def experiment(self, name: str = "resume-ner-test") -> str:
+        """The id of experiment ``name`` in this project's store (created when missing)."""
+        from resume_ner.tracking.runs import get_or_create_experiment
+        from resume_ner.tracking.setup import experiment_artifact_location, is_direct_store
+
+        root = self.paths.artifacts_dir if is_direct_store(self.tracking_uri) else None
+        return get_or_create_experiment(
+            self.client, name, artifact_location=experiment_artifact_location(root, name)
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the caller's MLflow settings from leaking into tests."""
+    for name in (
+        "MLFLOW_TRACKING_URI",
+        "MLFLOW_RUN_ID",
+        "MLFLOW_EXPERIMENT_NAME",
+        "MLFLOW_EXPERIMENT_ID",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def template_mlflow_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An initialised (migrated) SQLite MLflow store, copied by each test that needs a store."""
+    db = tmp_path_factory.mktemp("template") / "mlflow.db"
+    initialize_store(f"sqlite:///{db}")
+    return db
+
+
+def make_project(root: Path, tracking_uri: str | None, template_db: Path) -> TrackingProject:
+    paths = ProjectPaths.at(root)
+    if tracking_uri is None:
+        paths.mlflow_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(template_db, paths.mlflow_db)
+        tracking_uri = f"sqlite:///{paths.mlflow_db}"
+    config = load_mlflow_config()
+    return TrackingProject(
+        paths=paths,
+        config=config,
+        policy=load_naming_policy(mlflow_config=config),
+        registry=load_tags_registry(),
+        tracking_uri=tracking_uri,
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path, template_mlflow_db: Path) -> TrackingProject:
+    """A project in a temporary folder with a real SQLite MLflow store."""
+    return make_project(tmp_path / "project", None, template_mlflow_db)
+
+
+@pytest.fixture(scope="session")
+def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real ``mlflow server`` on 127.0.0.1 for the whole test session; yields its URL."""
+    root = tmp_path_factory.mktemp("mlflow-server")
+    port = free_port()
+    log = (root / "server.log").open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "mlflow", "server",
+            "--workers", "1",
+            "--host", "127.0.0.1",
+            "--port", str(port),
+            "--backend-store-uri", f"sqlite:///{root / 'mlflow.db'}",
+            "--artifacts-destination", str(root / "artifacts"),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        cwd=root,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    try:
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"mlflow server exited early: {(root / 'server.log').read_text()[-2000:]}"
+                )
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("mlflow server did not answer within the time limit")
+            time.sleep(0.5)
+        yield url
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        log.close()
+
+
+@pytest.fixture
+def server_project(tmp_path: Path, mlflow_server: str, template_mlflow_db: Path) -> TrackingProject:
+    """A project whose runs go to the session's ``mlflow server``."""
+    return make_project(tmp_path / "project", mlflow_server, template_mlflow_db)

@@ -1,0 +1,122 @@
+"""Run creation, nesting and experiment resolution on a real MLflow store."""
+
+from __future__ import annotations
+
+import pytest
+
+from resume_ner.tracking.errors import RunCreationError
+from resume_ner.tracking.lifecycle import terminate_run_safe
+from resume_ner.tracking.runs import (
+    create_child_run,
+    create_child_run_core,
+    create_run_safe,
+    get_mlflow_run_id,
+    get_or_create_experiment,
+    resolve_experiment_id,
+)
+
+
+def _parent(project, name: str = "parent") -> str:
+    return create_run_safe(project.client, project.experiment(), name).info.run_id
+
+
+def test_child_run_is_nested_under_its_parent_with_name_and_trial_tags(project):
+    parent_id = _parent(project)
+    run_id, _run = create_child_run_core(
+        parent_id,
+        "child",
+        client=project.client,
+        registry=project.registry,
+        trial_number=3,
+        fold_idx=1,
+    )
+    stored = project.client.get_run(run_id)
+    assert stored.data.tags["mlflow.parentRunId"] == parent_id
+    assert stored.info.run_name == "child"
+    assert stored.data.tags["code.hpo.trial_number"] == "3"
+    assert stored.data.tags["code.hpo.fold_idx"] == "1"
+    assert stored.info.experiment_id == project.client.get_run(parent_id).info.experiment_id
+    assert "azureml.runType" not in stored.data.tags
+
+
+def test_child_run_on_azure_carries_the_trial_run_type_tags(project):
+    run_id, _ = create_child_run_core(
+        _parent(project), "child", client=project.client, registry=project.registry, is_azure=True
+    )
+    tags = project.client.get_run(run_id).data.tags
+    assert tags["azureml.runType"] == "trial"
+    assert tags["azureml.trial"] == "true"
+
+
+def test_child_run_for_a_missing_parent_raises_instead_of_creating_a_top_level_run(project):
+    project.experiment()
+    with pytest.raises(RunCreationError):
+        create_child_run_core("0" * 32, "orphan", client=project.client, registry=project.registry)
+    runs = project.client.search_runs([project.experiment()])
+    assert [r.info.run_name for r in runs] == []
+
+
+def test_child_run_context_manager_ends_finished_or_failed(project):
+    parent_id = _parent(project)
+    with create_child_run(parent_id, "ok", client=project.client, registry=project.registry) as (
+        ok_id,
+        _,
+    ):
+        assert project.client.get_run(ok_id).info.status == "RUNNING"
+    with (
+        pytest.raises(ValueError),
+        create_child_run(parent_id, "bad", client=project.client, registry=project.registry) as (
+            bad_id,
+            _,
+        ),
+    ):
+        raise ValueError("boom")
+    assert project.client.get_run(ok_id).info.status == "FINISHED"
+    assert project.client.get_run(bad_id).info.status == "FAILED"
+
+
+def test_empty_run_name_is_refused(project):
+    with pytest.raises(RunCreationError):
+        create_run_safe(project.client, project.experiment(), "  ")
+
+
+def test_experiment_resolution_prefers_parent_then_name_then_active_run(project):
+    first = project.experiment("first")
+    second = project.experiment("second")
+    parent = create_run_safe(project.client, first, "p")
+    assert (
+        resolve_experiment_id(
+            project.client, experiment_name="second", parent_run_id=parent.info.run_id
+        )
+        == first
+    )
+    assert (
+        resolve_experiment_id(project.client, experiment_name="second", active_run=parent) == second
+    )
+    assert (
+        resolve_experiment_id(project.client, experiment_name="missing", active_run=parent) == first
+    )
+    assert resolve_experiment_id(project.client, experiment_name="missing") is None
+
+
+def test_get_or_create_experiment_is_idempotent_and_restores_a_deleted_one(project):
+    first = get_or_create_experiment(project.client, "exp")
+    assert get_or_create_experiment(project.client, "exp") == first
+    project.client.delete_experiment(first)
+    assert get_or_create_experiment(project.client, "exp") == first
+    assert project.client.get_experiment(first).lifecycle_stage == "active"
+
+
+def test_terminate_run_safe_sets_tags_even_on_an_already_ended_run(project):
+    run_id = _parent(project)
+    assert terminate_run_safe(project.client, run_id, "FINISHED")
+    assert terminate_run_safe(project.client, run_id, "KILLED", tags={"code.note": "late"})
+    run = project.client.get_run(run_id)
+    assert run.info.status == "FINISHED"
+    assert run.data.tags["code.note"] == "late"
+
+
+def test_get_mlflow_run_id_prefers_explicit_then_environment():
+    assert get_mlflow_run_id("abc", environ={"MLFLOW_RUN_ID": "env"}) == "abc"
+    assert get_mlflow_run_id(None, environ={"MLFLOW_RUN_ID": "env"}) == "env"
+    assert get_mlflow_run_id(None, environ={}) is None
