@@ -1,0 +1,6 @@
+"""The run index (run-key hash -> run id) and the run-name version counter.
+
+Both live behind one backend interface (:class:`~resume_ner.tracking.index.base.IndexBackend`)
+with two implementations: a JSON file guarded by a file lock (one machine) and an SQL table
+through SQLAlchemy (several machines sharing PostgreSQL). Nothing here imports MLflow.
+"""
