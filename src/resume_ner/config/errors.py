@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from resume_ner.errors import InputError
 
-class ConfigError(ValueError):
+
+class ConfigError(InputError, ValueError):
     """A configuration file is missing, malformed or holds an invalid value.
 
     The message names the file, the key (dotted path) and what was expected, so that the CLI

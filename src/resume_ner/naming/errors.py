@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from resume_ner.errors import InputError
 
-class NamingError(ValueError):
+
+class NamingError(InputError, ValueError):
     """A run name or key cannot be built from the given context (a field is missing or invalid)."""
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from resume_ner.errors import InputError
+
 
 class TrackingError(RuntimeError):
     """Base class of every tracking-layer error."""
 
 
-class TrackingSetupError(TrackingError):
+class TrackingSetupError(InputError, TrackingError):
     """The tracking URI, store or experiment could not be set up (a user-fixable problem)."""
 
 
@@ -21,3 +23,13 @@ class RunNotFoundError(TrackingError):
     def __init__(self, message: str, report: object | None = None) -> None:
         super().__init__(message)
         self.report = report
+
+
+class ArtifactUploadError(TrackingError):
+    """An artifact could not be uploaded to a run (after retrying what was worth retrying)."""
+
+    def __init__(self, message: str, *, run_id: str, local_path: str, attempts: int) -> None:
+        super().__init__(message)
+        self.run_id = run_id
+        self.local_path = local_path
+        self.attempts = attempts

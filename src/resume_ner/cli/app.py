@@ -1,0 +1,114 @@
+"""The root ``resume-ner`` command and its error handling.
+
+Exit codes: 0 on success, 2 on bad input or configuration (:class:`resume_ner.errors.InputError`
+and usage errors), 1 on any other failure.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from resume_ner.cli import data as data_cli
+from resume_ner.cli import index as index_cli
+from resume_ner.cli import runs as runs_cli
+from resume_ner.cli.state import get_state, resolve_state
+from resume_ner.errors import InputError
+
+EXIT_FAILURE = 1
+EXIT_BAD_INPUT = 2
+
+app = typer.Typer(
+    name="resume-ner",
+    help="Train, tune, select, convert, benchmark and serve a resume NER model, tracked in MLflow.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(data_cli.app, name="data")
+app.add_typer(runs_cli.app, name="runs")
+app.add_typer(index_cli.app, name="index")
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    root_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--root", help="Project folder (MLflow store, outputs). Default: the working directory."
+        ),
+    ] = None,
+    config_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--config-dir",
+            help="Config folder. Default: ./config if present, else the shipped defaults.",
+        ),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug messages.")] = False,
+) -> None:
+    """resume-ner: a tracked pipeline for named-entity recognition on resumes."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    ctx.obj = resolve_state(root_dir, config_dir)
+
+
+@app.command()
+def init(
+    ctx: typer.Context,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite files that exist.")] = False,
+) -> None:
+    """Write the default configuration files into ./config (or --config-dir) for editing."""
+    from resume_ner.cli.console import console
+    from resume_ner.config.loader import write_default_configs
+
+    state = get_state(ctx)
+    target = state.config_dir or state.root / "config"
+    written = write_default_configs(target, overwrite=force)
+    for path in written:
+        console.print(f"wrote {path}")
+    if not written:
+        console.print(f"{target} already holds every config file (use --force to overwrite)")
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI with ``argv`` and return its exit code (see the module docstring)."""
+    try:
+        result = app(args=argv, prog_name="resume-ner", standalone_mode=False)
+    except InputError as exc:
+        _print_error(str(exc))
+        return EXIT_BAD_INPUT
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        _print_error("aborted")
+        return EXIT_FAILURE
+    except typer.TyperException as exc:  # usage errors carry exit code 2
+        _print_error(exc.format_message())
+        return exc.exit_code
+    except KeyboardInterrupt:
+        _print_error("interrupted")
+        return 130
+    except Exception as exc:
+        logging.getLogger("resume_ner").debug("command failed", exc_info=True)
+        _print_error(f"{type(exc).__name__}: {exc}")
+        return EXIT_FAILURE
+    return result if isinstance(result, int) else 0
+
+
+def _print_error(message: str) -> None:
+    from resume_ner.cli.console import err_console
+
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    sys.exit(run(sys.argv[1:]))

@@ -1,0 +1,95 @@
+"""The naming policy: run names from patterns, versions, limits and experiment names."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from resume_ner.naming.context import PROCESS_TYPES, NamingContext
+from resume_ner.naming.errors import NamingError
+from resume_ner.naming.policy import (
+    build_mlflow_experiment_name,
+    build_mlflow_run_name,
+    build_parent_training_id,
+    format_run_name,
+    load_naming_policy,
+    parse_parent_training_id,
+    validate_run_name,
+)
+
+H = "0123456789abcdef" * 4
+FULL = {
+    "study_key_hash": H,
+    "trial_key_hash": H,
+    "trial_number": 3,
+    "fold_idx": 1,
+    "refit_protocol_fp": H,
+    "spec_fp": H,
+    "exec_fp": H,
+    "conv_fp": H,
+    "benchmark_config_hash": H,
+    "parent_training_id": build_parent_training_id(H, H, 2),
+    "target": "onnx_int8",
+}
+
+
+@pytest.fixture
+def policy():
+    return load_naming_policy()
+
+
+def test_trial_name_follows_the_pattern_with_short_hash_and_padded_number(policy):
+    context = NamingContext("hpo_trial", "Org/Model Name", study_key_hash=H, trial_number=3)
+    assert format_run_name(context, policy) == "local_org-model_name_hpo_trial_study-01234567_t03"
+
+
+def test_version_is_appended_in_the_configured_format(policy):
+    context = NamingContext("hpo_trial", "tiny", study_key_hash=H, trial_number=3)
+    assert (
+        build_mlflow_run_name(context, policy, version=2)
+        == "local_tiny_hpo_trial_study-01234567_t03.2"
+    )
+
+
+@pytest.mark.parametrize("process_type", PROCESS_TYPES)
+def test_every_process_type_gets_a_valid_name(policy, process_type):
+    name = build_mlflow_run_name(NamingContext(process_type, "tiny", **FULL), policy, version=1)
+    assert name.startswith("local_tiny_")
+    assert name.endswith(".1")
+
+
+def test_conversion_name_takes_spec_exec_and_variant_from_the_parent_training_id(policy):
+    name = build_mlflow_run_name(NamingContext("conversion", "tiny", **FULL), policy)
+    assert "spec-01234567_exec-01234567_v2_conv-01234567" in name
+
+
+def test_missing_field_for_the_pattern_is_an_error(policy):
+    with pytest.raises(NamingError, match="study_hash"):
+        format_run_name(NamingContext("hpo_sweep", "tiny"), policy)
+
+
+def test_names_over_the_limit_or_with_forbidden_characters_are_rejected(policy):
+    with pytest.raises(NamingError, match="longer than"):
+        validate_run_name("x" * 300, policy)
+    with pytest.raises(NamingError, match="forbidden"):
+        validate_run_name("a|b", policy)
+
+
+def test_long_names_warn(policy, caplog):
+    with caplog.at_level(logging.WARNING):
+        validate_run_name("x" * 200, policy)
+    assert "200 characters" in caplog.text
+
+
+def test_parent_training_id_round_trips_and_rejects_garbage():
+    parsed = parse_parent_training_id(build_parent_training_id("ab12", "cd34", 3))
+    assert parsed == {"spec_fp": "ab12", "exec_fp": "cd34", "variant": 3}
+    with pytest.raises(NamingError):
+        parse_parent_training_id("spec-ab12")
+
+
+def test_experiments_are_one_per_project_and_stage_group(policy):
+    assert build_mlflow_experiment_name("hpo_trial", policy) == "resume-ner-hpo"
+    assert build_mlflow_experiment_name("hpo_refit", policy) == "resume-ner-hpo"
+    assert build_mlflow_experiment_name("final_training", policy) == "resume-ner-training"

@@ -1,0 +1,119 @@
+"""Tracking set-up: URI order, one-time store initialisation, artifacts under the project."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from resume_ner.config.mlflow import MlflowConfig
+from resume_ner.config.paths import ProjectPaths
+from resume_ner.tracking.errors import TrackingSetupError
+from resume_ner.tracking.setup import resolve_tracking_uri, setup_mlflow, setup_mlflow_tracking_env
+
+
+def test_explicit_uri_wins_over_config_and_environment(tmp_path: Path):
+    config = MlflowConfig(tracking_uri="http://config:5000")
+    environ = {"MLFLOW_TRACKING_URI": "http://env:5000"}
+    paths = ProjectPaths.at(tmp_path)
+    assert (
+        resolve_tracking_uri(config, paths, tracking_uri="http://explicit", environ=environ)
+        == "http://explicit"
+    )
+    assert resolve_tracking_uri(config, paths, environ=environ) == "http://config:5000"
+    assert resolve_tracking_uri(MlflowConfig(), paths, environ=environ) == "http://env:5000"
+
+
+def test_embedded_default_is_sqlite_under_the_project_folder(tmp_path: Path):
+    uri = resolve_tracking_uri(MlflowConfig(), ProjectPaths.at(tmp_path), environ={})
+    assert uri == f"sqlite:///{tmp_path.resolve()}/mlruns/mlflow.db"
+
+
+def test_azure_ml_without_workspace_settings_is_a_clear_setup_error(tmp_path: Path):
+    config = MlflowConfig.model_validate({"azure_ml": {"enabled": True}})
+    with pytest.raises(TrackingSetupError, match="azure_ml.subscription_id"):
+        resolve_tracking_uri(config, ProjectPaths.at(tmp_path), environ={})
+
+
+def test_subprocess_environment_carries_uri_experiment_and_run():
+    env = setup_mlflow_tracking_env(
+        "sqlite:///x.db", experiment_name="e", run_id="r", parent_run_id="p"
+    )
+    assert env == {
+        "MLFLOW_TRACKING_URI": "sqlite:///x.db",
+        "MLFLOW_EXPERIMENT_NAME": "e",
+        "MLFLOW_RUN_ID": "r",
+        "MLFLOW_PARENT_RUN_ID": "p",
+    }
+
+
+RACE_SCRIPT = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from resume_ner.config.mlflow import MlflowConfig
+    from resume_ner.config.paths import ProjectPaths
+    from resume_ner.tracking.setup import setup_mlflow
+    from resume_ner.tracking.client import get_client
+
+    root, start_at, name = Path(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+    while time.time() < start_at:
+        time.sleep(0.001)
+    setup = setup_mlflow(MlflowConfig(), paths=ProjectPaths.at(root), experiment_name="race", environ={})
+    client = get_client(setup.tracking_uri)
+    run = client.create_run(setup.experiment_id, run_name=name)
+    client.set_terminated(run.info.run_id)
+    print(setup.experiment_id)
+    """
+)
+
+
+def test_a_fresh_sqlite_store_opened_by_four_processes_at_once_ends_initialised(tmp_path: Path):
+    import time
+
+    start_at = time.time() + 4.0  # every process has imported MLflow by then, so they really race
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", RACE_SCRIPT, str(tmp_path), str(start_at), f"worker-{i}"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(4)
+    ]
+    outputs = [p.communicate(timeout=180) for p in processes]
+    for process, (_, err) in zip(processes, outputs, strict=True):
+        assert process.returncode == 0, err[-2000:]
+    assert len({out.strip() for out, _ in outputs}) == 1, "all workers share one experiment"
+
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(f"sqlite:///{tmp_path / 'mlruns' / 'mlflow.db'}")
+    experiment = client.get_experiment_by_name("race")
+    names = sorted(r.info.run_name for r in client.search_runs([experiment.experiment_id]))
+    assert names == [f"worker-{i}" for i in range(4)]
+
+
+def test_artifacts_land_under_the_project_folder_whatever_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    paths = ProjectPaths.at(tmp_path / "project")
+    setup = setup_mlflow(MlflowConfig(), paths=paths, experiment_name="artifacts", environ={})
+    from resume_ner.tracking.client import get_client
+
+    client = get_client(setup.tracking_uri)
+    run = client.create_run(setup.experiment_id)
+    note = tmp_path / "note.txt"
+    note.write_text("hello")
+    client.log_artifact(run.info.run_id, str(note))
+    stored = list(paths.artifacts_dir.rglob("note.txt"))
+    assert len(stored) == 1
+    assert not (elsewhere / "mlruns").exists()
+    assert os.listdir(elsewhere) == []
