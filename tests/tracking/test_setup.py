@@ -35,7 +35,7 @@ def test_embedded_default_is_sqlite_under_the_project_folder(tmp_path: Path):
 
 def test_azure_ml_without_workspace_settings_is_a_clear_setup_error(tmp_path: Path):
     config = MlflowConfig.model_validate({"azure_ml": {"enabled": True}})
-    with pytest.raises(TrackingSetupError, match="azure_ml.subscription_id"):
+    with pytest.raises(TrackingSetupError, match=r"azure_ml\.subscription_id"):
         resolve_tracking_uri(config, ProjectPaths.at(tmp_path), environ={})
 
 

@@ -359,19 +359,17 @@ def tree(
             parent = run.data.tags.get(parent_key)
             children.setdefault(parent if parent in ids else None, []).append(run)
         root = Tree(f"[bold]{name}[/] ({len(runs)} runs)")
-
-        def add(node: Tree, parent_id: str | None) -> None:
-            for run in children.get(parent_id, []):
-                colour = {
-                    "FINISHED": "green",
-                    "RUNNING": "yellow",
-                    "FAILED": "red",
-                    "KILLED": "red",
-                }.get(run.info.status, "white")
-                branch = node.add(
-                    f"{run.info.run_name} [{colour}]{run.info.status}[/] [dim]{run.info.run_id}[/]"
-                )
-                add(branch, run.info.run_id)
-
-        add(root, None)
+        _add_children(root, None, children)
         console.print(root)
+
+
+_STATUS_COLOURS = {"FINISHED": "green", "RUNNING": "yellow", "FAILED": "red", "KILLED": "red"}
+
+
+def _add_children(node: Any, parent_id: str | None, children: dict[str | None, list[Any]]) -> None:
+    for run in children.get(parent_id, []):
+        colour = _STATUS_COLOURS.get(run.info.status, "white")
+        branch = node.add(
+            f"{run.info.run_name} [{colour}]{run.info.status}[/] [dim]{run.info.run_id}[/]"
+        )
+        _add_children(branch, run.info.run_id, children)
