@@ -373,3 +373,36 @@ def _add_children(node: Any, parent_id: str | None, children: dict[str | None, l
             f"{run.info.run_name} [{colour}]{run.info.status}[/] [dim]{run.info.run_id}[/]"
         )
         _add_children(branch, run.info.run_id, children)
+
+
+@app.command()
+def cleanup(
+    ctx: typer.Context,
+    experiment: ExperimentOption = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show which runs would be closed.")] = False,
+    tracking_uri: TrackingUriOption = None,
+) -> None:
+    """Close RUNNING runs whose process on this machine is gone: tag them interrupted, end them KILLED."""
+    from rich.table import Table
+
+    from resume_ner.cli.console import console
+    from resume_ner.tracking.cleanup import cleanup_interrupted_runs
+    from resume_ner.tracking.context import TrackingContext
+
+    state = get_state(ctx)
+    tracking = TrackingContext.open(state.paths, config_dir=state.config_dir, tracking_uri=tracking_uri)
+    experiments = _project_experiment_ids(tracking, experiment)
+    found = cleanup_interrupted_runs(
+        tracking.client,
+        list(experiments.values()),
+        registry=tracking.registry,
+        project=tracking.policy.project,
+        dry_run=dry_run,
+    )
+    if not found:
+        console.print("no interrupted runs")
+        return
+    table = Table("run name", "run id", "reason", title="would close" if dry_run else "closed as KILLED")
+    for run in found:
+        table.add_row(run.run_name, run.run_id, run.reason)
+    console.print(table)

@@ -107,12 +107,13 @@ def apply_azureml_artifact_patch() -> bool:
     place (``False`` when azureml-mlflow is not installed). Call it explicitly at setup; it is
     never applied on import.
     """
-    os.environ.setdefault(ARTIFACT_TIMEOUT_ENV, "600")
     try:
         import azureml.mlflow  # noqa: F401
         from mlflow.store.artifact.artifact_repository_registry import _artifact_repository_registry
     except ImportError:
         return False
+    # Large checkpoints outlast azureml-mlflow's default upload time-out.
+    os.environ.setdefault(ARTIFACT_TIMEOUT_ENV, "600")
     registry = _artifact_repository_registry._registry
     builder = registry.get("azureml")
     if builder is None:

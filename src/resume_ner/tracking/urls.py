@@ -1,0 +1,75 @@
+"""The web address where a run can be looked at: a tracking server, Azure ML studio, the local UI.
+
+Database and file stores (``sqlite:``, ``file:``, ``postgresql:``, ...) have no web UI of their
+own; ``mlflow ui --backend-store-uri <tracking uri>`` serves one, at ``http://127.0.0.1:5000`` by
+default, and the URL points there (or at ``ui_url``).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlparse
+
+DEFAULT_LOCAL_UI_URL = "http://127.0.0.1:5000"
+AZURE_STUDIO_URL = "https://ml.azure.com"
+_SERVER_SCHEMES = ("http", "https")
+_LOCAL_STORE_SCHEMES = ("sqlite", "file", "postgresql", "postgres", "mysql", "mssql")
+
+
+def _fragment(experiment_id: str, run_id: str) -> str:
+    return f"#/experiments/{quote(str(experiment_id), safe='')}/runs/{quote(str(run_id), safe='')}"
+
+
+def _azure_workspace_id(tracking_uri: str) -> tuple[str, str, str]:
+    """Subscription, resource group and workspace named in an ``azureml://`` tracking URI."""
+    segments = [part for part in urlparse(tracking_uri).path.split("/") if part]
+    found: dict[str, str] = {}
+    for index, segment in enumerate(segments[:-1]):
+        key = segment.lower()
+        if key in ("subscriptions", "resourcegroups", "workspaces") and key not in found:
+            found[key] = segments[index + 1]
+    missing = [key for key in ("subscriptions", "resourcegroups", "workspaces") if key not in found]
+    if missing:
+        raise ValueError(
+            f"cannot read {', '.join(missing)} from the Azure ML tracking URI {tracking_uri!r}; "
+            "expected azureml://<region>.api.azureml.ms/mlflow/v2.0/subscriptions/<id>/"
+            "resourceGroups/<group>/providers/Microsoft.MachineLearningServices/workspaces/<name>"
+        )
+    return found["subscriptions"], found["resourcegroups"], found["workspaces"]
+
+
+def get_mlflow_run_url(
+    tracking_uri: str, experiment_id: str, run_id: str, *, ui_url: str | None = None
+) -> str:
+    """The URL of run ``run_id`` (in ``experiment_id``) in the UI that shows ``tracking_uri``.
+
+    An ``http(s)`` tracking server: ``{uri}/#/experiments/{exp}/runs/{run}``. Azure ML
+    (``azureml://``): the run's page in Azure ML studio (``ui_url`` replaces
+    ``https://ml.azure.com``, e.g. for a sovereign cloud). A database or file store (or a plain
+    path): the same fragment on the local UI, ``ui_url`` or ``http://127.0.0.1:5000``, which
+    ``mlflow ui --backend-store-uri <uri>`` serves. Raises :class:`ValueError` for empty ids, an
+    Azure URI without subscription, resource group and workspace, or a scheme with no known UI
+    and no ``ui_url``.
+    """
+    if not str(experiment_id) or not str(run_id):
+        raise ValueError("experiment_id and run_id must not be empty")
+    scheme = urlparse(tracking_uri).scheme.lower()
+    fragment = _fragment(experiment_id, run_id)
+    if scheme in _SERVER_SCHEMES:
+        return f"{tracking_uri.rstrip('/')}/{fragment}"
+    if scheme == "azureml":
+        subscription, group, workspace = _azure_workspace_id(tracking_uri)
+        base = (ui_url or AZURE_STUDIO_URL).rstrip("/")
+        workspace_id = (
+            f"/subscriptions/{subscription}/resourcegroups/{group}/workspaces/{workspace}"
+        )
+        return (
+            f"{base}/experiments/id/{quote(str(experiment_id), safe='')}"
+            f"/runs/{quote(str(run_id), safe='')}?wsid={workspace_id}"
+        )
+    # A plain path, or a Windows drive letter parsed as a scheme, is a file store.
+    is_local = scheme.split("+", 1)[0] in _LOCAL_STORE_SCHEMES or len(scheme) <= 1
+    if is_local or ui_url:
+        return f"{(ui_url or DEFAULT_LOCAL_UI_URL).rstrip('/')}/{fragment}"
+    raise ValueError(
+        f"no known web UI for tracking URI scheme {scheme!r}; pass ui_url to name the UI"
+    )

@@ -1,0 +1,304 @@
+"""Checkpoint archives: what is kept and skipped, round trips, and safe extraction."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from resume_ner.tracking.artifacts.archive import (
+    ArchiveError,
+    ArchiveManifest,
+    create_checkpoint_archive,
+    extract_checkpoint_archive,
+    should_skip_file,
+)
+
+
+def _write(path: Path, content: bytes | str = b"data") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, str):
+        content = content.encode()
+    path.write_bytes(content)
+    return path
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def checkpoint(tmp_path: Path) -> Path:
+    """A checkpoint folder with model files, legitimate look-alikes, secrets and caches."""
+    root = tmp_path / "checkpoint"
+    _write(root / "config.json", '{"model_type": "bert"}')
+    _write(root / "model.safetensors", os.urandom(256 * 1024))
+    _write(root / "catalog.json", '{"entities": ["SKILL"]}')
+    _write(root / "training.log", "epoch 1 done\n")
+    _write(root / "tokenizer" / "vocab.txt", "[PAD]\n[UNK]\n")
+    _write(root / "optimizer.pt", b"optimizer")
+    _write(root / "scheduler.pt", b"scheduler")
+    _write(root / "rng_state_0.pth", b"rng")
+    _write(root / ".env", "TOKEN=abc")
+    _write(root / ".env.local", "TOKEN=abc")
+    _write(root / "server.pem", "-----BEGIN-----")
+    _write(root / "deploy.key", "secret")
+    _write(root / "id_rsa.pub", "ssh-rsa")
+    _write(root / "credentials-prod.json", "{}")
+    _write(root / "__pycache__" / "module.cpython-311.pyc", b"\x00")
+    _write(root / "stray.pyc", b"\x00")
+    _write(root / ".cache" / "blob", b"cached")
+    _write(root / ".ipynb_checkpoints" / "nb.ipynb", "{}")
+    _write(root / ".DS_Store", b"\x00")
+    _write(root / "partial.tmp", b"half")
+    return root
+
+
+def _skipped(manifest: ArchiveManifest) -> dict[str, str]:
+    return {entry.path: entry.reason for entry in manifest.skipped}
+
+
+def _archived(manifest: ArchiveManifest) -> set[str]:
+    return {entry.path for entry in manifest.files}
+
+
+def test_symlink_leaving_the_folder_is_skipped_with_its_reason(tmp_path, checkpoint):
+    outside = _write(tmp_path / "elsewhere" / "passwords.txt", "hunter2")
+    (checkpoint / "linked.txt").symlink_to(outside)
+
+    manifest = create_checkpoint_archive(checkpoint, tmp_path / "out.tar.gz")
+
+    assert "linked.txt" not in _archived(manifest)
+    assert "leaves the checkpoint folder" in _skipped(manifest)["linked.txt"]
+
+
+def test_symlinked_folder_leaving_the_folder_is_skipped_with_its_reason(tmp_path, checkpoint):
+    _write(tmp_path / "elsewhere" / "private.txt", "secret")
+    (checkpoint / "linked_dir").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+
+    manifest = create_checkpoint_archive(checkpoint, tmp_path / "out.tar.gz")
+
+    assert not any(path.startswith("linked_dir") for path in _archived(manifest))
+    assert "leaves the checkpoint folder" in _skipped(manifest)["linked_dir"]
+
+
+def test_symlink_inside_the_folder_is_archived_as_the_file_it_points_to(tmp_path, checkpoint):
+    (checkpoint / "alias.json").symlink_to(checkpoint / "config.json")
+
+    manifest = create_checkpoint_archive(checkpoint, tmp_path / "out.tar.gz")
+
+    with tarfile.open(tmp_path / "out.tar.gz") as tar:
+        member = tar.getmember("alias.json")
+        assert member.isfile()
+        assert tar.extractfile(member).read() == (checkpoint / "config.json").read_bytes()
+    assert "alias.json" in _archived(manifest)
+
+
+def test_path_with_a_dot_dot_component_is_skipped(tmp_path, checkpoint):
+    _write(tmp_path / "evil.txt")
+
+    reason = should_skip_file(checkpoint / ".." / "evil.txt", checkpoint)
+
+    assert reason == "path has a '..' component"
+
+
+def test_path_outside_the_folder_is_skipped(tmp_path, checkpoint):
+    reason = should_skip_file(_write(tmp_path / "other.txt"), checkpoint)
+
+    assert reason is not None and "outside" in reason
+
+
+@pytest.mark.parametrize(
+    "name",
+    [".env", ".env.local", "server.pem", "deploy.key", "id_rsa.pub", "credentials-prod.json"],
+)
+def test_secret_files_are_skipped_with_a_secret_reason(tmp_path, checkpoint, name):
+    manifest = create_checkpoint_archive(checkpoint, tmp_path / "out.tar.gz")
+
+    assert name not in _archived(manifest)
+    assert _skipped(manifest)[name].startswith("secret")
+
+
+def test_secret_patterns_match_regardless_of_case(checkpoint):
+    reason = should_skip_file(_write(checkpoint / "SERVER.PEM"), checkpoint)
+
+    assert reason is not None and reason.startswith("secret")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "__pycache__/module.cpython-311.pyc",
+        "stray.pyc",
+        ".cache/blob",
+        ".ipynb_checkpoints/nb.ipynb",
+        ".DS_Store",
+        "partial.tmp",
+    ],
+)
+def test_cache_files_are_skipped_with_a_cache_reason(tmp_path, checkpoint, name):
+    manifest = create_checkpoint_archive(checkpoint, tmp_path / "out.tar.gz")
+
+    assert name not in _archived(manifest)
+    assert "cache" in _skipped(manifest)[name]
+
+
+def test_optimizer_state_is_skipped_only_when_asked(tmp_path, checkpoint):
+    state = {"optimizer.pt", "scheduler.pt", "rng_state_0.pth"}
+
+    kept = create_checkpoint_archive(checkpoint, tmp_path / "all.tar.gz")
+    lean = create_checkpoint_archive(
+        checkpoint, tmp_path / "lean.tar.gz", skip_optimizer_state=True
+    )
+
+    assert state <= _archived(kept)
+    assert not state & _archived(lean)
+    assert all(_skipped(lean)[name].startswith("optimizer state") for name in state)
+
+
+@pytest.mark.parametrize(
+    "name", ["catalog.json", "training.log", "model.safetensors", "tokenizer/vocab.txt"]
+)
+def test_legitimate_files_whose_names_contain_skip_words_are_kept(tmp_path, checkpoint, name):
+    manifest = create_checkpoint_archive(checkpoint, tmp_path / "out.tar.gz")
+
+    assert name in _archived(manifest)
+    assert name not in _skipped(manifest)
+
+
+def test_large_safetensors_file_is_archived_whatever_its_size(tmp_path, checkpoint):
+    big = checkpoint / "large.safetensors"
+    with big.open("wb") as handle:
+        handle.truncate(120 * 1024 * 1024)  # sparse: 120 MB on paper, no disk cost
+
+    manifest = create_checkpoint_archive(checkpoint, tmp_path / "out.tar.gz")
+
+    entry = next(e for e in manifest.files if e.path == "large.safetensors")
+    assert entry.size == 120 * 1024 * 1024
+    assert "large.safetensors" not in _skipped(manifest)
+
+
+def test_archive_round_trips_every_file_with_identical_checksums(tmp_path, checkpoint):
+    archive = tmp_path / "out.tar.gz"
+    manifest = create_checkpoint_archive(checkpoint, archive)
+    target = tmp_path / "restored"
+
+    extract_checkpoint_archive(archive, target, manifest=manifest)
+
+    restored = {
+        p.relative_to(target).as_posix(): _sha256(p) for p in target.rglob("*") if p.is_file()
+    }
+    assert restored == {entry.path: entry.sha256 for entry in manifest.files}
+    assert restored == {path: _sha256(checkpoint / path) for path in restored}
+
+
+def test_manifest_totals_match_its_files_and_survive_json(tmp_path, checkpoint):
+    manifest = create_checkpoint_archive(checkpoint, tmp_path / "out.tar.gz")
+
+    data = json.loads(manifest.to_json())
+
+    assert data["file_count"] == len(data["files"]) == manifest.file_count
+    assert data["total_size"] == sum(f["size"] for f in data["files"]) == manifest.total_size
+    assert ArchiveManifest.from_dict(data) == manifest
+
+
+def test_archive_entries_are_relative_to_the_checkpoint_folder(tmp_path, checkpoint):
+    archive = tmp_path / "out.tar.gz"
+    create_checkpoint_archive(checkpoint, archive)
+
+    with tarfile.open(archive) as tar:
+        names = tar.getnames()
+
+    assert "config.json" in names and "tokenizer/vocab.txt" in names
+    assert not any(name.startswith(("/", "checkpoint/")) for name in names)
+
+
+def test_missing_checkpoint_folder_raises_archive_error(tmp_path):
+    with pytest.raises(ArchiveError, match="does not exist"):
+        create_checkpoint_archive(tmp_path / "missing", tmp_path / "out.tar.gz")
+
+
+def test_folder_with_only_skipped_files_raises_archive_error(tmp_path):
+    root = tmp_path / "checkpoint"
+    _write(root / ".env", "TOKEN=abc")
+    _write(root / "__pycache__" / "x.pyc", b"\x00")
+
+    with pytest.raises(ArchiveError, match="no file to archive"):
+        create_checkpoint_archive(root, tmp_path / "out.tar.gz")
+    assert not (tmp_path / "out.tar.gz").exists()
+
+
+def _crafted_archive(path: Path, member: tarfile.TarInfo, payload: bytes = b"") -> Path:
+    with tarfile.open(path, "w:gz") as tar:
+        ok = tarfile.TarInfo("config.json")
+        ok.size = 2
+        tar.addfile(ok, io.BytesIO(b"{}"))
+        tar.addfile(member, io.BytesIO(payload) if payload else None)
+    return path
+
+
+def test_extraction_refuses_a_member_escaping_with_dot_dot(tmp_path):
+    evil = tarfile.TarInfo("../evil")
+    evil.size = 4
+    archive = _crafted_archive(tmp_path / "crafted.tar.gz", evil, b"evil")
+    target = tmp_path / "target"
+
+    with pytest.raises(ArchiveError, match=r"'\.\.'"):
+        extract_checkpoint_archive(archive, target)
+    assert not (tmp_path / "evil").exists()
+    assert not (target / "config.json").exists()
+
+
+def test_extraction_refuses_an_absolute_member_path(tmp_path):
+    evil = tarfile.TarInfo(str(tmp_path / "absolute_evil"))
+    evil.size = 4
+    archive = _crafted_archive(tmp_path / "crafted.tar.gz", evil, b"evil")
+
+    with pytest.raises(ArchiveError, match="absolute"):
+        extract_checkpoint_archive(archive, tmp_path / "target")
+    assert not (tmp_path / "absolute_evil").exists()
+
+
+def test_extraction_refuses_a_symlink_member(tmp_path):
+    link = tarfile.TarInfo("passwd")
+    link.type = tarfile.SYMTYPE
+    link.linkname = "/etc/passwd"
+    archive = _crafted_archive(tmp_path / "crafted.tar.gz", link)
+
+    with pytest.raises(ArchiveError, match="link"):
+        extract_checkpoint_archive(archive, tmp_path / "target")
+    assert not (tmp_path / "target" / "passwd").is_symlink()
+
+
+def test_extraction_detects_a_file_that_does_not_match_the_manifest(tmp_path, checkpoint):
+    archive = tmp_path / "out.tar.gz"
+    create_checkpoint_archive(checkpoint, archive)
+    other_dir = _write(tmp_path / "other" / "config.json", "{}").parent
+    other_manifest = create_checkpoint_archive(other_dir, tmp_path / "other.tar.gz")
+
+    with pytest.raises(ArchiveError, match="checksum"):
+        extract_checkpoint_archive(archive, tmp_path / "target", manifest=other_manifest)
+
+
+def test_special_file_is_skipped_as_not_a_regular_file(tmp_path, checkpoint):
+    os.mkfifo(checkpoint / "pipe")
+
+    manifest = create_checkpoint_archive(checkpoint, tmp_path / "out.tar.gz")
+
+    assert _skipped(manifest)["pipe"] == "not a regular file"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads folders whatever their permissions")
+def test_unreadable_subfolder_raises_instead_of_vanishing_from_the_archive(tmp_path, checkpoint):
+    locked = checkpoint / "tokenizer"
+    locked.chmod(0)
+    try:
+        with pytest.raises(ArchiveError, match="cannot read"):
+            create_checkpoint_archive(checkpoint, tmp_path / "out.tar.gz")
+    finally:
+        locked.chmod(0o755)
