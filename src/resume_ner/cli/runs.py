@@ -242,9 +242,10 @@ def _find_with_mlflow(
         result["run_name"] = run.info.run_name
         result["experiment_id"] = run.info.experiment_id
         result["status"] = run.info.status
-        result["url"] = get_mlflow_run_url(
-            tracking.tracking_uri, run.info.experiment_id, run.info.run_id
-        )
+        try:
+            result["url"] = get_mlflow_run_url(tracking.tracking_uri, run.info.experiment_id, run.info.run_id)
+        except ValueError as exc:
+            result["url"] = f"(no UI address for this tracking URI: {exc})"
     return result
 
 
