@@ -13,7 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from resume_ner.naming.context import NamingContext
-from resume_ner.naming.keys import build_counter_key, build_mlflow_run_key, build_mlflow_run_key_hash
+from resume_ner.naming.keys import (
+    build_counter_key,
+    build_mlflow_run_key,
+    build_mlflow_run_key_hash,
+)
 from resume_ner.naming.policy import build_mlflow_run_name
 from resume_ner.naming.tags import build_mlflow_tags
 from resume_ner.tracking.context import TrackingContext

@@ -1,16 +1,59 @@
-"""The interface every index backend implements, and the records it stores."""
+"""The interface every index backend implements, the records it stores, and its errors."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
+from resume_ner.errors import InputError
+from resume_ner.tracking.errors import TrackingError
+
+#: The command that repairs a corrupt index or version counter; error messages point at it.
+REBUILD_COMMAND = "resume-ner index rebuild"
+
+
+class IndexBackendError(TrackingError):
+    """The run index or version counter could not be read or written."""
+
+
+class IndexLockTimeoutError(IndexBackendError):
+    """The lock guarding an index file was not obtained in time; nothing was read or written."""
+
+
+class IndexCorruptError(InputError, IndexBackendError):
+    """Stored version-counter state cannot be read.
+
+    Versions are not restarted behind the user's back (that would hand out names already in
+    use); the message says to run ``resume-ner index rebuild``, which restores the counters
+    from the run names in MLflow.
+    """
 
 
 def utc_now_iso() -> str:
     """The current time as an ISO 8601 UTC timestamp."""
     return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def normalize_utc_iso(timestamp: str) -> str:
+    """``timestamp`` (ISO 8601) as a UTC timestamp with microseconds; empty means now.
+
+    Every stored timestamp has this one form, so that ordering the text orders the times. A
+    timestamp without a zone is taken as UTC. Raises ``ValueError`` for text that is not ISO 8601.
+    """
+    if not timestamp:
+        return utc_now_iso()
+    moment = datetime.fromisoformat(timestamp)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def parse_utc_iso(timestamp: str) -> datetime:
+    """The aware UTC time of an ISO 8601 timestamp (one without a zone is taken as UTC)."""
+    moment = datetime.fromisoformat(timestamp)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -37,11 +80,44 @@ class Reservation:
     reserved_at: str
 
 
+def newest_entries(entries: Iterable[IndexEntry], max_entries: int) -> list[IndexEntry]:
+    """One entry per run-key hash (the most recently updated), at most ``max_entries`` of them.
+
+    Timestamps are normalised to UTC (:func:`normalize_utc_iso`); the result is ordered newest
+    first. Raises ``ValueError`` when ``max_entries`` is below 1.
+    """
+    if max_entries < 1:
+        raise ValueError(f"max_entries must be at least 1, got {max_entries}")
+    latest: dict[str, IndexEntry] = {}
+    for entry in entries:
+        entry = with_normalized_time(entry)
+        known = latest.get(entry.run_key_hash)
+        if known is None or entry.updated_at > known.updated_at:
+            latest[entry.run_key_hash] = entry
+    ordered = sorted(latest.values(), key=lambda e: (e.updated_at, e.run_key_hash), reverse=True)
+    return ordered[:max_entries]
+
+
+def with_normalized_time(entry: IndexEntry) -> IndexEntry:
+    """``entry`` with its ``updated_at`` in the stored UTC form (now when empty)."""
+    stamp = normalize_utc_iso(entry.updated_at)
+    if stamp == entry.updated_at:
+        return entry
+    return IndexEntry(
+        entry.run_key_hash,
+        entry.run_id,
+        entry.experiment_id,
+        entry.tracking_uri,
+        entry.run_name,
+        stamp,
+    )
+
+
 class IndexBackend(ABC):
     """Storage for the run index and the version counter.
 
     Implementations must be safe for concurrent use by several processes: every method is
-    atomic with respect to the others.
+    atomic with respect to the others. Timestamps are stored as UTC ISO 8601 text.
     """
 
     # --- run index -------------------------------------------------------------------------
@@ -79,7 +155,18 @@ class IndexBackend(ABC):
 
     @abstractmethod
     def commit_version(self, counter_key: str, run_id: str, version: int) -> bool:
-        """Mark the reservation of ``version`` as used by ``run_id``; whether it was held."""
+        """Mark the reservation of ``version`` as used by ``run_id``; whether it was held.
+
+        A reservation recorded for another run id is left alone (``False``). Committing also
+        raises the counter past ``version``, so the version is never handed out again.
+        """
+
+    @abstractmethod
+    def release_version(self, counter_key: str, version: int) -> bool:
+        """Drop the reservation of ``version`` (its run was never created); whether it was held.
+
+        The version stays used: it is never handed out again.
+        """
 
     @abstractmethod
     def list_reservations(self) -> list[Reservation]:
@@ -87,4 +174,26 @@ class IndexBackend(ABC):
 
     @abstractmethod
     def drop_reservations(self, reservations: Iterable[Reservation]) -> int:
-        """Forget the given reservations (their versions stay used); how many were dropped."""
+        """Forget the given reservations (their versions stay used); how many were dropped.
+
+        A reservation is identified by its counter key and version.
+        """
+
+    @abstractmethod
+    def ensure_versions_at_least(self, floors: Mapping[str, int]) -> None:
+        """Make the next version of each counter key greater than its floor (never lower it)."""
+
+    def ensure_version_at_least(self, counter_key: str, version: int) -> None:
+        """Make the next version of ``counter_key`` greater than ``version`` (never lower it)."""
+        self.ensure_versions_at_least({counter_key: version})
+
+    def discard_corrupt_counters(self) -> bool:
+        """Set unreadable counter state aside so that a rebuild can restore it; whether any was.
+
+        Backends whose storage cannot be partly corrupt (a database) have nothing to discard.
+        """
+        return False
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release what the backend holds open (connections); it is not used afterwards."""

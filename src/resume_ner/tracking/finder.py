@@ -1,0 +1,354 @@
+"""Finding the MLflow run of a given identity, by strategies tried in priority order.
+
+Strict strategies only accept a run that carries the identity asked for:
+
+1. ``direct_run_id``: the run id given, if that run is in the experiment and not deleted;
+2. ``metadata_json``: the run id a stage recorded in ``<output_dir>/metadata.json``;
+3. ``local_index``: the run index entry for the run-key hash (a stale entry is removed);
+4. ``tag_run_key_hash``: the newest run (any status, not deleted) tagged with the run-key hash.
+
+When not strict, weaker strategies follow, each limited to the stage asked for:
+
+5. ``tag_context``: the newest run with the context's stage, model, env, spec and variant tags;
+6. ``run_name``: the newest run named ``context.run_name``;
+7. ``most_recent``: the newest run of the context's stage.
+
+A strategy that fails (store error, unreadable metadata, broken index) is recorded in the
+report's ``errors`` and the next one is tried; a strict lookup that finds nothing raises
+:class:`~resume_ner.tracking.errors.RunNotFoundError`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from resume_ner.naming.context import NamingContext
+from resume_ner.naming.errors import NamingError
+from resume_ner.naming.keys import build_mlflow_run_key, build_mlflow_run_key_hash
+from resume_ner.naming.tags import TagsRegistry, build_mlflow_tags
+from resume_ner.tracking.errors import RunNotFoundError, TrackingError
+from resume_ner.tracking.filters import and_filters, tag_equals
+from resume_ner.tracking.index.base import IndexBackend
+from resume_ner.tracking.index.run_index import find_in_mlflow_index, remove_from_mlflow_index
+from resume_ner.tracking.queries import iter_all_runs, query_runs_by_tags
+from resume_ner.tracking.retry import is_transient_error, retry_with_backoff
+from resume_ner.tracking.types import RunLookupReport
+
+if TYPE_CHECKING:
+    from mlflow.entities import Run
+    from mlflow.tracking import MlflowClient
+
+logger = logging.getLogger(__name__)
+
+#: Strategies that only accept a run carrying the identity asked for, in priority order.
+STRICT_STRATEGIES = ("direct_run_id", "metadata_json", "local_index", "tag_run_key_hash")
+#: Weaker strategies tried after those when the lookup is not strict, in priority order.
+FALLBACK_STRATEGIES = ("tag_context", "run_name", "most_recent")
+#: The file in a stage's output folder that records its run: ``{"mlflow": {"run_id": ...}}``.
+METADATA_FILE = "metadata.json"
+
+NEWEST_FIRST = ("attributes.start_time DESC",)
+TRIAL_STAGE = "hpo_trial"
+_HASH = re.compile(r"[0-9a-f]{64}")
+# Answers that retrying cannot change; MLflow's REST client retries transport errors itself.
+_FINAL_ERROR_CODES = frozenset(
+    {"RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE", "PERMISSION_DENIED", "UNAUTHENTICATED"}
+)
+_CONTEXT_TAG_NAMES = (
+    ("process", "stage"),
+    ("process", "model"),
+    ("process", "env"),
+    ("fingerprint", "spec_fp"),
+    ("fingerprint", "variant"),
+)
+
+T = TypeVar("T")
+Strategy = tuple[str, "Callable[[], Run | None] | None"]
+
+
+class _StaleIndexEntryError(TrackingError):
+    """The index names a run that no longer carries the identity (removed from the index)."""
+
+
+def _expected_errors() -> tuple[type[BaseException], ...]:
+    """Failures a strategy records before the next one is tried (programming errors propagate)."""
+    from mlflow.exceptions import MlflowException
+
+    return (MlflowException, TrackingError, NamingError, OSError, ValueError)
+
+
+def _worth_retrying(exc: BaseException) -> bool:
+    if getattr(exc, "error_code", None) in _FINAL_ERROR_CODES:
+        return False
+    return is_transient_error(exc)
+
+
+def _call(func: Callable[[], T], operation: str) -> T:
+    return retry_with_backoff(
+        func, max_retries=2, base_delay=0.5, operation_name=operation, retry_on=_worth_retrying
+    )
+
+
+def _is_missing(exc: BaseException) -> bool:
+    return getattr(exc, "error_code", None) == "RESOURCE_DOES_NOT_EXIST"
+
+
+class _Lookup:
+    """The strategies of one lookup in one experiment; each returns a run, or ``None``."""
+
+    def __init__(
+        self,
+        client: MlflowClient,
+        experiment_id: str,
+        registry: TagsRegistry,
+        report: RunLookupReport,
+    ) -> None:
+        self.client = client
+        self.experiment_id = experiment_id
+        self.registry = registry
+        self.report = report
+
+    def _rejection(self, run: Run) -> str | None:
+        if run.info.experiment_id != self.experiment_id:
+            return f"is in experiment {run.info.experiment_id}, not {self.experiment_id}"
+        if run.info.lifecycle_stage != "active":
+            return "is deleted"
+        return None
+
+    def _checked(self, strategy: str, run_id: str) -> Run | None:
+        run = _call(lambda: self.client.get_run(run_id), f"get run {run_id}")
+        reason = self._rejection(run)
+        if reason is not None:
+            self.report.errors.append(f"{strategy}: run {run_id} {reason}")
+            return None
+        return run
+
+    def by_run_id(self, run_id: str) -> Run | None:
+        return self._checked("direct_run_id", run_id)
+
+    def from_metadata(self, output_dir: Path) -> Run | None:
+        path = output_dir / METADATA_FILE
+        if not path.is_file():
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+        section = data.get("mlflow") if isinstance(data, Mapping) else None
+        run_id = section.get("run_id") if isinstance(section, Mapping) else None
+        if not run_id:
+            return None
+        if not isinstance(run_id, str):
+            raise ValueError(f"{path}: mlflow.run_id is not a string: {run_id!r}")
+        return self._checked("metadata_json", run_id)
+
+    def from_index(
+        self, index: IndexBackend, run_key_hash: str, tracking_uri: str | None
+    ) -> Run | None:
+        entry = find_in_mlflow_index(index, run_key_hash, tracking_uri=tracking_uri)
+        if entry is None or entry.experiment_id != self.experiment_id:
+            # An entry for another experiment is not stale: that experiment may be searched next.
+            return None
+        from mlflow.exceptions import MlflowException
+
+        try:
+            run = _call(lambda: self.client.get_run(entry.run_id), f"get run {entry.run_id}")
+        except MlflowException as exc:
+            if not _is_missing(exc):
+                raise
+            reason = "does not exist"
+        else:
+            reason = self._rejection(run)
+            tagged = run.data.tags.get(self.registry.key("grouping", "run_key_hash"))
+            if reason is None and tagged and tagged != run_key_hash:
+                reason = f"carries run-key hash {tagged}"
+            if reason is None:
+                return run
+        removed = remove_from_mlflow_index(index, run_key_hash)
+        raise _StaleIndexEntryError(
+            f"stale entry for {run_key_hash}: run {entry.run_id} {reason}"
+            + ("; removed from the index" if removed else "")
+        )
+
+    def newest_tagged(self, tags: Mapping[str, str]) -> Run | None:
+        runs = _call(
+            lambda: query_runs_by_tags(
+                self.client,
+                [self.experiment_id],
+                tags,
+                status=None,
+                order_by=NEWEST_FIRST,
+                max_results=1,
+            ),
+            "search runs by tags",
+        )
+        return runs[0] if runs else None
+
+
+def _run_strategies(report: RunLookupReport, strategies: Sequence[Strategy]) -> RunLookupReport:
+    """Try ``strategies`` in order until one returns a run; fill ``report`` on the way."""
+    failures = _expected_errors()
+    for name, attempt in strategies:
+        if attempt is None:
+            continue
+        report.strategies_attempted.append(name)
+        try:
+            run = attempt()
+        except failures as exc:
+            detail = (
+                str(exc)
+                if isinstance(exc, _StaleIndexEntryError)
+                else f"{type(exc).__name__}: {exc}"
+            )
+            logger.warning("run lookup strategy %s failed: %s", name, detail)
+            report.errors.append(f"{name}: {detail}")
+            continue
+        if run is not None:
+            report.found = True
+            report.run_id = run.info.run_id
+            report.strategy_used = name
+            report.run = run
+            logger.debug("found run %s by %s", run.info.run_id, name)
+            return report
+    return report
+
+
+def _context_tags(registry: TagsRegistry, context: NamingContext) -> dict[str, str]:
+    # The tags a run of this context was created with, so that values match as written.
+    written = build_mlflow_tags(registry, context, project_name="")
+    keys = [registry.key(section, name) for section, name in _CONTEXT_TAG_NAMES]
+    return {key: written[key] for key in keys if key in written}
+
+
+def _not_found_message(experiment_name: str, report: RunLookupReport) -> str:
+    tried = ", ".join(report.strategies_attempted) or (
+        "none (give run_id, output_dir, run_key_hash or context)"
+    )
+    message = f"no run found in experiment {experiment_name!r}; strategies tried: {tried}"
+    if report.errors:
+        message += "; errors: " + " | ".join(report.errors)
+    return message
+
+
+def find_mlflow_run(
+    client: MlflowClient,
+    experiment_name: str,
+    *,
+    registry: TagsRegistry,
+    context: NamingContext | None = None,
+    run_id: str | None = None,
+    output_dir: Path | str | None = None,
+    run_key_hash: str | None = None,
+    index: IndexBackend | None = None,
+    tracking_uri: str | None = None,
+    strict: bool | None = None,
+    strict_default: bool = True,
+) -> RunLookupReport:
+    """Find the run in ``experiment_name`` by the strategies of this module, in priority order.
+
+    A strategy is tried only when its input is given: ``run_id``; ``output_dir``; ``index``
+    with ``run_key_hash`` (or one built from ``context``); the run-key hash; ``context`` for
+    the fallbacks, which only a non-strict lookup tries. ``strict=None`` takes
+    ``strict_default`` (the configured ``run_finder.strict_mode_default``). Index entries are
+    read for ``tracking_uri`` (default: the client's). Raises
+    :class:`~resume_ner.tracking.errors.RunNotFoundError` (with the report) when a strict lookup
+    finds nothing, the experiment missing included; a non-strict one returns ``found=False``.
+    ``MlflowException`` is raised when the experiment cannot be read at all.
+    """
+    strict = strict_default if strict is None else strict
+    report = RunLookupReport(found=False)
+    experiment = _call(
+        lambda: client.get_experiment_by_name(experiment_name),
+        f"get experiment {experiment_name}",
+    )
+    if experiment is None or experiment.lifecycle_stage != "active":
+        state = "does not exist" if experiment is None else "is deleted"
+        report.errors.append(f"experiment {experiment_name!r} {state}")
+    else:
+        if run_key_hash is None and context is not None:
+            try:
+                run_key_hash = build_mlflow_run_key_hash(build_mlflow_run_key(context))
+            except NamingError as exc:
+                report.errors.append(f"run key: {exc}")
+        lookup = _Lookup(client, experiment.experiment_id, registry, report)
+        hash_key = registry.key("grouping", "run_key_hash")
+        uri = tracking_uri or client.tracking_uri
+        strategies: list[Strategy] = [
+            ("direct_run_id", partial(lookup.by_run_id, run_id) if run_id else None),
+            (
+                "metadata_json",
+                partial(lookup.from_metadata, Path(output_dir)) if output_dir is not None else None,
+            ),
+            (
+                "local_index",
+                partial(lookup.from_index, index, run_key_hash, uri)
+                if index is not None and run_key_hash
+                else None,
+            ),
+            (
+                "tag_run_key_hash",
+                partial(lookup.newest_tagged, {hash_key: run_key_hash}) if run_key_hash else None,
+            ),
+        ]
+        if not strict and context is not None:
+            stage_key = registry.key("process", "stage")
+            name_key = registry.key("mlflow", "run_name")
+            strategies += [
+                ("tag_context", partial(lookup.newest_tagged, _context_tags(registry, context))),
+                (
+                    "run_name",
+                    partial(lookup.newest_tagged, {name_key: context.run_name})
+                    if context.run_name
+                    else None,
+                ),
+                ("most_recent", partial(lookup.newest_tagged, {stage_key: context.process_type})),
+            ]
+        _run_strategies(report, strategies)
+    if not report.found and strict:
+        raise RunNotFoundError(_not_found_message(experiment_name, report), report=report)
+    return report
+
+
+def find_run_by_trial_id(
+    client: MlflowClient,
+    trial_key_hash_or_trial_id: str,
+    *,
+    registry: TagsRegistry,
+    experiment_ids: Sequence[str],
+) -> RunLookupReport:
+    """The newest trial run (stage ``hpo_trial``) with this trial key hash or trial id.
+
+    A 64-character hex value is first looked up as the ``grouping.trial_key_hash`` tag
+    (``tag_trial_key_hash``), then any value as the ``hpo.trial_id`` tag (``tag_trial_id``).
+    Runs tagged as interrupted are skipped. Only ``experiment_ids`` are searched (``ValueError``
+    when empty). Store errors are recorded in the report, which says ``found=False`` when no
+    run matched.
+    """
+    if not experiment_ids:
+        raise ValueError("find_run_by_trial_id needs the experiment ids to search")
+    if not trial_key_hash_or_trial_id:
+        raise ValueError("find_run_by_trial_id needs a trial key hash or trial id")
+    value = trial_key_hash_or_trial_id
+    stage_key = registry.key("process", "stage")
+    interrupted_key = registry.key("process", "interrupted")
+
+    def newest_not_interrupted(tag_key: str) -> Run | None:
+        # MLflow filters cannot say "tag missing OR not true"; the interrupted tag is read here.
+        query = and_filters(tag_equals(tag_key, value), tag_equals(stage_key, TRIAL_STAGE))
+        for run in iter_all_runs(client, experiment_ids, query, NEWEST_FIRST, page_size=100):
+            if run.data.tags.get(interrupted_key, "").strip().lower() != "true":
+                return run
+        return None
+
+    hash_key = registry.key("grouping", "trial_key_hash")
+    strategies: list[Strategy] = [
+        (
+            "tag_trial_key_hash",
+            partial(newest_not_interrupted, hash_key) if _HASH.fullmatch(value) else None,
+        ),
+        ("tag_trial_id", partial(newest_not_interrupted, registry.key("hpo", "trial_id"))),
+    ]
+    return _run_strategies(RunLookupReport(found=False), strategies)

@@ -1,0 +1,154 @@
+"""The run-name version counter: the ``.N`` suffix that keeps auto-incremented names unique.
+
+A version is reserved before the run is created, committed once the run exists, or released
+when creating it failed. Versions only ever grow: a released or reclaimed version is never
+handed out again, so no two runs can share a name, even with many processes at once. A
+reservation whose process died (or that is older than the stale limit) is reclaimed by
+:func:`cleanup_stale_reservations`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from datetime import UTC, datetime, timedelta
+
+from resume_ner.tracking.index.base import IndexBackend, Reservation, parse_utc_iso
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_STALE_MINUTES = 30.0
+
+
+def _require_counter_key(counter_key: str) -> None:
+    if not counter_key:
+        raise ValueError("counter_key must not be empty")
+
+
+def reserve_run_name_version(
+    backend: IndexBackend, counter_key: str, run_id: str | None = None
+) -> int:
+    """Reserve the next version of ``counter_key`` (the first is 1) and return it.
+
+    A ``run_id`` that already holds a live reservation of ``counter_key`` gets the same version
+    back, so a retried call does not use up versions. Raises ``ValueError`` for an empty
+    ``counter_key`` and :class:`~resume_ner.tracking.index.base.IndexBackendError` when the
+    backend fails (``IndexCorruptError`` for an unreadable counter).
+    """
+    _require_counter_key(counter_key)
+    return backend.reserve_version(counter_key, run_id)
+
+
+def commit_run_name_version(
+    backend: IndexBackend, counter_key: str, run_id: str, version: int
+) -> bool:
+    """Record that run ``run_id`` now carries ``version``; whether the reservation was held.
+
+    ``False`` means the reservation was already gone (reclaimed as stale) or belongs to another
+    run; the version is still never handed out again, so the name stays unique. Raises
+    ``ValueError`` for an empty ``counter_key`` or ``run_id`` or a version below 1.
+    """
+    _require_counter_key(counter_key)
+    if not run_id:
+        raise ValueError("run_id must not be empty")
+    if version < 1:
+        raise ValueError(f"version must be at least 1, got {version}")
+    committed = backend.commit_version(counter_key, run_id, version)
+    if not committed:
+        logger.warning(
+            "version %d of %s was not reserved when run %s committed it (reclaimed or held by "
+            "another run); it is never handed out again",
+            version,
+            counter_key,
+            run_id,
+        )
+    return committed
+
+
+def release_run_name_version(backend: IndexBackend, counter_key: str, version: int) -> bool:
+    """Drop the reservation of ``version`` whose run was never created; whether it was held.
+
+    The version stays used (the next reservation gets a higher one). Raises ``ValueError`` for
+    an empty ``counter_key``.
+    """
+    _require_counter_key(counter_key)
+    return backend.release_version(counter_key, version)
+
+
+def process_is_alive(pid: int) -> bool:
+    """Whether process ``pid`` on this machine is running (a zombie counts as dead)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, under another user
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            # The state follows the parenthesised command name, which may itself hold spaces.
+            state = stat.read().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state != "Z"
+
+
+def reservation_is_stale(
+    reservation: Reservation,
+    *,
+    stale_minutes: float,
+    now: datetime,
+    host: str,
+) -> bool:
+    """Whether ``reservation`` can be reclaimed: its process is gone, or it is too old.
+
+    A process is known to be gone only when the reservation was made on ``host`` (this
+    machine); a reservation from another machine is judged by its age alone (older than
+    ``stale_minutes`` at ``now``).
+    """
+    if reservation.host == host and not process_is_alive(reservation.pid):
+        return True
+    try:
+        reserved_at = parse_utc_iso(reservation.reserved_at)
+    except ValueError:
+        return True  # an unreadable time cannot prove the reservation is fresh
+    return now - reserved_at > timedelta(minutes=stale_minutes)
+
+
+def cleanup_stale_reservations(
+    backend: IndexBackend, stale_minutes: float = DEFAULT_STALE_MINUTES
+) -> int:
+    """Drop the reservations whose process died or that are older than ``stale_minutes``.
+
+    Their versions are never handed out again. Returns how many reservations were dropped and
+    logs each one. Raises ``ValueError`` when ``stale_minutes`` is not positive.
+    """
+    if stale_minutes <= 0:
+        raise ValueError(f"stale_minutes must be positive, got {stale_minutes}")
+    now = datetime.now(UTC)
+    host = socket.gethostname()
+    stale = [
+        reservation
+        for reservation in backend.list_reservations()
+        if reservation_is_stale(reservation, stale_minutes=stale_minutes, now=now, host=host)
+    ]
+    if not stale:
+        return 0
+    dropped = backend.drop_reservations(stale)
+    for reservation in stale:
+        logger.info(
+            "reclaimed version %d of %s (run %s, pid %d on %s, reserved at %s)",
+            reservation.version,
+            reservation.counter_key,
+            reservation.run_id or "not created",
+            reservation.pid,
+            reservation.host,
+            reservation.reserved_at,
+        )
+    if dropped != len(stale):
+        logger.info(
+            "%d of those reservations were committed or released meanwhile", len(stale) - dropped
+        )
+    return dropped

@@ -1,0 +1,376 @@
+"""What every stage tracker shares: starting, logging into and ending its runs.
+
+A tracker starts runs through :func:`~resume_ner.tracking.stage_runs.start_stage_run`, logs
+through :func:`~resume_ner.tracking.batching.log_batch_chunked` and ends runs through
+:func:`~resume_ner.tracking.lifecycle.terminate_run_safe`. Values a stage knows early but need
+not store at once (a trial's hyperparameters) can be *deferred*: they travel with the run's next
+batch or with its end, so that a short run costs the minimum of MLflow calls: ``create_run``
+with all tags, one ``log_batch``, one ``set_terminated``.
+
+Tags are named by their tag-registry name (``"section.name"``, see ``tags.yaml``); an unknown
+name raises :class:`~resume_ner.naming.errors.TagKeyError`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from resume_ner.config.mlflow import StageTracking
+from resume_ner.naming.context import NamingContext
+from resume_ner.tracking.artifacts.uploader import ArtifactUploader
+from resume_ner.tracking.batching import MetricsInput, log_batch_chunked
+from resume_ner.tracking.context import TrackingContext
+from resume_ner.tracking.lifecycle import terminate_run_safe
+from resume_ner.tracking.stage_runs import StageRun, start_stage_run
+
+if TYPE_CHECKING:
+    from mlflow.tracking import MlflowClient
+
+logger = logging.getLogger(__name__)
+
+METADATA_FILE_NAME = "metadata.json"
+#: Azure ML refuses more params than this on one run.
+AZURE_MAX_PARAMS_PER_RUN = 200
+#: Longest text of a failure kept in the ``process.status_note`` tag.
+STATUS_NOTE_MAX_LENGTH = 200
+
+
+@dataclass
+class _Pending:
+    """Values deferred to a run's next batch."""
+
+    params: dict[str, Any] = field(default_factory=dict)
+    metrics: list[tuple[str, float, int]] = field(default_factory=list)
+    tags: dict[str, Any] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.params or self.metrics or self.tags)
+
+
+def _metric_tuples(metrics: MetricsInput | None, step: int | None) -> list[tuple[Any, ...]]:
+    if metrics is None:
+        return []
+    if isinstance(metrics, Mapping):
+        return [(name, value, step or 0) for name, value in metrics.items()]
+    return [tuple(item) for item in metrics]
+
+
+def write_run_metadata(output_dir: Path | str, stage_run: StageRun, tracking_uri: str) -> Path:
+    """Record the run a stage output folder belongs to in ``<output_dir>/metadata.json``.
+
+    Writes the ``mlflow`` block (``run_id``, ``experiment_id``, ``tracking_uri``, ``run_key``,
+    ``run_key_hash``, ``run_name``) and keeps every other key of an existing file; a file that
+    is not a JSON object is replaced (with a warning). The write is atomic: readers see the
+    old or the new file, never half of one. Raises :class:`OSError` when the folder cannot be
+    written.
+    """
+    folder = Path(output_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / METADATA_FILE_NAME
+    document: dict[str, Any] = {}
+    if path.exists():
+        try:
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            logger.warning("replacing unreadable %s: %s", path, exc)
+        else:
+            if isinstance(loaded, dict):
+                document = loaded
+            else:
+                logger.warning("replacing %s: it does not hold a JSON object", path)
+    document["mlflow"] = {
+        "run_id": stage_run.run_id,
+        "experiment_id": stage_run.experiment_id,
+        "tracking_uri": tracking_uri,
+        "run_key": stage_run.run_key,
+        "run_key_hash": stage_run.run_key_hash,
+        "run_name": stage_run.run_name,
+    }
+    handle, temporary = tempfile.mkstemp(prefix=f".{METADATA_FILE_NAME}.", dir=folder)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(document, stream, indent=2, sort_keys=True)
+            stream.write("\n")
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+class BaseTracker:
+    """Starts, logs into and ends the runs of one pipeline stage.
+
+    ``stage`` names the stage's switches in ``mlflow.yaml`` (``tracking.<stage>``). When the
+    stage is disabled every ``start_*`` method returns ``None`` and every method given a
+    ``None`` run id does nothing, so callers need no branches. With ``synchronous=False``
+    batches go through MLflow's asynchronous logger (run creation and ending stay
+    synchronous). One tracker may be used from several threads.
+    """
+
+    stage: ClassVar[str] = ""
+
+    def __init__(self, tracking: TrackingContext, *, synchronous: bool = True) -> None:
+        if not self.stage:
+            raise TypeError(f"{type(self).__name__} must set the class attribute 'stage'")
+        tracking.config.tracking.for_stage(self.stage)
+        self.tracking = tracking
+        self.synchronous = synchronous
+        self._lock = threading.Lock()
+        self._runs: dict[str, StageRun] = {}
+        self._pending: dict[str, _Pending] = {}
+        self._param_counts: dict[str, int] = {}
+
+    # --- configuration ---------------------------------------------------------------------
+
+    @property
+    def client(self) -> MlflowClient:
+        """The MLflow client runs are created and logged through."""
+        return self.tracking.client
+
+    @property
+    def switches(self) -> StageTracking:
+        """This stage's switches (``tracking.<stage>`` in ``mlflow.yaml``)."""
+        return self.tracking.config.tracking.for_stage(self.stage)
+
+    @property
+    def enabled(self) -> bool:
+        """Whether this stage creates runs at all."""
+        return self.switches.enabled
+
+    def uploader(self, run_id: str) -> ArtifactUploader:
+        """An :class:`ArtifactUploader` for ``run_id`` honouring this stage's switches."""
+        return ArtifactUploader(self.client, run_id, self.switches)
+
+    def stage_run(self, run_id: str) -> StageRun | None:
+        """The identity of a run this tracker started and has not ended yet, else ``None``."""
+        with self._lock:
+            return self._runs.get(run_id)
+
+    # --- starting --------------------------------------------------------------------------
+
+    def start_run(
+        self,
+        context: NamingContext,
+        *,
+        parent_run_id: str | None = None,
+        tags: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+        defer_params: bool = False,
+        output_dir: Path | str | None = None,
+    ) -> StageRun | None:
+        """Create the run of ``context`` (nested under ``parent_run_id`` when given).
+
+        ``tags`` (registry names) are set in the creating call. ``params`` are logged in one
+        batch right away, or with the run's next batch when ``defer_params`` is set. With
+        ``output_dir`` the run is recorded in ``<output_dir>/metadata.json``. Returns ``None``
+        when the stage is disabled. Raises what :func:`start_stage_run` raises; when a step
+        after the run's creation fails, the run is ended FAILED before the error propagates.
+        """
+        if not self.enabled:
+            return None
+        stage_run = start_stage_run(
+            self.tracking,
+            context,
+            parent_run_id=parent_run_id,
+            extra_tags=tags,
+            output_dir=Path(output_dir) if output_dir is not None else None,
+        )
+        with self._lock:
+            self._runs[stage_run.run_id] = stage_run
+        try:
+            if params:
+                if defer_params:
+                    self.defer(stage_run.run_id, params=params)
+                else:
+                    self.log(stage_run.run_id, params=params)
+            if output_dir is not None:
+                write_run_metadata(output_dir, stage_run, self.tracking.tracking_uri)
+        except BaseException as exc:
+            self._end_after_error(stage_run.run_id, exc)
+            raise
+        return stage_run
+
+    # --- logging ---------------------------------------------------------------------------
+
+    def defer(
+        self,
+        run_id: str | None,
+        *,
+        params: Mapping[str, Any] | None = None,
+        metrics: MetricsInput | None = None,
+        step: int | None = None,
+        tags: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Keep values for the run's next batch (or its end) instead of logging them now."""
+        if run_id is None:
+            return
+        with self._lock:
+            pending = self._pending.setdefault(run_id, _Pending())
+            pending.params.update(params or {})
+            pending.metrics.extend(_metric_tuples(metrics, step))
+            pending.tags.update(self._tag_keys(tags))
+
+    def log(
+        self,
+        run_id: str | None,
+        *,
+        params: Mapping[str, Any] | None = None,
+        metrics: MetricsInput | None = None,
+        step: int | None = None,
+        tags: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Log values, together with everything deferred for the run, in one batch.
+
+        ``metrics`` is a mapping (all at ``step``, default 0) or ``(name, value, step)``
+        tuples; ``tags`` use registry names. Values are prepared as
+        :func:`log_batch_chunked` describes. When the batch fails, the deferred values are
+        kept for the next attempt and the error propagates.
+        """
+        if run_id is None:
+            return
+        key_tags = self._tag_keys(tags)
+        with self._lock:
+            pending = self._pending.pop(run_id, None) or _Pending()
+        pending.params.update(params or {})
+        pending.metrics.extend(_metric_tuples(metrics, step))
+        pending.tags.update(key_tags)
+        try:
+            self._send(run_id, pending)
+        except BaseException:
+            with self._lock:
+                later = self._pending.pop(run_id, None)
+                if later:
+                    pending.params.update(later.params)
+                    pending.metrics.extend(later.metrics)
+                    pending.tags.update(later.tags)
+                self._pending[run_id] = pending
+            raise
+
+    def log_params(self, run_id: str | None, params: Mapping[str, Any]) -> None:
+        """Log ``params`` (with anything deferred) in one batch."""
+        self.log(run_id, params=params)
+
+    def log_metrics(
+        self, run_id: str | None, metrics: MetricsInput, step: int | None = None
+    ) -> None:
+        """Log ``metrics`` at ``step`` (with anything deferred) in one batch."""
+        self.log(run_id, metrics=metrics, step=step)
+
+    def log_tags(self, run_id: str | None, tags: Mapping[str, Any]) -> None:
+        """Set ``tags`` (registry names; with anything deferred) in one batch."""
+        self.log(run_id, tags=tags)
+
+    def _tag_keys(self, tags: Mapping[str, Any] | None) -> dict[str, Any]:
+        registry = self.tracking.registry
+        return {registry[name]: value for name, value in (tags or {}).items()}
+
+    def _send(self, run_id: str, pending: _Pending) -> None:
+        if not pending:
+            return
+        params = self._within_param_cap(run_id, pending.params)
+        log_batch_chunked(
+            self.client,
+            run_id,
+            params=params,
+            metrics=pending.metrics,
+            tags=pending.tags,
+            synchronous=self.synchronous,
+            tag_max_length=self.tracking.config.naming.tags.max_length,
+        )
+        with self._lock:
+            self._param_counts[run_id] = self._param_counts.get(run_id, 0) + len(params)
+
+    def _within_param_cap(self, run_id: str, params: dict[str, Any]) -> dict[str, Any]:
+        if not self.tracking.is_azure or not params:
+            return params
+        with self._lock:
+            room = AZURE_MAX_PARAMS_PER_RUN - self._param_counts.get(run_id, 0)
+        if len(params) <= room:
+            return params
+        kept = dict(list(params.items())[: max(room, 0)])
+        logger.warning(
+            "Azure ML keeps at most %d params per run: not logging %s on run %s",
+            AZURE_MAX_PARAMS_PER_RUN,
+            sorted(set(params) - set(kept)),
+            run_id,
+        )
+        return kept
+
+    # --- ending ----------------------------------------------------------------------------
+
+    def end_run(
+        self,
+        run_id: str | None,
+        status: str = "FINISHED",
+        *,
+        tags: Mapping[str, Any] | None = None,
+    ) -> bool:
+        """Send what is deferred for the run plus ``tags`` in one batch, then end it.
+
+        A run this tracker started ends with one ``set_terminated`` call; any other run keeps
+        its status if it has already ended (:func:`terminate_run_safe`). When the final batch
+        fails the run is ended FAILED and the error propagates. Returns whether MLflow
+        accepted the status (``True`` for a ``None`` run id).
+        """
+        if run_id is None:
+            return True
+        with self._lock:
+            owned = self._runs.pop(run_id, None) is not None
+        try:
+            self.log(run_id, tags=tags)
+        except BaseException:
+            with self._lock:
+                self._pending.pop(run_id, None)
+            terminate_run_safe(self.client, run_id, status="FAILED", check_status=not owned)
+            raise
+        finally:
+            with self._lock:
+                self._param_counts.pop(run_id, None)
+        return terminate_run_safe(self.client, run_id, status=status, check_status=not owned)
+
+    def _end_after_error(self, run_id: str, exc: BaseException) -> None:
+        """End a run whose work raised ``exc``: KILLED and tagged when interrupted, else FAILED."""
+        note = f"{type(exc).__name__}: {exc}"[:STATUS_NOTE_MAX_LENGTH]
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            status = "KILLED"
+            tags = {
+                "process.interrupted": "true",
+                "process.interrupted_reason": type(exc).__name__,
+            }
+        else:
+            status = "FAILED"
+            tags = {"process.status_note": note}
+        try:
+            self.end_run(run_id, status, tags=tags)
+        except Exception:
+            logger.exception("could not record the end of run %s as %s", run_id, status)
+
+    @contextmanager
+    def managed_run(self, run_id: str | None) -> Iterator[str | None]:
+        """End ``run_id`` when the block ends: FINISHED, FAILED when it raised, KILLED when
+        interrupted.
+
+        A ``KeyboardInterrupt`` or ``SystemExit`` ends the run KILLED with the tags
+        ``process.interrupted`` and ``process.interrupted_reason``; any other exception ends
+        it FAILED with ``process.status_note``; the exception always propagates. Deferred
+        values are sent in every case. Yields ``run_id`` (``None`` does nothing).
+        """
+        if run_id is None:
+            yield None
+            return
+        try:
+            yield run_id
+        except BaseException as exc:
+            self._end_after_error(run_id, exc)
+            raise
+        self.end_run(run_id, "FINISHED")

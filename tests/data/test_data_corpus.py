@@ -1,0 +1,55 @@
+"""Loading the configured corpus and encoding its splits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from resume_ner.config.data import DataConfig
+from resume_ner.data.corpus import load_corpus
+from resume_ner.data.datasets import encode_splits
+from resume_ner.data.documents import Span
+from resume_ner.data.errors import DataValidationError
+from resume_ner.data.splits import split_documents
+
+
+def _file_config(path: Path, **extra) -> DataConfig:
+    return DataConfig.model_validate({"source": {"type": "file", "path": str(path)}, **extra})
+
+
+def test_the_default_corpus_is_the_seeded_synthetic_set(default_corpus):
+    assert load_corpus(DataConfig()) == default_corpus
+
+
+def test_a_file_corpus_maps_source_labels_to_canonical_ones(tmp_path: Path):
+    path = tmp_path / "data.json"
+    path.write_text(json.dumps([{"text": "Ana from Lagos", "annotations": [[0, 3, "PERSON"], [9, 14, "GPE"]]}]))
+    (document,) = load_corpus(_file_config(path))
+    assert document.spans == (Span(0, 3, "NAME"), Span(9, 14, "LOCATION"))
+
+
+def test_a_file_corpus_with_an_unmapped_label_is_rejected_not_relabelled_o(tmp_path: Path):
+    path = tmp_path / "data.json"
+    path.write_text(json.dumps([{"text": "Ana at Acme", "annotations": [[7, 11, "COMPANY"]]}]))
+    with pytest.raises(DataValidationError) as error:
+        load_corpus(_file_config(path))
+    assert error.value.report.errors[0].label == "COMPANY"
+    (document,) = load_corpus(_file_config(path, label_map={"COMPANY": "O"}))
+    assert document.spans == ()
+
+
+def test_encoded_splits_keep_windows_of_each_split_apart(resumes, tiny_tokenizer, schema):
+    documents = resumes[:50]
+    split = split_documents(documents, seed=0)
+    encoded = encode_splits(split.take(documents), tiny_tokenizer, schema.label2id, DataConfig())
+    assert {name: len(s.documents) for name, s in encoded.items()} == {
+        "train": 40,
+        "validation": 5,
+        "test": 5,
+    }
+    validation = encoded["validation"]
+    assert {w.doc_index for w in validation.windows} == set(range(5))
+    assert validation.texts == [documents[i].text for i in split.validation]
+    assert all(len(f["input_ids"]) == 128 for f in validation.features())

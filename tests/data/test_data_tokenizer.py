@@ -1,0 +1,45 @@
+"""The tiny WordPiece tokenizer: deterministic, fast, BERT-shaped, no needless [UNK]."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from resume_ner.data.documents import Document
+from resume_ner.data.tokenizer import SPECIAL_TOKENS, build_wordpiece_tokenizer
+
+
+def test_the_same_texts_give_the_same_vocabulary(default_corpus: list[Document]):
+    texts = [d.text for d in default_corpus]
+    assert build_wordpiece_tokenizer(texts).get_vocab() == build_wordpiece_tokenizer(texts).get_vocab()
+
+
+def test_building_on_the_default_corpus_takes_under_two_seconds(default_corpus, tiny_tokenizer):
+    texts = [d.text for d in default_corpus]
+    started = time.perf_counter()
+    tokenizer = build_wordpiece_tokenizer(texts, vocab_size=4000)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 2.0, f"took {elapsed:.2f} s"
+    assert 1000 < len(tokenizer) <= 4000 + 600
+
+
+def test_special_tokens_come_first_and_wrap_every_sequence(tiny_tokenizer):
+    assert [tiny_tokenizer.convert_ids_to_tokens(i) for i in range(5)] == list(SPECIAL_TOKENS)
+    tokens = tiny_tokenizer.convert_ids_to_tokens(tiny_tokenizer("Senior Python developer")["input_ids"])
+    assert tokens[0] == "[CLS]" and tokens[-1] == "[SEP]"
+    assert tiny_tokenizer.is_fast and tiny_tokenizer.pad_token_id == 0
+
+
+def test_accented_letters_never_seen_in_training_do_not_become_unk():
+    tokenizer = build_wordpiece_tokenizer(["python developer in berlin"] * 50, vocab_size=200)
+    ids = tokenizer("Zoë Łódź Ångström naïve façade Dvořák Olúwọlé")["input_ids"]
+    assert tokenizer.unk_token_id not in ids
+
+
+def test_saved_tokenizer_loads_back_with_the_same_ids(tmp_path: Path, tiny_tokenizer):
+    from transformers import AutoTokenizer
+
+    tiny_tokenizer.save_pretrained(tmp_path)
+    loaded = AutoTokenizer.from_pretrained(tmp_path)
+    text = "Jürgen Müller, +49 30 1234567, j.mueller@example.com"
+    assert loaded(text)["input_ids"] == tiny_tokenizer(text)["input_ids"]

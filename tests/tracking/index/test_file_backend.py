@@ -1,0 +1,175 @@
+"""What only the JSON-file backend does: locks, atomic files, corrupt files, bounded counter."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+
+from resume_ner.tracking.index.base import IndexCorruptError, IndexLockTimeoutError
+from resume_ner.tracking.index.file import FileIndexBackend
+from resume_ner.tracking.index.run_index import (
+    find_in_mlflow_index,
+    update_mlflow_index,
+)
+from resume_ner.tracking.index.version_counter import (
+    commit_run_name_version,
+    reserve_run_name_version,
+)
+
+URI = "sqlite:///mlflow.db"
+KEY = "resume-ner:final_training:" + "c" * 64 + ":local"
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> Path:
+    return tmp_path / "outputs" / "cache"
+
+
+@pytest.fixture
+def backend(cache: Path) -> FileIndexBackend:
+    return FileIndexBackend(cache / "mlflow_index.json", cache / "run_name_counter.json")
+
+
+def _quarantined(cache: Path, name: str) -> list[Path]:
+    return sorted(cache.glob(f"{name}.corrupt-*"))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda text: text[: len(text) // 2], id="truncated"),
+        pytest.param(lambda text: "", id="empty"),
+        pytest.param(lambda text: "\x00\xff garbage", id="garbage"),
+        pytest.param(lambda text: json.dumps([1, 2, 3]), id="not-an-index"),
+        pytest.param(
+            lambda text: json.dumps({"format": 1, "entries": {"h": {"run_id": 5}}}),
+            id="entry-missing-fields",
+        ),
+    ],
+)
+def test_corrupt_index_file_is_moved_aside_with_a_warning_and_lookups_go_on(
+    backend: FileIndexBackend, cache: Path, caplog: pytest.LogCaptureFixture, damage
+):
+    update_mlflow_index(backend, "a" * 64, "run-a", "1", URI)
+    index_file = cache / "mlflow_index.json"
+    index_file.write_text(damage(index_file.read_text()), encoding="latin-1")
+
+    with caplog.at_level(logging.WARNING):
+        assert find_in_mlflow_index(backend, "a" * 64, URI) is None
+
+    assert str(index_file) in caplog.text
+    assert len(_quarantined(cache, "mlflow_index.json")) == 1
+    update_mlflow_index(backend, "b" * 64, "run-b", "1", URI)
+    assert find_in_mlflow_index(backend, "b" * 64, URI).run_id == "run-b"
+    assert find_in_mlflow_index(backend, "a" * 64, URI) is None
+
+
+def test_corrupt_counter_file_raises_and_is_left_in_place(backend: FileIndexBackend, cache: Path):
+    reserve_run_name_version(backend, KEY)
+    counter_file = cache / "run_name_counter.json"
+    counter_file.write_text(counter_file.read_text()[:10])
+
+    with pytest.raises(IndexCorruptError, match="resume-ner index rebuild") as raised:
+        reserve_run_name_version(backend, KEY)
+
+    assert str(counter_file) in str(raised.value)
+    assert counter_file.read_text().startswith("{")
+    assert _quarantined(cache, "run_name_counter.json") == []
+
+
+def test_counter_with_a_negative_version_is_corrupt(backend: FileIndexBackend, cache: Path):
+    (cache / "run_name_counter.json").parent.mkdir(parents=True)
+    (cache / "run_name_counter.json").write_text(
+        json.dumps({"format": 1, "counters": {KEY: {"next_version": -3, "reservations": {}}}})
+    )
+    with pytest.raises(IndexCorruptError):
+        reserve_run_name_version(backend, KEY)
+
+
+def test_discarding_a_corrupt_counter_moves_it_aside(backend: FileIndexBackend, cache: Path):
+    (cache / "run_name_counter.json").parent.mkdir(parents=True)
+    (cache / "run_name_counter.json").write_text("{")
+    assert backend.discard_corrupt_counters() is True
+    assert len(_quarantined(cache, "run_name_counter.json")) == 1
+    assert reserve_run_name_version(backend, KEY) == 1
+    assert backend.discard_corrupt_counters() is False
+
+
+def test_counter_file_keeps_only_the_next_version_and_live_reservations(
+    backend: FileIndexBackend, cache: Path
+):
+    for number in range(30):
+        version = reserve_run_name_version(backend, KEY)
+        commit_run_name_version(backend, KEY, f"run-{number}", version)
+    reserve_run_name_version(backend, KEY, run_id="in-flight")
+
+    stored = json.loads((cache / "run_name_counter.json").read_text())
+    assert stored["counters"] == {
+        KEY: {
+            "next_version": 32,
+            "reservations": {"31": stored["counters"][KEY]["reservations"]["31"]},
+        }
+    }
+    assert stored["counters"][KEY]["reservations"]["31"]["run_id"] == "in-flight"
+
+
+def test_lock_files_are_kept_after_release(backend: FileIndexBackend, cache: Path):
+    update_mlflow_index(backend, "a" * 64, "run-a", "1", URI)
+    reserve_run_name_version(backend, KEY)
+    assert (cache / "mlflow_index.json.lock").exists()
+    assert (cache / "run_name_counter.json.lock").exists()
+
+
+def test_writes_leave_no_temporary_files(backend: FileIndexBackend, cache: Path):
+    for number in range(5):
+        update_mlflow_index(backend, f"{number:064x}", "run", "1", URI)
+        reserve_run_name_version(backend, KEY)
+    assert sorted(path.name for path in cache.iterdir()) == [
+        "mlflow_index.json",
+        "mlflow_index.json.lock",
+        "run_name_counter.json",
+        "run_name_counter.json.lock",
+    ]
+
+
+def test_lock_held_elsewhere_times_out_and_nothing_is_written(cache: Path):
+    backend = FileIndexBackend(
+        cache / "mlflow_index.json", cache / "run_name_counter.json", lock_timeout=0.2
+    )
+    cache.mkdir(parents=True)
+    other_holder = FileLock(cache / "run_name_counter.json.lock")  # a descriptor of its own
+    with other_holder, pytest.raises(IndexLockTimeoutError, match=r"run_name_counter\.json\.lock"):
+        reserve_run_name_version(backend, KEY)
+    assert not (cache / "run_name_counter.json").exists()
+    assert reserve_run_name_version(backend, KEY) == 1
+
+
+def test_reads_wait_for_the_lock_too(cache: Path):
+    backend = FileIndexBackend(
+        cache / "mlflow_index.json", cache / "run_name_counter.json", lock_timeout=0.2
+    )
+    update_mlflow_index(backend, "a" * 64, "run-a", "1", URI)
+    with FileLock(cache / "mlflow_index.json.lock"), pytest.raises(IndexLockTimeoutError):
+        find_in_mlflow_index(backend, "a" * 64, URI)
+
+
+def test_index_update_that_cannot_take_the_lock_warns_and_writes_nothing(
+    cache: Path, caplog: pytest.LogCaptureFixture
+):
+    backend = FileIndexBackend(
+        cache / "mlflow_index.json", cache / "run_name_counter.json", lock_timeout=0.2
+    )
+    cache.mkdir(parents=True)
+    with FileLock(cache / "mlflow_index.json.lock"), caplog.at_level(logging.WARNING):
+        update_mlflow_index(backend, "a" * 64, "run-a", "1", URI)
+    assert "run-a was not recorded" in caplog.text
+    assert not (cache / "mlflow_index.json").exists()
+
+
+def test_index_and_counter_need_two_files(cache: Path):
+    with pytest.raises(ValueError, match="two different files"):
+        FileIndexBackend(cache / "same.json", cache / "same.json")
