@@ -2,5 +2,6 @@
 
 Both live behind one backend interface (:class:`~resume_ner.tracking.index.base.IndexBackend`)
 with two implementations: a JSON file guarded by a file lock (one machine) and an SQL table
-through SQLAlchemy (several machines sharing PostgreSQL). Nothing here imports MLflow.
+through SQLAlchemy (several machines sharing PostgreSQL). Only the rebuild from MLflow
+(``rebuild_mlflow_index``) imports MLflow, inside the function.
 """
