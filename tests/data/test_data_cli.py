@@ -19,6 +19,10 @@ runner = CliRunner()
 def _no_project_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # The commands infer ./config from the working directory; run them in an empty folder.
     monkeypatch.chdir(tmp_path)
+    # A wide console, so that table cells are not folded across lines.
+    from resume_ner.cli.console import console
+
+    monkeypatch.setattr(console, "width", 200)
 
 
 def _listing(folder: Path) -> dict[str, bytes]:
@@ -38,7 +42,10 @@ def test_generate_writes_the_requested_documents_and_they_validate(tmp_path: Pat
 
 def test_generate_is_byte_for_byte_reproducible(tmp_path: Path):
     for name in ("a.json", "b.json"):
-        assert runner.invoke(app, ["generate", "--n", "10", "--out", str(tmp_path / name)]).exit_code == 0
+        assert (
+            runner.invoke(app, ["generate", "--n", "10", "--out", str(tmp_path / name)]).exit_code
+            == 0
+        )
     assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
 
 
@@ -72,7 +79,7 @@ def test_validate_lists_every_bad_record_exits_2_and_writes_nothing(tmp_path: Pa
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(records))
     before = _listing(tmp_path)
-    result = runner.invoke(app, ["validate", str(path)], terminal_width=200)
+    result = runner.invoke(app, ["validate", str(path)])
     assert result.exit_code == 2
     rows = [line for line in result.output.splitlines() if "error" in line and "│" in line]
     cells = [[c.strip() for c in row.split("│")[1:-1]] for row in rows]
@@ -88,7 +95,7 @@ def test_validate_lists_every_bad_record_exits_2_and_writes_nothing(tmp_path: Pa
 def test_validate_lists_every_malformed_record_of_an_unreadable_file(tmp_path: Path):
     path = tmp_path / "bad.jsonl"
     path.write_text('{"text": 1, "annotations": []}\n{"text": "a", "annotations": [[0]]}\n')
-    result = runner.invoke(app, ["validate", str(path), "--format", "jsonl"], terminal_width=200)
+    result = runner.invoke(app, ["validate", str(path), "--format", "jsonl"])
     assert result.exit_code == 2
     assert "'text' must be a string" in result.output
     assert "annotations[0] must be [start, end, label]" in result.output

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from resume_ner.config.data import DEFAULT_LABELS, FileSource, SyntheticSource, load_data_config
+from resume_ner.config.data import (
+    DEFAULT_LABELS,
+    DataConfig,
+    FileSource,
+    SyntheticSource,
+    load_data_config,
+)
 from resume_ner.config.errors import ConfigError
 
 
@@ -17,6 +23,7 @@ def test_default_data_config_is_a_quick_synthetic_demo_with_the_eight_labels():
     assert sorted(config.labels) == sorted(DEFAULT_LABELS) and len(config.labels) == 8
     assert (config.max_length, config.stride) == (128, 32)
     assert config.label_map["PERSON"] == "NAME"
+    assert config == DataConfig(), "the shipped data.yaml and the model defaults must agree"
     assert config.split.train + config.split.validation + config.split.test == pytest.approx(1)
 
 
@@ -38,7 +45,11 @@ def test_a_file_source_in_the_user_config_folder_replaces_the_default(tmp_path: 
         ("split:\n  train: 0.5\n  validation: 0.1\n  test: 0.1\n", "split", "must be 1"),
         ("labels: [B-SKILL, NAME]\n", "labels", "B-/I- prefix"),
         ("labels: [SKILL, SKILL]\n", "labels", "duplicate"),
-        ("source:\n  type: file\n  path: x.json\n  n_documents: 3\n", "source.file.n_documents", "Extra"),
+        (
+            "source:\n  type: file\n  path: x.json\n  n_documents: 3\n",
+            "source.file.n_documents",
+            "Extra",
+        ),
         ("source:\n  type: file\n  path: x.json\n  format: xml\n", "source.file.format", "xml"),
     ],
 )

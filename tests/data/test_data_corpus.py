@@ -25,7 +25,9 @@ def test_the_default_corpus_is_the_seeded_synthetic_set(default_corpus):
 
 def test_a_file_corpus_maps_source_labels_to_canonical_ones(tmp_path: Path):
     path = tmp_path / "data.json"
-    path.write_text(json.dumps([{"text": "Ana from Lagos", "annotations": [[0, 3, "PERSON"], [9, 14, "GPE"]]}]))
+    path.write_text(
+        json.dumps([{"text": "Ana from Lagos", "annotations": [[0, 3, "PERSON"], [9, 14, "GPE"]]}])
+    )
     (document,) = load_corpus(_file_config(path))
     assert document.spans == (Span(0, 3, "NAME"), Span(9, 14, "LOCATION"))
 

@@ -18,8 +18,12 @@ from resume_ner.data.readers import (
 )
 from resume_ner.data.writers import write_documents
 
-EXACT_FORMATS = {"json": "data.json", "jsonl": "data.jsonl", "doccano": "doccano.jsonl",
-                 "label_studio": "label-studio.json"}
+EXACT_FORMATS = {
+    "json": "data.json",
+    "jsonl": "data.jsonl",
+    "doccano": "doccano.jsonl",
+    "label_studio": "label-studio.json",
+}
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +56,10 @@ def test_conll_offsets_are_exact_for_the_text_rebuilt_with_single_spaces():
     text = "John B-NAME\nSmith I-NAME\nknows O\nC++ B-SKILL\n,\tO\nGo B-SKILL\n\nAnna B-NAME\n"
     documents = parse_conll_documents(text)
     assert documents == [
-        Document("John Smith knows C++ , Go", (Span(0, 10, "NAME"), Span(17, 20, "SKILL"),
-                                               Span(23, 25, "SKILL"))),
+        Document(
+            "John Smith knows C++ , Go",
+            (Span(0, 10, "NAME"), Span(17, 20, "SKILL"), Span(23, 25, "SKILL")),
+        ),
         Document("Anna", (Span(0, 4, "NAME"),)),
     ]
 
@@ -83,8 +89,15 @@ def test_label_studio_uses_the_first_completed_annotation_and_ignores_relations(
                 {"was_cancelled": True, "result": []},
                 {
                     "result": [
-                        {"type": "labels", "value": {"start": 0, "end": 9, "text": "Ana Souza",
-                                                     "labels": ["PERSON"]}},
+                        {
+                            "type": "labels",
+                            "value": {
+                                "start": 0,
+                                "end": 9,
+                                "text": "Ana Souza",
+                                "labels": ["PERSON"],
+                            },
+                        },
                         {"type": "relation", "from_id": "a", "to_id": "b"},
                     ]
                 },
@@ -98,10 +111,31 @@ def test_label_studio_uses_the_first_completed_annotation_and_ignores_relations(
 def test_label_studio_problems_are_listed_for_every_bad_task():
     tasks = [
         {"id": 1, "data": {"text": "abc"}, "annotations": []},
-        {"id": 2, "data": {"text": "abc def"}, "annotations": [{"result": [
-            {"type": "labels", "value": {"start": 0, "end": 3, "text": "def", "labels": ["X"]}}]}]},
-        {"id": 3, "data": {"text": "abc"}, "annotations": [{"result": [
-            {"type": "labels", "value": {"start": 0, "end": 3, "labels": ["X", "Y"]}}]}]},
+        {
+            "id": 2,
+            "data": {"text": "abc def"},
+            "annotations": [
+                {
+                    "result": [
+                        {
+                            "type": "labels",
+                            "value": {"start": 0, "end": 3, "text": "def", "labels": ["X"]},
+                        }
+                    ]
+                }
+            ],
+        },
+        {
+            "id": 3,
+            "data": {"text": "abc"},
+            "annotations": [
+                {
+                    "result": [
+                        {"type": "labels", "value": {"start": 0, "end": 3, "labels": ["X", "Y"]}}
+                    ]
+                }
+            ],
+        },
     ]
     with pytest.raises(DataFormatError) as error:
         parse_label_studio_documents(json.dumps(tasks))

@@ -105,7 +105,8 @@ def test_layouts_and_whitespace_vary(resumes: list[Document]):
 
 def test_some_documents_exceed_512_tokens(default_corpus: list[Document], tiny_tokenizer):
     lengths = [
-        len(ids) for ids in tiny_tokenizer([d.text for d in default_corpus], verbose=False)["input_ids"]
+        len(ids)
+        for ids in tiny_tokenizer([d.text for d in default_corpus], verbose=False)["input_ids"]
     ]
     assert sum(length > 512 for length in lengths) >= 20
     assert sum(length < 300 for length in lengths) >= 100

@@ -11,7 +11,9 @@ from resume_ner.data.tokenizer import SPECIAL_TOKENS, build_wordpiece_tokenizer
 
 def test_the_same_texts_give_the_same_vocabulary(default_corpus: list[Document]):
     texts = [d.text for d in default_corpus]
-    assert build_wordpiece_tokenizer(texts).get_vocab() == build_wordpiece_tokenizer(texts).get_vocab()
+    assert (
+        build_wordpiece_tokenizer(texts).get_vocab() == build_wordpiece_tokenizer(texts).get_vocab()
+    )
 
 
 def test_building_on_the_default_corpus_takes_under_two_seconds(default_corpus, tiny_tokenizer):
@@ -25,7 +27,9 @@ def test_building_on_the_default_corpus_takes_under_two_seconds(default_corpus, 
 
 def test_special_tokens_come_first_and_wrap_every_sequence(tiny_tokenizer):
     assert [tiny_tokenizer.convert_ids_to_tokens(i) for i in range(5)] == list(SPECIAL_TOKENS)
-    tokens = tiny_tokenizer.convert_ids_to_tokens(tiny_tokenizer("Senior Python developer")["input_ids"])
+    tokens = tiny_tokenizer.convert_ids_to_tokens(
+        tiny_tokenizer("Senior Python developer")["input_ids"]
+    )
     assert tokens[0] == "[CLS]" and tokens[-1] == "[SEP]"
     assert tiny_tokenizer.is_fast and tiny_tokenizer.pad_token_id == 0
 

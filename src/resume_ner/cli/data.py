@@ -19,9 +19,11 @@ app = typer.Typer(
 
 
 def _fail(message: str) -> typer.Exit:
+    from rich.markup import escape
+
     from resume_ner.cli.console import err_console
 
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -55,6 +57,7 @@ def generate(
         f"wrote {n} documents with {spans} spans to {out} "
         f"(seed {seed}, data fingerprint {data_fingerprint(documents)[:12]})",
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -84,7 +87,7 @@ def validate(
         documents = load_documents(path, format)
     except DataFormatError as exc:
         _print_format_problems(exc)
-        raise _fail(f"{path} cannot be read as {format}") from exc
+        raise _fail(f"{path} cannot be read (format {format})") from exc
     except InputError as exc:
         raise _fail(str(exc)) from exc
     report = validate_documents(documents, config.labels, config.label_map)
@@ -100,11 +103,13 @@ def validate(
         f"{path}: {len(documents)} documents, {spans} spans, valid"
         + (f" ({len(report.warnings)} warning(s))" if report.warnings else ""),
         highlight=False,
+        soft_wrap=True,
     )
 
 
 def _print_report(report: ValidationReport) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     from resume_ner.cli.console import console
 
@@ -114,29 +119,30 @@ def _print_report(report: ValidationReport) -> None:
     for p in report.problems:
         table.add_row(
             str(p.index),
-            p.doc_id or "",
+            Text(p.doc_id or ""),
             p.severity,
             p.kind.value,
             "" if p.start is None else str(p.start),
             "" if p.end is None else str(p.end),
-            p.label or "",
-            p.message,
+            Text(p.label or ""),
+            Text(p.message),
         )
     console.print(table)
 
 
 def _print_format_problems(error: DataFormatError) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     from resume_ner.cli.console import console
 
-    table = Table(title=f"Format problems in {error.source}")
+    table = Table(title=Text(f"Format problems in {error.source}"))
     for column in ("record", "line", "problem"):
         table.add_column(column, overflow="fold")
     for p in error.problems:
         table.add_row(
             "" if p.record is None else str(p.record),
             "" if p.line is None else str(p.line),
-            p.message,
+            Text(p.message),
         )
     console.print(table)

@@ -24,6 +24,24 @@ DEFAULT_LABELS = (
     "LOCATION",
 )
 
+#: Common source labels of public resume data sets and NER tools, and their canonical labels.
+DEFAULT_LABEL_MAP = {
+    "PERSON": "NAME",
+    "PER": "NAME",
+    "CANDIDATE_NAME": "NAME",
+    "EMAIL_ADDRESS": "EMAIL",
+    "PHONE_NUMBER": "PHONE",
+    "LOC": "LOCATION",
+    "GPE": "LOCATION",
+    "ADDRESS": "LOCATION",
+    "JOB_TITLE": "DESIGNATION",
+    "TITLE": "DESIGNATION",
+    "DEGREE": "EDUCATION",
+    "COLLEGE_NAME": "EDUCATION",
+    "SKILLS": "SKILL",
+    "YEARS_OF_EXPERIENCE": "EXPERIENCE",
+}
+
 #: Label-map target that drops a source label on purpose (it is never applied implicitly).
 DROP_LABEL = "O"
 
@@ -72,7 +90,7 @@ class DataConfig(StrictModel):
         default_factory=SyntheticSource
     )
     labels: list[str] = Field(default_factory=lambda: list(DEFAULT_LABELS), min_length=1)
-    label_map: dict[str, str] = Field(default_factory=dict)
+    label_map: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_LABEL_MAP))
     split: SplitConfig = SplitConfig()
     max_length: int = Field(128, ge=8, le=8192)
     stride: int = Field(32, ge=0)

@@ -37,7 +37,10 @@ class _Problems:
         if self.items:
             in_file_order = sorted(
                 self.items,
-                key=lambda p: (-1 if p.line is None else p.line, -1 if p.record is None else p.record),
+                key=lambda p: (
+                    -1 if p.line is None else p.line,
+                    -1 if p.record is None else p.record,
+                ),
             )
             raise DataFormatError(source, in_file_order)
 

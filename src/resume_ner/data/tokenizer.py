@@ -76,7 +76,7 @@ def build_wordpiece_tokenizer(
     trainer = WordPieceTrainer(
         vocab_size=vocab_size,
         min_frequency=2,
-        special_tokens=[*SPECIAL_TOKENS, *pieces],
+        special_tokens=list(SPECIAL_TOKENS),
         initial_alphabet=alphabet,
         continuing_subword_prefix=CONTINUATION_PREFIX,
         show_progress=False,

@@ -25,9 +25,10 @@ DEFAULT_TAG_MAX_LENGTH = 250
 TRUNCATION_MARK = "..."
 GROUPING_SCHEMA_VERSION = "1"
 
+# "key" alone is a secret, but identity names such as run_key or study_key are not.
 _SECRET_NAME = re.compile(
-    r"(^|[._\-\s])(password|passwd|pwd|secret|secrets|token|apikey|api[_\-]?key|access[_\-]?key|"
-    r"private[_\-]?key|credentials?|key)$",
+    r"^key$|(^|[._\-\s])(password|passwd|pwd|secrets?|token|apikey|api[_\-]?key|access[_\-]?key|"
+    r"private[_\-]?key|secret[_\-]?key|credentials?)$",
     re.IGNORECASE,
 )
 

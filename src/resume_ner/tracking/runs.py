@@ -120,6 +120,7 @@ def create_child_run_core(
     client: MlflowClient,
     registry: TagsRegistry,
     experiment_name: str | None = None,
+    experiment_id: str | None = None,
     trial_number: int | None = None,
     fold_idx: int | None = None,
     additional_tags: Mapping[str, Any] | None = None,
@@ -127,19 +128,23 @@ def create_child_run_core(
 ) -> tuple[str, Run]:
     """Create a run nested under ``parent_run_id`` and return ``(run_id, run)``.
 
-    The child goes into the parent's experiment (else ``experiment_name``'s). It is tagged
+    The child goes into ``experiment_id`` when given (a caller that knows the parent's
+    experiment saves reading the parent run), else into the parent's experiment (else
+    ``experiment_name``'s). It is tagged
     with ``mlflow.parentRunId``, its name, the trial number and fold index when given and, on
     Azure ML, the trial run-type tags; ``additional_tags`` are applied last. The run is created
     but not made MLflow's active run. Raises :class:`RunCreationError`.
     """
     from mlflow.exceptions import MlflowException
 
-    try:
-        experiment_id = resolve_experiment_id(
-            client, experiment_name=experiment_name, parent_run_id=parent_run_id
-        )
-    except MlflowException as exc:
-        raise RunCreationError(f"cannot read parent run {parent_run_id}: {exc.message}") from exc
+    if experiment_id is None:
+        try:
+            experiment_id = resolve_experiment_id(
+                client, experiment_name=experiment_name, parent_run_id=parent_run_id
+            )
+        except MlflowException as exc:
+            message = f"cannot read parent run {parent_run_id}: {exc.message}"
+            raise RunCreationError(message) from exc
     if experiment_id is None:
         raise RunCreationError(
             f"cannot determine the experiment of parent run {parent_run_id} or {experiment_name!r}"

@@ -47,10 +47,14 @@ def start_stage_run(
     context: NamingContext,
     *,
     parent_run_id: str | None = None,
+    parent_experiment_id: str | None = None,
     extra_tags: Mapping[str, Any] | None = None,
     output_dir: Path | None = None,
 ) -> StageRun:
     """Create the (RUNNING) run of ``context``, nested under ``parent_run_id`` when given.
+
+    ``parent_experiment_id``, the parent's experiment when the caller knows it, saves reading
+    the parent run, so that creating a child run is a single MLflow call.
 
     ``extra_tags`` maps tag-registry names (``"section.name"``) to values. Raises
     :class:`~resume_ner.naming.errors.NamingError` for an incomplete context and
@@ -84,6 +88,7 @@ def start_stage_run(
                 trial_number=context.trial_number,
                 fold_idx=context.fold_idx,
                 additional_tags=tags,
+                experiment_id=parent_experiment_id,
                 is_azure=tracking.is_azure,
             )
         else:

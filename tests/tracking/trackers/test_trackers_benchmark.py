@@ -77,9 +77,6 @@ def test_latency_throughput_and_speedup_are_logged_per_runtime_and_shape(
     assert "onnx_int8/speedup_vs_eager_b8_s256" not in data.metrics
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the tag registry (tags.yaml) has no environment section yet"
-)
 def test_environment_fingerprint_holds_cpu_model_cores_and_runtime_versions(
     project, tracker, benchmark_context
 ):

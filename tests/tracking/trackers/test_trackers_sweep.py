@@ -117,11 +117,6 @@ def test_trial_run_holds_mean_and_std_of_fold_metrics_and_its_hyperparameters(
     assert data.tags["code.hpo.n_folds"] == "2"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="start_stage_run cannot yet take the parent's experiment id (parent_experiment_id), "
-    "so creating a child run reads the parent run first",
-)
 def test_trial_run_costs_three_mlflow_calls(project, tracker, sweep_context, client_calls):
     sweep_id = _start_sweep(tracker, sweep_context)
     trial_context = build_trial_context(sweep_context, 0, HYPERPARAMETERS[0])
@@ -227,3 +222,20 @@ def test_disabled_hpo_tracking_creates_no_sweep_trial_or_fold(project, sweep_con
     assert logged["macro_f1"] == pytest.approx(0.75)
     experiments = project.client.search_experiments()
     assert project.client.search_runs([e.experiment_id for e in experiments]) == []
+
+
+def test_trials_under_a_sweep_started_elsewhere_read_the_sweep_only_once(
+    project, tracking, sweep_context, client_calls
+):
+    sweep_id = _start_sweep(MLflowSweepTracker(tracking), sweep_context)
+    worker = MLflowSweepTracker(tracking)
+    client_calls.clear()
+
+    for number, hyperparameters in enumerate(HYPERPARAMETERS):
+        trial_context = build_trial_context(sweep_context, number, hyperparameters)
+        trial_id = worker.start_trial_run(sweep_id, trial_context, hyperparameters=hyperparameters)
+        with worker.managed_run(trial_id):
+            worker.log_trial_result(trial_id, metrics={"macro_f1": 0.8})
+
+    assert client_calls.counts()["get_run"] == 1
+    assert client_calls.counts()["create_run"] == 2

@@ -127,6 +127,7 @@ class BaseTracker:
         self.synchronous = synchronous
         self._lock = threading.Lock()
         self._runs: dict[str, StageRun] = {}
+        self._experiment_ids: dict[str, str] = {}
         self._pending: dict[str, _Pending] = {}
         self._param_counts: dict[str, int] = {}
 
@@ -170,6 +171,9 @@ class BaseTracker:
     ) -> StageRun | None:
         """Create the run of ``context`` (nested under ``parent_run_id`` when given).
 
+        A child of a run whose experiment this tracker knows (one it started, or the parent of
+        an earlier child) is created in one MLflow call, without reading the parent.
+
         ``tags`` (registry names) are set in the creating call. ``params`` are logged in one
         batch right away, or with the run's next batch when ``defer_params`` is set. With
         ``output_dir`` the run is recorded in ``<output_dir>/metadata.json``. Returns ``None``
@@ -178,15 +182,23 @@ class BaseTracker:
         """
         if not self.enabled:
             return None
+        with self._lock:
+            parent_experiment_id = self._experiment_ids.get(parent_run_id or "")
         stage_run = start_stage_run(
             self.tracking,
             context,
             parent_run_id=parent_run_id,
+            parent_experiment_id=parent_experiment_id,
             extra_tags=tags,
             output_dir=Path(output_dir) if output_dir is not None else None,
         )
         with self._lock:
             self._runs[stage_run.run_id] = stage_run
+            self._experiment_ids[stage_run.run_id] = stage_run.experiment_id
+            if parent_run_id:
+                # A child lives in its parent's experiment, so its siblings (a sweep started by
+                # another worker included) need not read the parent run to learn it.
+                self._experiment_ids[parent_run_id] = stage_run.experiment_id
         try:
             if params:
                 if defer_params:
@@ -326,6 +338,7 @@ class BaseTracker:
             return True
         with self._lock:
             owned = self._runs.pop(run_id, None) is not None
+            self._experiment_ids.pop(run_id, None)
         try:
             self.log(run_id, tags=tags)
         except BaseException:
