@@ -41,6 +41,25 @@ class TrackingProject:
 
         return get_client(self.tracking_uri)
 
+    def tracking_context(self, config: MlflowConfig | None = None):
+        """A tracking context on this project's store (with ``config`` instead, if given)."""
+        from resume_ner.tracking.context import TrackingContext
+        from resume_ner.tracking.index.backends import open_index_backend
+
+        config = config or self.config
+        return TrackingContext(
+            client=self.client,
+            tracking_uri=self.tracking_uri,
+            config=config,
+            policy=self.policy,
+            registry=self.registry,
+            index=open_index_backend(config.index, self.paths),
+            paths=self.paths,
+            artifact_root=self.paths.artifacts_dir
+            if self.tracking_uri.startswith("sqlite")
+            else None,
+        )
+
     def experiment(self, name: str = "resume-ner-test") -> str:
         """The id of experiment ``name`` in this project's store (created when missing)."""
         from resume_ner.tracking.runs import get_or_create_experiment
@@ -98,6 +117,12 @@ def make_project(root: Path, tracking_uri: str | None, template_db: Path) -> Tra
 def project(tmp_path: Path, template_mlflow_db: Path) -> TrackingProject:
     """A project in a temporary folder with a real SQLite MLflow store."""
     return make_project(tmp_path / "project", None, template_mlflow_db)
+
+
+@pytest.fixture
+def tracking(project: TrackingProject):
+    """A tracking context on the ``project`` store."""
+    return project.tracking_context()
 
 
 @pytest.fixture(scope="session")

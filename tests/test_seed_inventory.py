@@ -80,7 +80,11 @@ def test_no_module_only_forwards_names_of_another():
     forwarding = []
     for path in SRC.rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        body = [n for n in tree.body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
+        body = [
+            n
+            for n in tree.body
+            if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))
+        ]
         imports = [n for n in body if isinstance(n, (ast.Import, ast.ImportFrom))]
         if body and len(imports) == len(body) and path.name != "__main__.py":
             forwarding.append(str(path.relative_to(SRC)))

@@ -93,3 +93,24 @@ def test_experiments_are_one_per_project_and_stage_group(policy):
     assert build_mlflow_experiment_name("hpo_trial", policy) == "resume-ner-hpo"
     assert build_mlflow_experiment_name("hpo_refit", policy) == "resume-ner-hpo"
     assert build_mlflow_experiment_name("final_training", policy) == "resume-ner-training"
+
+
+def test_training_name_falls_back_to_the_identity_form_for_an_unusable_model_name(policy):
+    from resume_ner.naming.policy import build_training_run_name_with_fallback
+
+    context = NamingContext(
+        "final_training", "/very/long/path/" + "m" * 300 + "|x", spec_fp=H, exec_fp=H
+    )
+    name = build_training_run_name_with_fallback(context, policy, "f" * 64, version=3)
+    assert name.endswith("_final_training_ffffffff.3")
+    assert len(name) < 100
+    assert "|" not in name
+
+
+def test_training_name_follows_the_pattern_when_it_can(policy):
+    from resume_ner.naming.policy import build_training_run_name_with_fallback
+
+    context = NamingContext("final_training", "tiny", spec_fp=H, exec_fp=H)
+    assert build_training_run_name_with_fallback(
+        context, policy, "f" * 64
+    ) == build_mlflow_run_name(context, policy)

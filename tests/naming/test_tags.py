@@ -64,14 +64,35 @@ def test_long_values_are_cut_to_the_configured_length(registry):
 
 
 @pytest.mark.parametrize(
-    "name", ["password", "db_password", "API_KEY", "api-key", "hf_token", "client.secret", "key", "aws_secret_key", "private-key"]
+    "name",
+    [
+        "password",
+        "db_password",
+        "API_KEY",
+        "api-key",
+        "hf_token",
+        "client.secret",
+        "key",
+        "aws_secret_key",
+        "private-key",
+    ],
 )
 def test_secret_like_names_are_recognised(name):
     assert is_secret_name(name)
 
 
 @pytest.mark.parametrize(
-    "name", ["learning_rate", "run_key_hash", "run_key", "code.run_key", "study_key", "monkey_business", "tokenizer", "keyword"]
+    "name",
+    [
+        "learning_rate",
+        "run_key_hash",
+        "run_key",
+        "code.run_key",
+        "study_key",
+        "monkey_business",
+        "tokenizer",
+        "keyword",
+    ],
 )
 def test_ordinary_names_are_not_secrets(name):
     assert not is_secret_name(name)

@@ -243,7 +243,9 @@ def _find_with_mlflow(
         result["experiment_id"] = run.info.experiment_id
         result["status"] = run.info.status
         try:
-            result["url"] = get_mlflow_run_url(tracking.tracking_uri, run.info.experiment_id, run.info.run_id)
+            result["url"] = get_mlflow_run_url(
+                tracking.tracking_uri, run.info.experiment_id, run.info.run_id
+            )
         except ValueError as exc:
             result["url"] = f"(no UI address for this tracking URI: {exc})"
     return result
@@ -380,7 +382,9 @@ def _add_children(node: Any, parent_id: str | None, children: dict[str | None, l
 def cleanup(
     ctx: typer.Context,
     experiment: ExperimentOption = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show which runs would be closed.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only show which runs would be closed.")
+    ] = False,
     tracking_uri: TrackingUriOption = None,
 ) -> None:
     """Close RUNNING runs whose process on this machine is gone: tag them interrupted, end them KILLED."""
@@ -391,7 +395,9 @@ def cleanup(
     from resume_ner.tracking.context import TrackingContext
 
     state = get_state(ctx)
-    tracking = TrackingContext.open(state.paths, config_dir=state.config_dir, tracking_uri=tracking_uri)
+    tracking = TrackingContext.open(
+        state.paths, config_dir=state.config_dir, tracking_uri=tracking_uri
+    )
     experiments = _project_experiment_ids(tracking, experiment)
     found = cleanup_interrupted_runs(
         tracking.client,
@@ -403,7 +409,9 @@ def cleanup(
     if not found:
         console.print("no interrupted runs")
         return
-    table = Table("run name", "run id", "reason", title="would close" if dry_run else "closed as KILLED")
+    table = Table(
+        "run name", "run id", "reason", title="would close" if dry_run else "closed as KILLED"
+    )
     for run in found:
         table.add_row(run.run_name, run.run_id, run.reason)
     console.print(table)

@@ -81,6 +81,7 @@ class PredictedSpan:
     score: float | None = None
 
     def to_span(self) -> Span:
+        """The span without its score."""
         return Span(self.start, self.end, self.label)
 
 

@@ -46,8 +46,9 @@ def build_wordpiece_tokenizer(
     ``[PAD] [UNK] [CLS] [SEP] [MASK]`` (ids 0-4), a post-processor adding ``[CLS]``/``[SEP]``,
     inputs named like BERT's (``input_ids``, ``token_type_ids``, ``attention_mask``),
     and the seeded alphabet of :func:`base_alphabet`. The same texts give the same vocabulary
-    on every run. The vocabulary holds at most ``vocab_size`` trained entries (fewer on a
-    small corpus) plus the alphabet's pieces the corpus did not contain. Raises
+    on every run. The vocabulary holds at most ``vocab_size`` entries (fewer on a small corpus,
+    since pairs seen once are not merged), unless the special tokens and one ``##`` piece per
+    character already exceed it. Raises
     :class:`ValueError` for a ``vocab_size`` too small to hold the special tokens.
     """
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
@@ -66,8 +67,9 @@ def build_wordpiece_tokenizer(
     seen = set(alphabet)
     for text in texts:
         seen.update(normalizer.normalize_str(text))
-    # The trainer numbers "##x" pieces in hash order, which breaks ties between equally frequent
-    # merges differently from run to run; numbering them up front makes training deterministic.
+    # Every character of the alphabet and corpus gets its "##x" piece, so none turns a word into
+    # [UNK]. The trainer would number the pieces it makes in hash order, which breaks ties between
+    # equally frequent merges differently from run to run; numbering them up front fixes that.
     pieces = [CONTINUATION_PREFIX + c for c in sorted(seen) if not c.isspace()]
 
     trainee = Tokenizer(models.WordPiece(unk_token="[UNK]"))
@@ -76,20 +78,16 @@ def build_wordpiece_tokenizer(
     trainer = WordPieceTrainer(
         vocab_size=vocab_size,
         min_frequency=2,
-        special_tokens=list(SPECIAL_TOKENS),
+        special_tokens=[*SPECIAL_TOKENS, *pieces],
         initial_alphabet=alphabet,
         continuing_subword_prefix=CONTINUATION_PREFIX,
         show_progress=False,
     )
     trainee.train_from_iterator(texts, trainer)
 
-    # The trainer only makes "##x" for characters it saw inside words; add the rest.
-    vocab = dict(sorted(trainee.get_vocab().items(), key=lambda item: item[1]))
-    for char in alphabet:
-        for piece in (char, CONTINUATION_PREFIX + char):
-            if piece not in vocab:
-                vocab[piece] = len(vocab)
-
+    # A fresh tokenizer over the trained vocabulary: the trainee registered the pieces as added
+    # special tokens, which would otherwise match "##x" in raw text and vanish when decoding.
+    vocab = trainee.get_vocab()
     tokenizer = Tokenizer(
         models.WordPiece(vocab, unk_token="[UNK]", continuing_subword_prefix=CONTINUATION_PREFIX)
     )

@@ -62,10 +62,12 @@ class ValidationReport:
 
     @property
     def errors(self) -> tuple[Problem, ...]:
+        """The problems that make the data unusable."""
         return tuple(p for p in self.problems if p.severity == "error")
 
     @property
     def warnings(self) -> tuple[Problem, ...]:
+        """The problems worth a look that do not block training."""
         return tuple(p for p in self.problems if p.severity == "warning")
 
     @property

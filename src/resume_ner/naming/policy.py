@@ -172,3 +172,32 @@ def build_mlflow_experiment_name(process_type: str, policy: NamingPolicy) -> str
     except KeyError:
         raise NamingError(f"no stage group for process type {process_type!r}") from None
     return policy.naming.experiment_name.format(project=policy.project, stage_group=group)
+
+
+TRAINING_PROCESS_TYPES = frozenset({"final_training", "hpo_refit"})
+_FALLBACK_MODEL_LENGTH = 40
+
+
+def build_training_run_name_with_fallback(
+    context: NamingContext, policy: NamingPolicy, run_key_hash: str, version: int | None = None
+) -> str:
+    """The run name of a training run; a short identity-based name when the pattern fails.
+
+    A backbone given as a long local path or hub name can make the policy's name too long or
+    bring forbidden characters. Instead of failing a training run over its name, fall back to
+    ``{env}_{model}_{process}_{run_key_hash prefix}`` with the model cut to 40 characters.
+    """
+    try:
+        return build_mlflow_run_name(context, policy, version)
+    except NamingError as exc:
+        logger.warning("run name falls back to the identity form: %s", exc)
+    forbidden = set(policy.naming.validate_.forbidden_chars)
+    model = "".join(
+        "-" if c in forbidden else c for c in normalize_name_part(context.model, policy)
+    )
+    model = model.strip("-")[-_FALLBACK_MODEL_LENGTH:] or "model"
+    env = normalize_name_part(context.environment, policy)
+    base = f"{env}_{model}_{context.process_type}_{run_key_hash[: policy.naming.hash_length]}"
+    if version is not None and policy.is_versioned(context.process_type):
+        base += policy.version_suffix(version)
+    return validate_run_name(base, policy)

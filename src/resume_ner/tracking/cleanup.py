@@ -35,7 +35,9 @@ class InterruptedRun:
     reason: str
 
 
-def should_skip_cleanup(run: Run, registry: TagsRegistry, *, project: str, current_run_ids: frozenset[str]) -> bool:
+def should_skip_cleanup(
+    run: Run, registry: TagsRegistry, *, project: str, current_run_ids: frozenset[str]
+) -> bool:
     """Whether ``run`` is out of scope: another project's run, one of ours in use, or not RUNNING."""
     if run.info.status != "RUNNING" or run.info.run_id in current_run_ids:
         return True
@@ -101,5 +103,10 @@ def cleanup_interrupted_runs(
                 registry.key("process", "interrupted_reason"): interrupted.reason,
             },
         )
-        logger.warning("closed interrupted run %s (%s): %s", interrupted.run_name, interrupted.run_id, interrupted.reason)
+        logger.warning(
+            "closed interrupted run %s (%s): %s",
+            interrupted.run_name,
+            interrupted.run_id,
+            interrupted.reason,
+        )
     return found

@@ -73,6 +73,8 @@ class TrackingContext:
         name = build_mlflow_experiment_name(process_type, self.policy)
         if name not in self._experiment_ids:
             self._experiment_ids[name] = get_or_create_experiment(
-                self.client, name, artifact_location=experiment_artifact_location(self.artifact_root, name)
+                self.client,
+                name,
+                artifact_location=experiment_artifact_location(self.artifact_root, name),
             )
         return self._experiment_ids[name]

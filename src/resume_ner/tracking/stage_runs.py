@@ -18,7 +18,11 @@ from resume_ner.naming.keys import (
     build_mlflow_run_key,
     build_mlflow_run_key_hash,
 )
-from resume_ner.naming.policy import build_mlflow_run_name
+from resume_ner.naming.policy import (
+    TRAINING_PROCESS_TYPES,
+    build_mlflow_run_name,
+    build_training_run_name_with_fallback,
+)
 from resume_ner.naming.tags import build_mlflow_tags
 from resume_ner.tracking.context import TrackingContext
 from resume_ner.tracking.index.run_index import update_mlflow_index
@@ -63,12 +67,17 @@ def start_stage_run(
     run_key = build_mlflow_run_key(context)
     run_key_hash = build_mlflow_run_key_hash(run_key)
     policy = tracking.policy
-    counter_key = build_counter_key(policy.project, context.process_type, run_key_hash, context.environment)
+    counter_key = build_counter_key(
+        policy.project, context.process_type, run_key_hash, context.environment
+    )
     version = None
     if policy.is_versioned(context.process_type):
         version = reserve_run_name_version(tracking.index, counter_key)
     try:
-        run_name = build_mlflow_run_name(context, policy, version)
+        if context.process_type in TRAINING_PROCESS_TYPES:
+            run_name = build_training_run_name_with_fallback(context, policy, run_key_hash, version)
+        else:
+            run_name = build_mlflow_run_name(context, policy, version)
         tags = build_mlflow_tags(
             tracking.registry,
             context,
@@ -93,7 +102,10 @@ def start_stage_run(
             )
         else:
             run = create_run_safe(
-                tracking.client, tracking.experiment_id_for(context.process_type), run_name, tags=tags
+                tracking.client,
+                tracking.experiment_id_for(context.process_type),
+                run_name,
+                tags=tags,
             )
             run_id = run.info.run_id
     except BaseException:

@@ -10,16 +10,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from tracker_helpers import FAMILY_HASH, STUDY_HASH, ClientCalls, make_tracking
+from tracker_helpers import FAMILY_HASH, STUDY_HASH, ClientCalls
 
 from resume_ner.naming.context import NamingContext
 from resume_ner.naming.policy import build_parent_training_id
-from resume_ner.tracking.context import TrackingContext
-
-
-@pytest.fixture
-def tracking(project) -> TrackingContext:
-    return make_tracking(project)
 
 
 @pytest.fixture

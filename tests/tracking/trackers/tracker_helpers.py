@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 
 from resume_ner.config.mlflow import MlflowConfig
 from resume_ner.tracking.context import TrackingContext
-from resume_ner.tracking.index.backends import open_index_backend
 
 STUDY_HASH = "a" * 64
 FAMILY_HASH = "b" * 64
@@ -16,17 +15,7 @@ FAMILY_HASH = "b" * 64
 
 def make_tracking(project, config: MlflowConfig | None = None) -> TrackingContext:
     """A tracking context for ``project`` (with ``config`` instead of the project's, if given)."""
-    config = config or project.config
-    return TrackingContext(
-        client=project.client,
-        tracking_uri=project.tracking_uri,
-        config=config,
-        policy=project.policy,
-        registry=project.registry,
-        index=open_index_backend(config.index, project.paths),
-        paths=project.paths,
-        artifact_root=project.paths.artifacts_dir,
-    )
+    return project.tracking_context(config)
 
 
 def with_stage_disabled(config: MlflowConfig, stage: str) -> MlflowConfig:

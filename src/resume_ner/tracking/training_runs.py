@@ -1,0 +1,62 @@
+"""Training runs: find-or-create a final training or refit run, and child runs for subprocesses."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from resume_ner.naming.context import NamingContext
+from resume_ner.tracking.reuse import find_stage_run
+from resume_ner.tracking.setup import setup_mlflow_tracking_env
+from resume_ner.tracking.trackers.training import MLflowTrainingTracker
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    """The run a training step logs into; ``reused`` when a finished run of its identity existed."""
+
+    run_id: str | None
+    reused: bool
+    status: str | None = None
+
+
+def create_training_mlflow_run(
+    tracker: MLflowTrainingTracker,
+    context: NamingContext,
+    *,
+    force: bool = False,
+    **start_kwargs: Any,
+) -> TrainingRun:
+    """The training run of ``context``: the FINISHED run of that identity, else a new run.
+
+    With ``force`` a new run (the next version of the name) is created even when one finished.
+    ``start_kwargs`` go to :meth:`MLflowTrainingTracker.start_training_run` (params, id2label,
+    lineage, parent_run_id, ...). Returns ``run_id=None`` when training tracking is off.
+    """
+    if not tracker.enabled:
+        return TrainingRun(None, reused=False)
+    if not force:
+        existing = find_stage_run(tracker.tracking, context)
+        if existing is not None and existing.info.status == "FINISHED":
+            return TrainingRun(existing.info.run_id, reused=True, status="FINISHED")
+    run_id = tracker.start_training_run(context, **start_kwargs)
+    return TrainingRun(run_id, reused=False, status="RUNNING")
+
+
+def create_training_child_run(
+    tracker: MLflowTrainingTracker,
+    parent_run_id: str,
+    context: NamingContext,
+    **start_kwargs: Any,
+) -> tuple[str | None, Mapping[str, str]]:
+    """A training run nested under ``parent_run_id``, and the environment a subprocess needs to log
+    into it (``MLFLOW_TRACKING_URI``, ``MLFLOW_RUN_ID``, ...). Empty environment when tracking is off.
+    """
+    run_id = tracker.start_training_run(context, parent_run_id=parent_run_id, **start_kwargs)
+    if run_id is None:
+        return None, {}
+    env = setup_mlflow_tracking_env(
+        tracker.tracking.tracking_uri, run_id=run_id, parent_run_id=parent_run_id
+    )
+    return run_id, env
