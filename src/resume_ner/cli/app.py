@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from resume_ner.cli import data as data_cli
+from resume_ner.cli import demo as demo_cli
 from resume_ner.cli import index as index_cli
 from resume_ner.cli import runs as runs_cli
 from resume_ner.cli.state import get_state, resolve_state
@@ -32,6 +33,7 @@ app = typer.Typer(
 app.add_typer(data_cli.app, name="data")
 app.add_typer(runs_cli.app, name="runs")
 app.add_typer(index_cli.app, name="index")
+demo_cli.register(app)
 
 
 @app.callback()
@@ -57,6 +59,9 @@ def root(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    if not verbose:  # MLflow and alembic report store migrations at INFO on their own handlers
+        for name in ("mlflow", "alembic"):
+            logging.getLogger(name).setLevel(logging.WARNING)
     ctx.obj = resolve_state(root_dir, config_dir)
 
 

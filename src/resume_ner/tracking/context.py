@@ -51,14 +51,17 @@ class TrackingContext:
         from resume_ner.tracking.index.backends import open_index_backend
         from resume_ner.tracking.setup import setup_mlflow
 
+        # Every configuration file is validated before anything is created on disk.
         config = config or load_mlflow_config(config_dir)
+        policy = load_naming_policy(config_dir, mlflow_config=config)
+        registry = load_tags_registry(config_dir)
         setup = setup_mlflow(config, paths=paths, tracking_uri=tracking_uri, environ=environ)
         return cls(
             client=get_client(setup.tracking_uri),
             tracking_uri=setup.tracking_uri,
             config=config,
-            policy=load_naming_policy(config_dir, mlflow_config=config),
-            registry=load_tags_registry(config_dir),
+            policy=policy,
+            registry=registry,
             index=open_index_backend(config.index, paths),
             paths=paths,
             artifact_root=setup.artifact_root,
