@@ -17,7 +17,6 @@ Run: ``.venv/bin/python benchmarks/bench_cli_startup.py`` (about a minute).
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import subprocess
 import sys
@@ -53,11 +52,12 @@ def main() -> None:
             capture_output=True,
             check=True,
         )
-        index = json.loads((root / "outputs" / "cache" / "mlflow_index.json").read_text())
-        entries = index["entries"] if "entries" in index else index
-        run_key_hash = (
-            next(iter(entries)) if isinstance(entries, dict) else entries[0]["run_key_hash"]
-        )
+        from resume_ner.config.mlflow import load_mlflow_config
+        from resume_ner.config.paths import ProjectPaths
+        from resume_ner.tracking.index.backends import open_index_backend
+
+        backend = open_index_backend(load_mlflow_config().index, ProjectPaths.at(root))
+        run_key_hash = backend.list_entries()[0].run_key_hash
         uri = f"sqlite:///{root / 'mlruns' / 'mlflow.db'}"
         no_index = root / "no-index-config"
         no_index.mkdir()
