@@ -86,3 +86,17 @@ def test_transient_errors_are_recognised(error):
 @pytest.mark.parametrize("error", [ValueError("bad"), KeyError("missing"), RuntimeError("boom")])
 def test_other_errors_are_not_transient(error):
     assert not is_transient_error(error)
+
+
+def test_a_run_id_containing_500_is_not_mistaken_for_a_server_error():
+    from mlflow.exceptions import MlflowException
+
+    from resume_ner.tracking.retry import is_transient_error
+
+    missing = MlflowException(
+        "Run with id=9f500c4e2d8b4f2b9a1c000000000000 not found",
+        error_code="RESOURCE_DOES_NOT_EXIST",
+    )
+    assert not is_transient_error(missing)
+    assert not is_transient_error(ValueError("run 12500ab failed"))
+    assert is_transient_error(RuntimeError("API request failed with error code 503"))

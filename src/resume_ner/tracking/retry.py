@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -19,12 +20,16 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _TRANSIENT_CODES = {"TEMPORARILY_UNAVAILABLE", "RESOURCE_EXHAUSTED", "REQUEST_LIMIT_EXCEEDED"}
+# Answers that a retry cannot change, whatever their text says.
+_FINAL_CODES = {
+    "RESOURCE_DOES_NOT_EXIST",
+    "INVALID_PARAMETER_VALUE",
+    "PERMISSION_DENIED",
+    "UNAUTHENTICATED",
+}
+# HTTP statuses as whole numbers: "500" inside a run id such as 9f500c... is not one.
+_TRANSIENT_STATUS = re.compile(r"\b(429|500|502|503|504)\b")
 _TRANSIENT_TEXT = (
-    "429",
-    "500",
-    "502",
-    "503",
-    "504",
     "timed out",
     "timeout",
     "connection",
@@ -42,10 +47,12 @@ def is_transient_error(exc: BaseException) -> bool:
     if isinstance(exc, (ConnectionError, TimeoutError)):
         return True
     error_code = getattr(exc, "error_code", None)
+    if error_code in _FINAL_CODES:
+        return False
     if isinstance(error_code, str) and error_code in _TRANSIENT_CODES:
         return True
     text = str(exc).lower()
-    return any(marker in text for marker in _TRANSIENT_TEXT)
+    return bool(_TRANSIENT_STATUS.search(text)) or any(marker in text for marker in _TRANSIENT_TEXT)
 
 
 def retry_with_backoff(

@@ -46,7 +46,7 @@ def _quarantined(cache: Path, name: str) -> list[Path]:
         pytest.param(lambda text: "\x00\xff garbage", id="garbage"),
         pytest.param(lambda text: json.dumps([1, 2, 3]), id="not-an-index"),
         pytest.param(
-            lambda text: json.dumps({"format": 1, "entries": {"h": {"run_id": 5}}}),
+            lambda text: json.dumps({"format": 1, "entries": {"a" * 64: {"run_id": 5}}}),
             id="entry-missing-fields",
         ),
     ],
@@ -66,6 +66,22 @@ def test_corrupt_index_file_is_moved_aside_with_a_warning_and_lookups_go_on(
     update_mlflow_index(backend, "b" * 64, "run-b", "1", URI)
     assert find_in_mlflow_index(backend, "b" * 64, URI).run_id == "run-b"
     assert find_in_mlflow_index(backend, "a" * 64, URI) is None
+
+
+def test_a_damaged_entry_of_another_key_is_caught_by_the_next_write(
+    backend: FileIndexBackend, cache: Path, caplog: pytest.LogCaptureFixture
+):
+    update_mlflow_index(backend, "a" * 64, "run-a", "1", URI)
+    index_file = cache / "mlflow_index.json"
+    document = json.loads(index_file.read_text())
+    document["entries"]["h" * 64] = {"run_id": 5}
+    index_file.write_text(json.dumps(document))
+
+    assert find_in_mlflow_index(backend, "a" * 64, URI).run_id == "run-a"  # only this entry is read
+    with caplog.at_level(logging.WARNING):
+        update_mlflow_index(backend, "b" * 64, "run-b", "1", URI)
+    assert len(_quarantined(cache, "mlflow_index.json")) == 1
+    assert find_in_mlflow_index(backend, "b" * 64, URI).run_id == "run-b"
 
 
 def test_corrupt_counter_file_raises_and_is_left_in_place(backend: FileIndexBackend, cache: Path):
