@@ -287,7 +287,7 @@ def list_runs(
 
     from resume_ner.cli.console import console
     from resume_ner.tracking.context import TrackingContext
-    from resume_ner.tracking.filters import and_filters, tag_equals
+    from resume_ner.tracking.filters import and_filters, attribute_equals, tag_equals
     from resume_ner.tracking.queries import search_all_runs
 
     state = get_state(ctx)
@@ -302,7 +302,7 @@ def list_runs(
     if stage:
         clauses.append(tag_equals(tracking.registry.key("process", "stage"), stage))
     if status:
-        clauses.append(f"attributes.status = '{status.upper()}'")
+        clauses.append(attribute_equals("status", status.upper()))
     runs = search_all_runs(
         tracking.client,
         list(experiments.values()),

@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-import urllib.error
 import urllib.parse
-import urllib.request
+from typing import Any
 
 from resume_ner.tracking.setup import sqlite_path
 
@@ -63,6 +62,9 @@ def _sqlite_run_exists(tracking_uri: str, run_id: str) -> bool | None:
 
 
 def _server_run_exists(tracking_uri: str, run_id: str) -> bool | None:
+    import urllib.error  # only the server path pays for the HTTP client's import
+    import urllib.request
+
     query = urllib.parse.urlencode({"run_id": run_id})
     url = f"{tracking_uri.rstrip('/')}/api/2.0/mlflow/runs/get?{query}"
     request = urllib.request.Request(url, headers={"Accept": "application/json"})
@@ -84,7 +86,7 @@ def _server_run_exists(tracking_uri: str, run_id: str) -> bool | None:
         return None
 
 
-def _error_code(exc: urllib.error.HTTPError) -> str | None:
+def _error_code(exc: Any) -> str | None:
     try:
         body = json.loads(exc.read() or b"{}")
     except (OSError, ValueError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -126,27 +126,6 @@ def version_from_run_name(run_name: str, policy: NamingPolicy) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _iter_runs(
-    client: MlflowClient, experiment_ids: Sequence[str], filter_string: str, page_size: int
-) -> Iterator[Run]:
-    from mlflow.entities import ViewType
-
-    token: str | None = None
-    while True:
-        page = client.search_runs(
-            list(experiment_ids),
-            filter_string=filter_string,
-            run_view_type=ViewType.ALL,
-            max_results=page_size,
-            order_by=["attributes.start_time DESC"],
-            page_token=token,
-        )
-        yield from page
-        token = page.token
-        if not token:
-            return
-
-
 def _start_time_iso(run: Run) -> str:
     if not run.info.start_time:
         return utc_now_iso()
@@ -174,6 +153,10 @@ def rebuild_mlflow_index(
     so that no version in use is handed out again; an unreadable counter is first set aside.
     Returns the number of index entries written. Raises ``MlflowException`` when the search fails.
     """
+    from mlflow.entities import ViewType
+
+    from resume_ner.tracking.queries import iter_all_runs
+
     hash_key = registry.key("grouping", "run_key_hash")
     project_key = registry.key("process", "project")
     stage_key = registry.key("process", "stage")
@@ -184,7 +167,14 @@ def rebuild_mlflow_index(
     floors: dict[str, int] = {}
     scanned = 0
     runs = (
-        _iter_runs(client, experiment_ids, f"tags.`{hash_key}` LIKE '%'", page_size)
+        iter_all_runs(
+            client,
+            experiment_ids,
+            f"tags.`{hash_key}` LIKE '%'",
+            order_by=["attributes.start_time DESC"],
+            run_view_type=ViewType.ALL,
+            page_size=page_size,
+        )
         if experiment_ids
         else iter(())
     )

@@ -1,0 +1,284 @@
+"""``resume-ner hpo``: the hyperparameter sweep of each backbone, resumable, with a plan mode."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from resume_ner.cli.state import get_state
+from resume_ner.hpo.progress import SweepProgress
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
+
+    from resume_ner.hpo.sweep import SweepOutcome, SweepPlan
+    from resume_ner.tracking.context import TrackingContext
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``hpo`` command to ``app``."""
+    app.command("hpo")(hpo)
+
+
+def hpo(
+    ctx: typer.Context,
+    backbone: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--backbone", "-b", help="Backbone preset or model (repeatable). Default: hpo.yaml's."
+        ),
+    ] = None,
+    n_trials: Annotated[
+        int | None,
+        typer.Option(
+            "--n-trials", min=1, help="Target number of finished trials. Default: hpo.yaml's."
+        ),
+    ] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option("--timeout", min=0.001, help="Stop starting trials after this many seconds."),
+    ] = None,
+    workers: Annotated[
+        int,
+        typer.Option("--workers", min=1, max=64, help="Worker processes running trials at once."),
+    ] = 1,
+    plan: Annotated[
+        bool,
+        typer.Option(
+            "--plan", help="Show which runs would be reused, created or resumed; run nothing."
+        ),
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Run again: a new version of the sweep and its study.")
+    ] = False,
+) -> None:
+    """Tune hyperparameters per backbone with Optuna, every trial and fold tracked in MLflow.
+
+    Running it again continues an interrupted sweep (finished trials are kept, runs of dead
+    processes are closed as KILLED) or reports that the sweep is already complete.
+    """
+    from resume_ner.cli.console import console
+    from resume_ner.hpo.configs import load_sweep_configs
+    from resume_ner.hpo.study import quiet_optuna
+    from resume_ner.hpo.trainer import check_search_space
+
+    state = get_state(ctx)
+    configs = load_sweep_configs(state.config_dir)
+    check_search_space(configs)
+    quiet_optuna()
+    if plan:
+        _show_plans(console, state.paths, state.config_dir, configs, backbone, n_trials, force)
+        return
+    from resume_ner.hpo.sweep import run_sweep
+    from resume_ner.tracking.context import TrackingContext
+
+    tracking = TrackingContext.open(state.paths, config_dir=state.config_dir)
+    with _progress(console) as bars:
+        outcomes = run_sweep(
+            tracking,
+            configs,
+            backbones=backbone,
+            n_trials=n_trials,
+            timeout_s=timeout,
+            workers=workers,
+            force=force,
+            config_dir=state.config_dir,
+            progress=RichSweepProgress(console, bars, configs.hpo.objective.metric),
+        )
+    for outcome in outcomes:
+        _show_outcome(console, tracking, outcome, configs.hpo.objective.metric)
+
+
+def _progress(console: Console) -> Progress:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def _format_value(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _format_params(params: Mapping[str, Any]) -> str:
+    return ", ".join(f"{name}={_format_value(value)}" for name, value in params.items())
+
+
+class RichSweepProgress(SweepProgress):
+    """Progress bars per sweep (trials) and per trial (folds), plus a line per finished trial."""
+
+    def __init__(self, console: Console, bars: Progress, metric: str) -> None:
+        self.console = console
+        self.bars = bars
+        self.metric = metric
+        self._trials: TaskID | None = None
+        self._folds: dict[int, TaskID] = {}
+        self._n_folds = 1
+
+    def sweep_started(
+        self, backbone: str, study_name: str, *, target: int, finished: int, n_folds: int
+    ) -> None:
+        self._n_folds = n_folds
+        self.console.print(
+            f"sweep [bold]{backbone}[/]: study {study_name}, {finished} of {target} trials done",
+            highlight=False,
+        )
+        self._trials = self.bars.add_task(f"{backbone} trials", total=target, completed=finished)
+
+    def trial_started(self, number: int, params: Mapping[str, Any]) -> None:
+        self._folds[number] = self.bars.add_task(f"  trial {number} folds", total=self._n_folds)
+
+    def fold_finished(self, number: int, fold_idx: int, value: float | None) -> None:
+        task = self._folds.get(number)
+        if task is not None:
+            self.bars.advance(task)
+
+    def trial_finished(self, number: int, state: str, value: float | None) -> None:
+        task = self._folds.pop(number, None)
+        if task is not None:
+            self.bars.remove_task(task)
+        if state in ("COMPLETE", "PRUNED") and self._trials is not None:
+            self.bars.advance(self._trials)
+        score = "" if value is None else f" {self.metric}={value:.4f}"
+        self.console.print(f"trial {number} {state}{score}", highlight=False)
+
+    def note(self, text: str) -> None:
+        self.console.print(text, highlight=False, soft_wrap=True)
+
+
+def _run_url(tracking: TrackingContext, experiment_id: str | None, run_id: str | None) -> str:
+    from resume_ner.tracking.urls import get_mlflow_run_url
+
+    if not run_id or not experiment_id:
+        return "-"
+    try:
+        return get_mlflow_run_url(tracking.tracking_uri, experiment_id, run_id)
+    except ValueError:
+        return run_id
+
+
+def _show_outcome(
+    console: Console, tracking: TrackingContext, outcome: SweepOutcome, metric: str
+) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=Text(f"{outcome.backbone}: study {outcome.study_name}"))
+    for column in ("trial", "params", f"mean {metric}", "state"):
+        table.add_column(column, overflow="fold")
+    for trial in outcome.trials:
+        best = " *" if trial.number == outcome.best_trial_number else ""
+        table.add_row(
+            f"{trial.number}{best}",
+            Text(_format_params(trial.params)),
+            "-" if trial.value is None else f"{trial.value:.4f}",
+            trial.state,
+        )
+    console.print(table)
+    counts = outcome.counts
+    summary = {
+        "complete": f"sweep complete: {counts.finished} of {outcome.target} trials finished",
+        "already complete": (
+            f"sweep already complete: {counts.finished} of {outcome.target} trials finished "
+            "and the refit exists; no run was created"
+        ),
+        "incomplete": (
+            f"sweep stopped by its timeout at {counts.finished} of {outcome.target} trials; "
+            "run the command again to continue"
+        ),
+        "joined": "ran trials of a sweep that another process owns",
+    }[outcome.status]
+    if outcome.resumed:
+        summary += " (resumed)"
+    console.print(summary, highlight=False)
+    for run in outcome.cleaned:
+        console.print(f"closed interrupted run {run.run_name}: {run.reason}", highlight=False)
+    if outcome.refit_run_id:
+        console.print(f"refit run: {outcome.refit_run_id}", highlight=False)
+    console.print(
+        f"sweep run: {_run_url(tracking, outcome.experiment_id, outcome.sweep_run_id)}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def _show_plans(
+    console: Console,
+    paths: Any,
+    config_dir: Path | None,
+    configs: Any,
+    backbones: list[str] | None,
+    n_trials: int | None,
+    force: bool,
+) -> None:
+    from resume_ner.config.mlflow import load_mlflow_config
+    from resume_ner.hpo.storage import storage_url
+    from resume_ner.hpo.sweep import plan_sweep
+    from resume_ner.tracking.setup import resolve_tracking_uri, sqlite_path
+
+    mlflow_config = load_mlflow_config(config_dir)
+    uri = resolve_tracking_uri(mlflow_config, paths)
+    db = sqlite_path(uri)
+    tracking = None
+    if db is None or db.exists():
+        from resume_ner.tracking.context import TrackingContext
+
+        tracking = TrackingContext.open(paths, config_dir=config_dir, config=mlflow_config)
+    plans = plan_sweep(
+        tracking,
+        configs,
+        project=mlflow_config.naming.project_name,
+        backbones=backbones,
+        n_trials=n_trials,
+        force=force,
+        storage=storage_url(configs.hpo, paths),
+    )
+    for plan in plans:
+        _show_plan(console, plan)
+    console.print("plan only: nothing was run or created", highlight=False)
+
+
+def _show_plan(console: Console, plan: SweepPlan) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=Text(f"plan for {plan.backbone}: study {plan.study_name}"))
+    for column in ("what", "action", "run", "why"):
+        table.add_column(column, overflow="fold")
+    sweep = plan.sweep
+    why = sweep.reason + (f" (matched by {sweep.matched_by})" if sweep.matched_by else "")
+    table.add_row("sweep run", sweep.action, sweep.run_id or "-", Text(why))
+    counts = plan.counts
+    table.add_row(
+        "trials",
+        "none" if not plan.trials_to_run else f"run {plan.trials_to_run}",
+        "-",
+        Text(
+            f"{counts.finished} of {plan.target} finished, {counts.running} running, "
+            f"{counts.failed} failed; study {'exists' if plan.study_exists else 'is new'} "
+            f"(key {plan.study_key_hash[:12]})"
+        ),
+    )
+    for number in plan.dead_trials:
+        table.add_row(f"trial {number}", "fail and retry", "-", "RUNNING, its process is gone")
+    for run in plan.cleanup:
+        table.add_row(
+            "interrupted run", "close as KILLED", run.run_id, Text(f"{run.run_name}: {run.reason}")
+        )
+    refit = plan.refit
+    table.add_row("refit run", refit.action, refit.run_id or "-", Text(refit.reason))
+    console.print(table)
+    if plan.complete:
+        console.print(f"{plan.backbone}: already complete, nothing to do", highlight=False)
