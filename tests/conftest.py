@@ -34,6 +34,8 @@ class TrackingProject:
     policy: NamingPolicy
     registry: TagsRegistry
     tracking_uri: str
+    #: Experiment used when a test names none; unique per test on the shared server.
+    default_experiment: str = "resume-ner-test"
 
     @property
     def client(self):
@@ -60,8 +62,9 @@ class TrackingProject:
             else None,
         )
 
-    def experiment(self, name: str = "resume-ner-test") -> str:
+    def experiment(self, name: str | None = None) -> str:
         """The id of experiment ``name`` in this project's store (created when missing)."""
+        name = name or self.default_experiment
         from resume_ner.tracking.runs import get_or_create_experiment
         from resume_ner.tracking.setup import experiment_artifact_location, is_direct_store
 
@@ -99,12 +102,18 @@ def template_mlflow_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def make_project(root: Path, tracking_uri: str | None, template_db: Path) -> TrackingProject:
     paths = ProjectPaths.at(root)
+    root_is_local = tracking_uri is None
     if tracking_uri is None:
         paths.mlflow_dir.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(template_db, paths.mlflow_db)
         tracking_uri = f"sqlite:///{paths.mlflow_db}"
     config = load_mlflow_config()
+    import uuid
+
     return TrackingProject(
+        default_experiment="resume-ner-test"
+        if root_is_local
+        else f"resume-ner-test-{uuid.uuid4().hex[:12]}",
         paths=paths,
         config=config,
         policy=load_naming_policy(mlflow_config=config),

@@ -16,26 +16,32 @@ from resume_ner.tracking.runs import (
 )
 
 
+@pytest.fixture(params=["sqlite", pytest.param("server", marks=pytest.mark.server)])
+def store_project(request):
+    """The same test on the SQLite store and through a real ``mlflow server``."""
+    return request.getfixturevalue("project" if request.param == "sqlite" else "server_project")
+
+
 def _parent(project, name: str = "parent") -> str:
     return create_run_safe(project.client, project.experiment(), name).info.run_id
 
 
-def test_child_run_is_nested_under_its_parent_with_name_and_trial_tags(project):
-    parent_id = _parent(project)
+def test_child_run_is_nested_under_its_parent_with_name_and_trial_tags(store_project):
+    parent_id = _parent(store_project)
     run_id, _run = create_child_run_core(
         parent_id,
         "child",
-        client=project.client,
-        registry=project.registry,
+        client=store_project.client,
+        registry=store_project.registry,
         trial_number=3,
         fold_idx=1,
     )
-    stored = project.client.get_run(run_id)
+    stored = store_project.client.get_run(run_id)
     assert stored.data.tags["mlflow.parentRunId"] == parent_id
     assert stored.info.run_name == "child"
     assert stored.data.tags["code.hpo.trial_number"] == "3"
     assert stored.data.tags["code.hpo.fold_idx"] == "1"
-    assert stored.info.experiment_id == project.client.get_run(parent_id).info.experiment_id
+    assert stored.info.experiment_id == store_project.client.get_run(parent_id).info.experiment_id
     assert "azureml.runType" not in stored.data.tags
 
 
@@ -48,31 +54,37 @@ def test_child_run_on_azure_carries_the_trial_run_type_tags(project):
     assert tags["azureml.trial"] == "true"
 
 
-def test_child_run_for_a_missing_parent_raises_instead_of_creating_a_top_level_run(project):
-    project.experiment()
+def test_child_run_for_a_missing_parent_raises_instead_of_creating_a_top_level_run(store_project):
+    store_project.experiment()
     with pytest.raises(RunCreationError):
-        create_child_run_core("0" * 32, "orphan", client=project.client, registry=project.registry)
-    runs = project.client.search_runs([project.experiment()])
+        create_child_run_core(
+            "0" * 32, "orphan", client=store_project.client, registry=store_project.registry
+        )
+    runs = store_project.client.search_runs([store_project.experiment()])
     assert [r.info.run_name for r in runs] == []
 
 
-def test_child_run_context_manager_ends_finished_or_failed(project):
-    parent_id = _parent(project)
-    with create_child_run(parent_id, "ok", client=project.client, registry=project.registry) as (
+def test_child_run_context_manager_ends_finished_or_failed(store_project):
+    parent_id = _parent(store_project)
+    with create_child_run(
+        parent_id, "ok", client=store_project.client, registry=store_project.registry
+    ) as (
         ok_id,
         _,
     ):
-        assert project.client.get_run(ok_id).info.status == "RUNNING"
+        assert store_project.client.get_run(ok_id).info.status == "RUNNING"
     with (
         pytest.raises(ValueError),
-        create_child_run(parent_id, "bad", client=project.client, registry=project.registry) as (
+        create_child_run(
+            parent_id, "bad", client=store_project.client, registry=store_project.registry
+        ) as (
             bad_id,
             _,
         ),
     ):
         raise ValueError("boom")
-    assert project.client.get_run(ok_id).info.status == "FINISHED"
-    assert project.client.get_run(bad_id).info.status == "FAILED"
+    assert store_project.client.get_run(ok_id).info.status == "FINISHED"
+    assert store_project.client.get_run(bad_id).info.status == "FAILED"
 
 
 def test_empty_run_name_is_refused(project):
@@ -80,23 +92,25 @@ def test_empty_run_name_is_refused(project):
         create_run_safe(project.client, project.experiment(), "  ")
 
 
-def test_experiment_resolution_prefers_parent_then_name_then_active_run(project):
-    first = project.experiment("first")
-    second = project.experiment("second")
-    parent = create_run_safe(project.client, first, "p")
+def test_experiment_resolution_prefers_parent_then_name_then_active_run(store_project):
+    first = store_project.experiment("first")
+    second = store_project.experiment("second")
+    parent = create_run_safe(store_project.client, first, "p")
     assert (
         resolve_experiment_id(
-            project.client, experiment_name="second", parent_run_id=parent.info.run_id
+            store_project.client, experiment_name="second", parent_run_id=parent.info.run_id
         )
         == first
     )
     assert (
-        resolve_experiment_id(project.client, experiment_name="second", active_run=parent) == second
+        resolve_experiment_id(store_project.client, experiment_name="second", active_run=parent)
+        == second
     )
     assert (
-        resolve_experiment_id(project.client, experiment_name="missing", active_run=parent) == first
+        resolve_experiment_id(store_project.client, experiment_name="missing", active_run=parent)
+        == first
     )
-    assert resolve_experiment_id(project.client, experiment_name="missing") is None
+    assert resolve_experiment_id(store_project.client, experiment_name="missing") is None
 
 
 def test_get_or_create_experiment_is_idempotent_and_restores_a_deleted_one(project):
@@ -107,11 +121,11 @@ def test_get_or_create_experiment_is_idempotent_and_restores_a_deleted_one(proje
     assert project.client.get_experiment(first).lifecycle_stage == "active"
 
 
-def test_terminate_run_safe_sets_tags_even_on_an_already_ended_run(project):
-    run_id = _parent(project)
-    assert terminate_run_safe(project.client, run_id, "FINISHED")
-    assert terminate_run_safe(project.client, run_id, "KILLED", tags={"code.note": "late"})
-    run = project.client.get_run(run_id)
+def test_terminate_run_safe_sets_tags_even_on_an_already_ended_run(store_project):
+    run_id = _parent(store_project)
+    assert terminate_run_safe(store_project.client, run_id, "FINISHED")
+    assert terminate_run_safe(store_project.client, run_id, "KILLED", tags={"code.note": "late"})
+    run = store_project.client.get_run(run_id)
     assert run.info.status == "FINISHED"
     assert run.data.tags["code.note"] == "late"
 
