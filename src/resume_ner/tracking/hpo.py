@@ -90,6 +90,17 @@ def sweep_tracker(tracking: TrackingContext) -> MLflowSweepTracker:
         return tracker
 
 
+def _owner_started_before_s(run: Run, tracking: TrackingContext) -> float | None:
+    """When the run's owner process must have started by (to tell a reused pid), if known.
+
+    A run's start time bounds its creating process; a sweep run that was taken over belongs to
+    a process that started later, so no bound is known for it.
+    """
+    if run.data.tags.get(tracking.registry.key("hpo", "resumed")) == "true":
+        return None
+    return run.info.start_time / 1000 if run.info.start_time else None
+
+
 def classify_sweep_run(
     run: Run, tracking: TrackingContext, matched_by: str = "direct_run_id"
 ) -> SweepRunLookup:
@@ -109,10 +120,7 @@ def classify_sweep_run(
     elif (
         pid is not None
         and pid.isdigit()
-        and is_process_alive(
-            int(pid),
-            started_before_s=run.info.start_time / 1000 if run.info.start_time else None,
-        )
+        and is_process_alive(int(pid), started_before_s=_owner_started_before_s(run, tracking))
     ):
         action, reason = "join", f"the sweep run is RUNNING in live process {pid}"
     else:
@@ -269,3 +277,42 @@ def finalize_trial_run_no_cv(
     tracker = sweep_tracker(tracking)
     tracker.defer(run_id, metrics=dict(metrics), step=step)
     tracker.end_run(run_id, status, tags=tags)
+
+
+def close_trial_runs(tracking: TrackingContext, trial_run_id: str, reason: str) -> list[str]:
+    """End a trial run and its fold runs that are still RUNNING as KILLED, tagged interrupted.
+
+    For trials Optuna failed because their process stopped (no heartbeat, or gone from this
+    machine): their runs would otherwise stay RUNNING for ever. Runs that already ended keep
+    their status and tags. Returns the ids of the runs ended. Raises ``MlflowException`` when
+    the store cannot be read.
+    """
+    from resume_ner.tracking.filters import and_filters, attribute_equals, tag_equals
+    from resume_ner.tracking.lifecycle import terminate_run_with_tags
+    from resume_ner.tracking.queries import search_all_runs
+
+    registry = tracking.registry
+    client = tracking.client
+    trial_run = client.get_run(trial_run_id)
+    runs = [trial_run]
+    runs += search_all_runs(
+        client,
+        [trial_run.info.experiment_id],
+        and_filters(
+            tag_equals(registry.key("mlflow", "parent_run_id"), trial_run_id),
+            attribute_equals("status", "RUNNING"),
+        ),
+    )
+    tags = {
+        registry.key("process", "interrupted"): "true",
+        registry.key("process", "interrupted_reason"): reason,
+    }
+    closed = []
+    for run in runs:
+        if run.info.status != "RUNNING":
+            continue
+        if terminate_run_with_tags(client, run.info.run_id, "KILLED", tags):
+            closed.append(run.info.run_id)
+    if closed:
+        logger.warning("closed runs %s of a failed trial: %s", closed, reason)
+    return closed

@@ -1,0 +1,332 @@
+"""Tracking overhead per HPO trial: resume-ner's sweep tracker against optuna-integration's
+``MLflowCallback``, side by side, on a SQLite store and through a local ``mlflow server``.
+
+Both log the same content for every trial of a trivial objective (no training): 8
+hyperparameters as params, the objective value as a metric, and tags (the callback: trial
+number, state, direction, distributions, user attributes; resume-ner: its identity and process
+tags). Timed per trial:
+
+- ``callback``: the ``MLflowCallback`` call Optuna makes after the trial (set experiment,
+  start run, log metrics, log params, set tags, end run);
+- ``ours``: the trial run of a sweep without CV, ``create_trial_run_no_cv`` +
+  ``finalize_trial_run_no_cv`` (create with all tags, one batch, terminate), nested under a sweep
+  run, which the callback does not even have;
+- ``fold``: one CV fold run under a trial run (``start_fold_run``, the fold's metrics, end),
+  reported separately since the callback has no equivalent;
+- ``ours async``: the trial run with MLflow's asynchronous batch logging: only the time the
+  trial is blocked (create and terminate stay synchronous).
+
+Targets: ours <= 0.6 x callback on SQLite, <= 0.5 x through the server.
+
+Run: ``.venv/bin/python benchmarks/bench_hpo_tracking.py`` (about 2-3 minutes on 2 cores; the
+server takes ~10 s to start).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import warnings
+from pathlib import Path
+from typing import Any
+
+N_PARAMS = 8
+TARGETS = {"sqlite": 0.6, "server": 0.5}
+
+
+def _suggest(trial: Any) -> dict[str, float]:
+    return {f"param_{i}": trial.suggest_float(f"param_{i}", 0.0, 1.0) for i in range(N_PARAMS)}
+
+
+def _value(params: dict[str, float]) -> float:
+    return sum(params.values()) / len(params)
+
+
+# --- optuna-integration's MLflowCallback --------------------------------------------------------
+
+
+def time_callback(tracking_uri: str, n_trials: int) -> list[float]:
+    """Seconds spent in ``MLflowCallback`` per trial (the first, which creates the experiment,
+    is left out)."""
+    import optuna
+    from optuna_integration.mlflow import MLflowCallback
+
+    callback = MLflowCallback(tracking_uri=tracking_uri, metric_name="macro_f1")
+    timings: list[float] = []
+
+    def timed(study: Any, trial: Any) -> None:
+        started = time.perf_counter()
+        callback(study, trial)
+        timings.append(time.perf_counter() - started)
+
+    def objective(trial: Any) -> float:
+        params = _suggest(trial)
+        trial.set_user_attr("trial_key_hash", "t" * 64)
+        trial.set_user_attr("study_key_hash", "s" * 64)
+        return _value(params)
+
+    study = optuna.create_study(
+        study_name=f"callback-{os.getpid()}-{time.time_ns()}", direction="maximize"
+    )
+    study.optimize(objective, n_trials=n_trials + 1, callbacks=[timed])
+    return timings[1:]
+
+
+# --- resume-ner's sweep tracker -----------------------------------------------------------------
+
+
+def _tracking(root: Path, tracking_uri: str) -> Any:
+    from resume_ner.config.paths import ProjectPaths
+    from resume_ner.tracking.context import TrackingContext
+
+    return TrackingContext.open(ProjectPaths.at(root), tracking_uri=tracking_uri)
+
+
+def _sweep(tracking: Any, tracker: Any, tag: str) -> tuple[Any, str]:
+    from resume_ner.naming.canonical import sha256_hex
+    from resume_ner.naming.context import NamingContext
+
+    context = NamingContext(
+        "hpo_sweep",
+        "bench",
+        study_key_hash=sha256_hex(f"{tag}-{time.time_ns()}"),
+        study_family_hash="f" * 64,
+        study_name=f"bench-{tag}",
+    )
+    sweep_id = tracker.start_sweep_run(
+        context,
+        study_name=context.study_name or "",
+        sampler="tpe",
+        pruner="median",
+        objective_metric="macro_f1",
+        objective_direction="maximize",
+        search_space={f"param_{i}": {"type": "float", "low": 0, "high": 1} for i in range(8)},
+        n_trials=1000,
+    )
+    return context, sweep_id
+
+
+def time_ours(
+    tracking: Any, n_trials: int, *, synchronous: bool = True, n_folds: int = 0
+) -> tuple[list[float], list[float]]:
+    """Seconds of tracking per trial (and per fold run when ``n_folds``)."""
+    import optuna
+
+    from resume_ner.tracking.hpo import (
+        create_trial_run_no_cv,
+        finalize_trial_run_no_cv,
+        sweep_tracker,
+    )
+    from resume_ner.tracking.trackers.sweep import (
+        MLflowSweepTracker,
+        build_fold_context,
+        build_trial_context,
+    )
+
+    tracker = (
+        sweep_tracker(tracking) if synchronous else MLflowSweepTracker(tracking, synchronous=False)
+    )
+    context, sweep_id = _sweep(tracking, tracker, "sync" if synchronous else "async")
+    trial_times: list[float] = []
+    fold_times: list[float] = []
+
+    def objective(trial: Any) -> float:
+        params = _suggest(trial)
+        value = _value(params)
+        trial_context = build_trial_context(context, trial.number, params)
+        if n_folds:
+            run_id = tracker.start_trial_run(
+                sweep_id, trial_context, hyperparameters=params, n_folds=n_folds
+            )
+            for fold_idx in range(n_folds):
+                started = time.perf_counter()
+                fold_id = tracker.start_fold_run(
+                    run_id, build_fold_context(trial_context, fold_idx)
+                )
+                tracker.defer(fold_id, metrics={"macro_f1": value})
+                tracker.end_run(fold_id, "FINISHED")
+                fold_times.append(time.perf_counter() - started)
+            tracker.log_trial_result(run_id, fold_metrics=[{"macro_f1": value}] * n_folds)
+            tracker.end_run(run_id, "FINISHED")
+            return value
+        started = time.perf_counter()
+        if synchronous:
+            run_id = create_trial_run_no_cv(tracking, sweep_id, trial_context, params)
+            finalize_trial_run_no_cv(tracking, run_id, {"macro_f1": value}, "FINISHED")
+        else:
+            run_id = tracker.start_trial_run(sweep_id, trial_context, hyperparameters=params)
+            tracker.defer(run_id, metrics={"macro_f1": value})
+            tracker.end_run(run_id, "FINISHED")
+        trial_times.append(time.perf_counter() - started)
+        return value
+
+    study = optuna.create_study(direction="maximize")
+    study.optimize(objective, n_trials=n_trials + 1)
+    tracker.end_run(sweep_id, "FINISHED")
+    if not synchronous:
+        import mlflow
+
+        mlflow.flush_async_logging()
+    return trial_times[1:], fold_times[n_folds:]
+
+
+def time_index(tracking: Any, n_runs: int) -> list[float]:
+    """Seconds per run of the run-index and version-counter work every run creation does
+    (reserve a name version, commit it, record the index entry), measured on its own."""
+    from resume_ner.tracking.index.run_index import update_mlflow_index
+    from resume_ner.tracking.index.version_counter import (
+        commit_run_name_version,
+        reserve_run_name_version,
+    )
+
+    timings = []
+    for number in range(n_runs):
+        key = f"resume-ner:hpo_trial:{number:064d}:local"
+        started = time.perf_counter()
+        version = reserve_run_name_version(tracking.index, key)
+        commit_run_name_version(tracking.index, key, f"run-{number}", version)
+        update_mlflow_index(
+            tracking.index, f"{number:064x}", f"run-{number}", "1", tracking.tracking_uri
+        )
+        timings.append(time.perf_counter() - started)
+    return timings
+
+
+# --- the server ---------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(folder: Path) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    log = (folder / "server.log").open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "mlflow", "server", "--workers", "1",
+            "--host", "127.0.0.1", "--port", str(port),
+            "--backend-store-uri", f"sqlite:///{folder / 'server.db'}",
+            "--artifacts-destination", str(folder / "server-artifacts"),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError((folder / "server.log").read_text()[-2000:])
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+                if response.status == 200:
+                    return process, url
+        except OSError:
+            time.sleep(0.5)
+    stop_server(process)
+    raise RuntimeError("mlflow server did not start")
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+# --- reporting ----------------------------------------------------------------------------------
+
+
+def _ms(values: list[float]) -> str:
+    if not values:
+        return "-"
+    return (
+        f"median {statistics.median(values) * 1000:7.1f} ms  "
+        f"mean {statistics.fmean(values) * 1000:7.1f} ms  (n={len(values)})"
+    )
+
+
+def measure(backend: str, uri: str, root: Path, n_trials: int, rounds: int) -> dict[str, Any]:
+    """Interleave rounds of both so that load drift hits them alike; return the timings."""
+    tracking = _tracking(root, uri)
+    results: dict[str, list[float]] = {
+        "callback": [], "ours": [], "fold": [], "async": [], "index": []
+    }  # fmt: skip
+    for _ in range(rounds):
+        results["callback"] += time_callback(uri, n_trials)
+        results["ours"] += time_ours(tracking, n_trials)[0]
+    results["fold"] += time_ours(tracking, max(n_trials // 3, 2), n_folds=3)[1]
+    results["async"] += time_ours(tracking, n_trials, synchronous=False)[0]
+    results["index"] += time_index(tracking, n_trials)
+    callback = statistics.median(results["callback"])
+    ours = statistics.median(results["ours"])
+    ratio = ours / callback
+    print(f"\n[{backend}] {uri}")
+    print(f"  MLflowCallback per trial   {_ms(results['callback'])}")
+    print(f"  resume-ner per trial       {_ms(results['ours'])}")
+    print(f"  resume-ner per fold run    {_ms(results['fold'])}")
+    print(f"  resume-ner async, blocked  {_ms(results['async'])}")
+    index = statistics.median(results["index"])
+    print(f"  of a run: index + counter  {_ms(results['index'])}")
+    print(
+        f"  ratio without index+counter {(ours - index) / callback:.2f}  (the MLflow calls alone)"
+    )
+    verdict = "ok" if ratio <= TARGETS[backend] else "MISSED"
+    print(f"  ratio ours / callback      {ratio:.2f}  (target <= {TARGETS[backend]}: {verdict})")
+    print(f"  async blocked / sync       {statistics.median(results['async']) / ours:.2f}")
+    return {"ratio": ratio, **{k: statistics.median(v) if v else None for k, v in results.items()}}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--trials", type=int, default=30, help="timed trials per round")
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds per backend")
+    parser.add_argument("--skip-server", action="store_true")
+    args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore")
+    # MLflow reads the run again after ending it, only to print its URL, when talking to a
+    # server; resume-ner's CLI turns that off, and so it is off here for both sides.
+    os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
+    import logging
+
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    logging.getLogger("mlflow").setLevel(logging.ERROR)
+    logging.getLogger("alembic").setLevel(logging.ERROR)
+    with tempfile.TemporaryDirectory(prefix="bench-hpo-") as tmp:
+        folder = Path(tmp)
+        results: dict[str, Any] = {}
+        sqlite_root = folder / "sqlite"
+        (sqlite_root / "mlruns").mkdir(parents=True)
+        uri = f"sqlite:///{sqlite_root / 'mlruns' / 'mlflow.db'}"
+        results["sqlite"] = measure("sqlite", uri, sqlite_root, args.trials, args.rounds)
+        if not args.skip_server:
+            process, url = start_server(folder)
+            try:
+                results["server"] = measure(
+                    "server", url, folder / "server-project", args.trials, args.rounds
+                )
+            finally:
+                stop_server(process)
+    missed = [name for name, r in results.items() if r["ratio"] > TARGETS[name]]
+    print("\nall targets met" if not missed else f"\ntargets missed: {', '.join(missed)}")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""The model of ``conversion.yaml``: ONNX export, int8 quantisation and its accuracy rule, the
+parity check against the source model, and the ONNX Runtime session the bundle is served with.
+
+``quantize`` decides whether the served bundle uses int8 weights:
+
+- ``never``: fp32 only, no int8 model is built;
+- ``always``: int8, whatever its accuracy (still measured and logged);
+- ``auto``: int8 only when its entity macro-F1 on the parity sample is at most ``max_f1_drop``
+  below the fp32 model's; otherwise fp32.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+from resume_ner.config.base import StrictModel
+from resume_ner.config.loader import load_config_file
+
+QuantizeMode = Literal["auto", "always", "never"]
+GraphOptimization = Literal["disable", "basic", "extended", "all"]
+Exporter = Literal["dynamo", "torchscript"]
+
+
+class SessionConfig(StrictModel):
+    """How ONNX Runtime runs the model: graph optimisation and threads.
+
+    ``intra_op_threads`` ``None`` means one thread per physical core of the machine the session
+    opens on (hyper-threads slow the matrix kernels down rather than up).
+    """
+
+    graph_optimization: GraphOptimization = "all"
+    intra_op_threads: int | None = Field(None, ge=1)
+    inter_op_threads: int = Field(1, ge=1)
+
+
+class ConversionConfig(StrictModel):
+    """Everything ``conversion.yaml`` holds."""
+
+    opset: int = Field(18, ge=14, le=23)
+    exporter: Exporter = "dynamo"
+    quantize: QuantizeMode = "auto"
+    max_f1_drop: float = Field(0.01, ge=0.0, le=1.0)
+    quantize_preprocess: bool = True
+    parity_sample_size: int = Field(64, ge=1)
+    atol: float = Field(1e-3, gt=0.0)
+    session: SessionConfig = SessionConfig()
+
+
+def load_conversion_config(config_dir: Path | None = None) -> ConversionConfig:
+    """Load ``conversion.yaml`` from ``config_dir`` (or the shipped default).
+
+    Raises :class:`resume_ner.config.errors.ConfigError` naming the file and key of any problem.
+    """
+    return load_config_file("conversion.yaml", ConversionConfig, config_dir)

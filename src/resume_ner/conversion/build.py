@@ -1,0 +1,154 @@
+"""Build a model bundle from a checkpoint: export, quantise, check parity, keep what passed.
+
+The bundle is assembled in a staging folder next to its destination and moved into place at
+the end, so a bundle folder is either complete (and checked) or absent. The int8 model stays in
+the bundle only when the quantisation rule accepted it; a bundle whose fp32 model fails parity
+is never written.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from resume_ner.config.conversion import ConversionConfig
+from resume_ner.conversion.errors import ConversionError, ParityError
+from resume_ner.conversion.export import export_model, model_input_names
+from resume_ner.conversion.parity import ParityReport, check_parity
+from resume_ner.conversion.quantize import quantize_onnx
+from resume_ner.data.documents import Document
+from resume_ner.serve.bundle import (
+    MODEL_FILES,
+    BundleManifest,
+    ModelFile,
+    write_labels,
+    write_manifest,
+)
+
+logger = logging.getLogger(__name__)
+
+#: Permissions of a bundle folder (``mkdtemp`` creates it private to its owner).
+BUNDLE_DIR_MODE = 0o755
+
+
+@dataclass(frozen=True)
+class BundleResult:
+    """A bundle written by :func:`build_bundle`: its folder, manifest and parity report."""
+
+    bundle_dir: Path
+    manifest: BundleManifest
+    parity: ParityReport
+
+    @property
+    def served_format(self) -> str:
+        """``int8`` or ``fp32``: the model the bundle serves by default."""
+        return self.manifest.format
+
+    @property
+    def model_path(self) -> Path:
+        """The model file the bundle serves by default."""
+        return self.bundle_dir / self.manifest.models[self.manifest.format].file
+
+    def model_sizes(self) -> dict[str, int]:
+        """Bytes of each model file in the bundle, by format."""
+        return {name: entry.size_bytes for name, entry in self.manifest.models.items()}
+
+
+def _replace_folder(staging: Path, destination: Path, overwrite: bool) -> None:
+    if destination.exists():
+        if not overwrite:
+            raise FileExistsError(f"{destination} exists; pass overwrite=True to replace it")
+        retired = destination.with_name(f".{destination.name}.old-{os.getpid()}")
+        os.replace(destination, retired)
+        os.replace(staging, destination)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        os.replace(staging, destination)
+
+
+def build_bundle(
+    checkpoint_dir: Path | str,
+    out_dir: Path | str,
+    config: ConversionConfig,
+    *,
+    documents: Sequence[Document],
+    lineage: Mapping[str, Any] | None = None,
+    overwrite: bool = False,
+) -> BundleResult:
+    """Convert checkpoint ``checkpoint_dir`` into the bundle folder ``out_dir``.
+
+    Exports the model (``config.opset``, ``config.exporter``), quantises it unless
+    ``config.quantize`` is ``never``, checks parity on ``documents`` (the test split; see
+    :func:`~resume_ner.conversion.parity.check_parity`) and writes the bundle with the format
+    the int8 rule chose. ``lineage`` (run ids, ...) goes into ``bundle.json``. Raises
+    :class:`ParityError` (nothing written) when fp32 does not reproduce PyTorch,
+    :class:`ConversionError` when export or quantisation fails, :class:`FileExistsError` when
+    ``out_dir`` exists and ``overwrite`` is false, and
+    :class:`~resume_ner.training.errors.CheckpointError` for a broken checkpoint.
+    """
+    from resume_ner.training.checkpoint import load_checkpoint, read_checkpoint_metadata
+
+    destination = Path(out_dir)
+    if destination.exists() and not overwrite:
+        raise FileExistsError(f"{destination} exists; pass overwrite=True to replace it")
+    metadata = read_checkpoint_metadata(checkpoint_dir)
+    backbone = load_checkpoint(checkpoint_dir)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
+    try:
+        staging.chmod(BUNDLE_DIR_MODE)
+        input_names = model_input_names(backbone.model, backbone.tokenizer)
+        fp32_path = export_model(
+            backbone.model,
+            backbone.tokenizer,
+            staging / MODEL_FILES["fp32"],
+            config.opset,
+            exporter=config.exporter,
+            input_names=input_names,
+        )
+        models = {"fp32": ModelFile.describe(fp32_path)}
+        if config.quantize != "never":
+            int8_path = quantize_onnx(
+                fp32_path, staging / MODEL_FILES["int8"], preprocess=config.quantize_preprocess
+            )
+            models["int8"] = ModelFile.describe(int8_path)
+        backbone.tokenizer.save_pretrained(staging)
+        write_labels(staging, metadata.label_schema.id2label)
+        pad_token_id = backbone.tokenizer.pad_token_id
+        if pad_token_id is None:
+            raise ConversionError(f"the tokenizer of {checkpoint_dir} has no pad token")
+        manifest = BundleManifest(
+            format="fp32",
+            models=models,
+            max_length=metadata.max_length,
+            stride=metadata.stride,
+            opset=config.opset,
+            input_names=tuple(input_names),
+            pad_token_id=int(pad_token_id),
+            session=config.session.model_dump(mode="json"),
+            backbone=metadata.backbone,
+            lineage=dict(lineage or {}),
+        )
+        write_manifest(staging, manifest)
+
+        report = check_parity(checkpoint_dir, staging, documents, config)
+        if not report.passed:
+            raise ParityError(report)
+        if "int8" in models and not report.decision.use_int8:
+            (staging / models.pop("int8").file).unlink()
+        manifest = replace(
+            manifest, format=report.served_format, models=models, parity=report.to_dict()
+        )
+        write_manifest(staging, manifest)
+        _replace_folder(staging, destination, overwrite)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    logger.info("bundle %s: serving %s (%s)", destination, manifest.format, report.decision.reason)
+    return BundleResult(bundle_dir=destination, manifest=manifest, parity=report)

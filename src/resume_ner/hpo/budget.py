@@ -1,0 +1,88 @@
+"""The trial budget: a study gets exactly its target number of finished trials.
+
+Optuna's ``n_trials`` counts the trials one ``optimize`` call runs, not the trials a study
+holds; a resumed sweep or several workers would overshoot. Here a worker *claims* a trial
+before Optuna creates it: under a file lock shared by the workers of this machine it counts the
+trials that are finished (COMPLETE, PRUNED) or under way (RUNNING) and only starts another while
+that count is below the target; a WAITING trial (a failed trial re-queued with the same
+hyperparameters) is always taken, since running it creates nothing new. The lock is released as
+soon as the new trial exists in the storage (first thing in the objective), so trials run in
+parallel and only their creation is serialised.
+
+Workers on other machines take the same lock only if the folder is shared; without that, the
+count is checked without the lock and a study can end with a trial or two more than its target.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from filelock import FileLock
+
+from resume_ner.hpo.study import TrialCounts, count_trials
+
+if TYPE_CHECKING:
+    import optuna
+
+#: Seconds a worker waits for another worker to create its trial.
+CLAIM_TIMEOUT_S = 600.0
+
+
+class TrialBudget:
+    """Claims trials of ``study`` for this worker until ``target`` trials are finished or under way.
+
+    ``deadline`` (a ``time.monotonic()`` value) stops further claims once passed.
+    """
+
+    def __init__(
+        self,
+        study: optuna.Study,
+        target: int,
+        lock_path: Path,
+        *,
+        deadline: float | None = None,
+    ) -> None:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        self.study = study
+        self.target = target
+        self.deadline = deadline
+        self._lock = FileLock(str(lock_path), timeout=CLAIM_TIMEOUT_S)
+        self._held = False
+
+    def counts(self) -> TrialCounts:
+        """The study's trial counts now."""
+        return count_trials(self.study)
+
+    def has_room(self, counts: TrialCounts | None = None) -> bool:
+        """Whether another trial may start: a WAITING one exists, or finished plus running
+        trials are below the target (and the deadline, if any, has not passed)."""
+        if self.expired():
+            return False
+        counts = counts or self.counts()
+        return counts.waiting > 0 or counts.finished + counts.running < self.target
+
+    def expired(self) -> bool:
+        """Whether the deadline has passed."""
+        return self.deadline is not None and time.monotonic() >= self.deadline
+
+    def claim(self) -> bool:
+        """Take the lock and keep it when there is room for a trial; return whether there is.
+
+        The caller starts exactly one trial after a successful claim and calls :meth:`release`
+        as soon as that trial exists (and in any case when it is done). Raises
+        :class:`filelock.Timeout` when another worker holds the lock for too long.
+        """
+        self._lock.acquire()
+        self._held = True
+        if self.has_room():
+            return True
+        self.release()
+        return False
+
+    def release(self) -> None:
+        """Release the claim (does nothing when none is held)."""
+        if self._held:
+            self._held = False
+            self._lock.release()

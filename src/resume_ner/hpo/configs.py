@@ -1,0 +1,76 @@
+"""The configuration a sweep runs with, and the training settings that decide a trial's result."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from resume_ner.config.data import DataConfig, load_data_config
+from resume_ner.config.hpo import HpoConfig, load_hpo_config
+from resume_ner.config.model import ModelConfig, load_model_config
+from resume_ner.config.train import TrainConfig, load_train_config
+
+#: Training settings that change how fast a model trains, not what it learns.
+NON_IDENTITY_TRAIN_FIELDS = frozenset({"num_threads", "eval_batch_size"})
+
+
+@dataclass(frozen=True)
+class SweepConfigs:
+    """``hpo.yaml``, ``data.yaml``, ``train.yaml`` and ``model.yaml``, parsed."""
+
+    hpo: HpoConfig
+    data: DataConfig
+    train: TrainConfig
+    model: ModelConfig
+
+
+def load_sweep_configs(config_dir: Path | None = None) -> SweepConfigs:
+    """Load the four files a sweep needs from ``config_dir`` (or the shipped defaults).
+
+    Raises :class:`~resume_ner.config.errors.ConfigError` naming the file and key of the first
+    problem.
+    """
+    return SweepConfigs(
+        hpo=load_hpo_config(config_dir),
+        data=load_data_config(config_dir),
+        train=load_train_config(config_dir),
+        model=load_model_config(config_dir),
+    )
+
+
+def trial_epochs(configs: SweepConfigs, params: Mapping[str, Any] | None = None) -> int:
+    """Epochs a trial trains for: ``epochs`` when searched, else ``hpo.yaml``'s, else ``train.yaml``'s."""
+    if params and "epochs" in params:
+        return int(params["epochs"])
+    return configs.hpo.epochs or configs.train.epochs
+
+
+def refit_epochs(configs: SweepConfigs, params: Mapping[str, Any]) -> int:
+    """Epochs the refit trains for: ``refit.epochs``, else as many as the trial trained."""
+    return configs.hpo.refit.epochs or trial_epochs(configs, params)
+
+
+def training_identity(configs: SweepConfigs, backbone: str) -> dict[str, Any]:
+    """What decides a trial's result besides the sampled hyperparameters and the data.
+
+    The training settings (with the trial's epochs), the windowing and label settings of
+    ``data.yaml`` and the definition of the backbone preset. Raises :class:`ValueError` for an
+    empty backbone name.
+    """
+    _, preset = configs.model.resolve(backbone)
+    train = configs.train.model_dump(mode="json", exclude=set(NON_IDENTITY_TRAIN_FIELDS))
+    train["epochs"] = trial_epochs(configs)
+    data = configs.data
+    return {
+        "train": train,
+        "backbone_preset": preset.model_dump(mode="json"),
+        "data": {
+            "labels": list(data.labels),
+            "label_map": dict(data.label_map),
+            "max_length": data.max_length,
+            "stride": data.stride,
+            "label_all_subwords": data.label_all_subwords,
+        },
+    }

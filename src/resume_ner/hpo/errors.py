@@ -1,0 +1,18 @@
+"""Errors raised by the hyperparameter search, so that callers can catch what they mean."""
+
+from __future__ import annotations
+
+from resume_ner.errors import InputError
+
+
+class HpoError(RuntimeError):
+    """Base class of the sweep's own failures (not the user's input)."""
+
+
+class HpoInputError(InputError, HpoError):
+    """The sweep cannot run on this input: too few documents for the folds, no validation split
+    without CV, an unknown backbone, a search-space name training does not know."""
+
+
+class ObjectiveMetricMissingError(HpoError):
+    """Training did not report the metric the sweep optimises."""

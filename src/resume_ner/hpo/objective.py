@@ -1,0 +1,258 @@
+"""One trial: sample hyperparameters, train every fold in its own run, score, report, prune.
+
+The runs of a trial (see :mod:`resume_ner.tracking.trackers.sweep`)::
+
+    hpo_trial         under the sweep run: hyperparameters, mean and std of the fold metrics
+     └─ hpo_trial_fold   one per fold: the fold's per-epoch and final metrics
+
+A trial run ends FINISHED; KILLED with a ``process.status_note`` when the pruner stops it (its
+fold run likewise); KILLED and tagged ``process.interrupted`` when the process is interrupted;
+FAILED with the error in ``process.status_note`` otherwise. The Optuna trial records its run id
+(user attribute ``mlflow_run_id``), its trial key hash, and the host and pid of its process.
+Without CV (``k_folds: 1``) the trial run itself holds the metrics and has no fold runs.
+
+Pruning: after every epoch of every fold the fold's validation objective (``val_<metric>``
+among the epoch's metrics) is reported to Optuna at step ``fold_idx * epochs + epoch - 1``
+(epochs count from 1). Every trial runs the same folds in the same order, so a
+step means the same (fold, epoch) in every trial and the median pruner compares like with like;
+a trial can be stopped at any epoch of any fold, not only during the first fold. (A running mean
+over folds would mix folds of different difficulty at one step; the first fold's curve alone
+would leave the pruner idle after the first fold.)
+
+Each run costs the three-call minimum in MLflow: created with all its tags, one batch (the
+hyperparameters, the per-epoch metrics and the result travel together at the end), ended.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from resume_ner.config.hpo import HpoConfig
+from resume_ner.hpo.errors import ObjectiveMetricMissingError
+from resume_ner.hpo.folds import FoldSplit, HpoData
+from resume_ner.hpo.progress import SweepProgress
+from resume_ner.hpo.search_space import suggest_params
+from resume_ner.hpo.storage import RUN_ID_ATTR, record_trial_process
+from resume_ner.hpo.trainer import EpochCallback, FoldTrainer
+from resume_ner.naming.context import NamingContext
+from resume_ner.tracking.context import TrackingContext
+from resume_ner.tracking.hpo import (
+    create_trial_run_no_cv,
+    finalize_trial_run_no_cv,
+    sweep_tracker,
+)
+from resume_ner.tracking.trackers.sweep import build_fold_context, build_trial_context
+
+if TYPE_CHECKING:
+    import optuna
+
+    from resume_ner.hpo.budget import TrialBudget
+
+logger = logging.getLogger(__name__)
+
+TRIAL_KEY_ATTR = "trial_key_hash"
+#: Prefix of the validation scores among an epoch's metrics.
+EPOCH_METRIC_PREFIX = "val_"
+STATUS_NOTE_MAX_LENGTH = 200
+
+
+def run_ending(exc: BaseException) -> tuple[str, dict[str, str]]:
+    """The end status and tags (registry names) of a run whose work raised ``exc``.
+
+    Pruned: KILLED with a note; interrupted (``KeyboardInterrupt``, ``SystemExit``): KILLED
+    and tagged interrupted; anything else: FAILED with the error as a note.
+    """
+    import optuna
+
+    if isinstance(exc, optuna.TrialPruned):
+        return "KILLED", {"process.status_note": f"pruned: {exc}"[:STATUS_NOTE_MAX_LENGTH]}
+    if isinstance(exc, KeyboardInterrupt | SystemExit):
+        return "KILLED", {
+            "process.interrupted": "true",
+            "process.interrupted_reason": type(exc).__name__,
+        }
+    note = f"{type(exc).__name__}: {exc}"[:STATUS_NOTE_MAX_LENGTH]
+    return "FAILED", {"process.status_note": note}
+
+
+class TrialObjective:
+    """The objective ``study.optimize`` calls: one tracked, cross-validated, prunable trial.
+
+    ``sweep_run_id`` is the run trials nest under (``None``: not tracked). ``budget``, when
+    given, is released as soon as the trial exists (see :mod:`resume_ner.hpo.budget`).
+    """
+
+    def __init__(
+        self,
+        *,
+        tracking: TrackingContext,
+        sweep_run_id: str | None,
+        sweep_context: NamingContext,
+        hpo: HpoConfig,
+        data: HpoData,
+        trainer: FoldTrainer,
+        progress: SweepProgress | None = None,
+        budget: TrialBudget | None = None,
+    ) -> None:
+        self.tracking = tracking
+        self.tracker = sweep_tracker(tracking)
+        self.sweep_run_id = sweep_run_id
+        self.sweep_context = sweep_context
+        self.hpo = hpo
+        self.data = data
+        self.trainer = trainer
+        self.progress = progress or SweepProgress()
+        self.budget = budget
+
+    @property
+    def metric(self) -> str:
+        return self.hpo.objective.metric
+
+    def __call__(self, trial: optuna.Trial) -> float:
+        if self.budget is not None:
+            self.budget.release()
+        record_trial_process(trial)
+        params = suggest_params(trial, self.hpo.search_space)
+        context = build_trial_context(self.sweep_context, trial.number, params)
+        trial.set_user_attr(TRIAL_KEY_ATTR, context.trial_key_hash)
+        self.progress.trial_started(trial.number, params)
+        try:
+            if self.data.uses_cv:
+                value = self._cross_validate(trial, context, params)
+            else:
+                value = self._train_once(trial, context, params)
+        except BaseException as exc:
+            import optuna
+
+            state = "PRUNED" if isinstance(exc, optuna.TrialPruned) else "FAIL"
+            self.progress.trial_finished(trial.number, state, None)
+            raise
+        self.progress.trial_finished(trial.number, "COMPLETE", value)
+        return value
+
+    # --- with cross-validation -------------------------------------------------------------
+
+    def _cross_validate(
+        self, trial: optuna.Trial, context: NamingContext, params: Mapping[str, Any]
+    ) -> float:
+        tracker = self.tracker
+        run_id = tracker.start_trial_run(
+            self.sweep_run_id, context, hyperparameters=params, n_folds=len(self.data.folds)
+        )
+        self._record_run(trial, run_id)
+        try:
+            fold_metrics = [
+                self._run_fold(trial, context, run_id, params, fold) for fold in self.data.folds
+            ]
+            value = self._objective_value(
+                tracker.log_trial_result(run_id, fold_metrics=fold_metrics)
+            )
+        except BaseException as exc:
+            self._end_after(run_id, exc)
+            raise
+        tracker.end_run(run_id, "FINISHED")
+        return value
+
+    def _run_fold(
+        self,
+        trial: optuna.Trial,
+        trial_context: NamingContext,
+        trial_run_id: str | None,
+        params: Mapping[str, Any],
+        fold: FoldSplit,
+    ) -> Mapping[str, float]:
+        assert fold.fold_idx is not None
+        tracker = self.tracker
+        run_id = tracker.start_fold_run(
+            trial_run_id, build_fold_context(trial_context, fold.fold_idx)
+        )
+        try:
+            outcome = self.trainer(
+                params, fold, on_epoch=self._epoch_reporter(trial, run_id, params, fold.fold_idx)
+            )
+            metrics = dict(outcome.metrics)
+            value = self._objective_value(metrics)
+            tracker.defer(run_id, metrics=metrics)
+        except BaseException as exc:
+            self._end_after(run_id, exc)
+            raise
+        tracker.end_run(run_id, "FINISHED")
+        self.progress.fold_finished(trial.number, fold.fold_idx, value)
+        return metrics
+
+    # --- without cross-validation ----------------------------------------------------------
+
+    def _train_once(
+        self, trial: optuna.Trial, context: NamingContext, params: Mapping[str, Any]
+    ) -> float:
+        run_id = create_trial_run_no_cv(self.tracking, self.sweep_run_id, context, params)
+        self._record_run(trial, run_id)
+        fold = self.data.folds[0]
+        try:
+            outcome = self.trainer(
+                params, fold, on_epoch=self._epoch_reporter(trial, run_id, params, 0)
+            )
+            metrics = dict(outcome.metrics)
+            value = self._objective_value(metrics)
+        except BaseException as exc:
+            status, tags = run_ending(exc)
+            try:
+                finalize_trial_run_no_cv(self.tracking, run_id, {}, status, tags=tags)
+            except Exception:
+                logger.exception("could not record the end of trial run %s", run_id)
+            raise
+        finalize_trial_run_no_cv(self.tracking, run_id, metrics, "FINISHED")
+        return value
+
+    # --- shared ----------------------------------------------------------------------------
+
+    def _record_run(self, trial: optuna.Trial, run_id: str | None) -> None:
+        if run_id is None:
+            return
+        trial.set_user_attr(RUN_ID_ATTR, run_id)
+        study_name = self.sweep_context.study_name or "study"
+        self.tracker.defer(run_id, tags={"hpo.trial_id": f"{study_name}:{trial.number}"})
+
+    def _epoch_reporter(
+        self,
+        trial: optuna.Trial,
+        run_id: str | None,
+        params: Mapping[str, Any],
+        fold_position: int,
+    ) -> EpochCallback:
+        epochs = max(self.trainer.epochs(params), 1)
+
+        def on_epoch(epoch: int, metrics: Mapping[str, float]) -> None:
+            import optuna
+
+            self.tracker.defer(run_id, metrics=dict(metrics), step=epoch)
+            value = metrics.get(f"{EPOCH_METRIC_PREFIX}{self.metric}", metrics.get(self.metric))
+            if value is None:
+                return
+            step = fold_position * epochs + epoch - 1
+            trial.report(float(value), step)
+            if trial.should_prune():
+                raise optuna.TrialPruned(
+                    f"trial {trial.number} at step {step} (fold {fold_position}, epoch {epoch}): "
+                    f"{self.metric}={float(value):.4f} is worse than the median of earlier trials at that step"
+                )
+
+        return on_epoch
+
+    def _objective_value(self, metrics: Mapping[str, float]) -> float:
+        try:
+            return float(metrics[self.metric])
+        except KeyError:
+            raise ObjectiveMetricMissingError(
+                f"training reported no {self.metric!r} (the objective metric of hpo.yaml); "
+                f"it reported {sorted(metrics)}"
+            ) from None
+
+    def _end_after(self, run_id: str | None, exc: BaseException) -> None:
+        status, tags = run_ending(exc)
+        try:
+            self.tracker.end_run(run_id, status, tags=tags)
+        except Exception:
+            logger.exception("could not record the end of run %s as %s", run_id, status)

@@ -1,0 +1,237 @@
+"""Where studies live, and how trials of dead processes are failed and retried.
+
+Studies go to an Optuna ``RDBStorage``: SQLite at ``mlruns/optuna.db`` in the project by
+default, or any SQLAlchemy URL (PostgreSQL for workers on several machines). The storage runs
+Optuna's heartbeat: a RUNNING trial whose process stops beating for ``grace_period`` seconds is
+failed by the next worker that starts a trial and re-queued with the same hyperparameters
+(:class:`optuna.storages.RetryHeartbeatStaleTrialCallback`).
+
+On one machine there is no need to wait for the grace period: every trial records the host and
+pid of its process (user attributes), so :func:`fail_dead_local_trials` fails at once the
+RUNNING trials whose process on this machine is gone, and re-queues them the same way. Either
+way the failed trial's MLflow runs can be closed first (``on_failed_trial``), so that a trial
+run never stays RUNNING after its Optuna trial failed.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import os
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from resume_ner.config.hpo import HpoConfig
+from resume_ner.config.paths import ProjectPaths
+from resume_ner.tracking.liveness import is_process_alive, this_host
+
+if TYPE_CHECKING:
+    import optuna
+    from optuna.storages import RDBStorage
+    from optuna.trial import FrozenTrial
+
+logger = logging.getLogger(__name__)
+
+SQLITE_PREFIX = "sqlite:///"
+#: Seconds an SQLite connection waits for another writer before giving up.
+SQLITE_BUSY_TIMEOUT_S = 60
+#: User attributes every trial records about the process running it.
+HOST_ATTR = "process.host"
+PID_ATTR = "process.pid"
+#: User attribute holding the id of the trial's MLflow run.
+RUN_ID_ATTR = "mlflow_run_id"
+
+
+@dataclass(frozen=True)
+class DeadTrial:
+    """A RUNNING trial whose process on this machine is gone."""
+
+    number: int
+    pid: int
+    retried: bool
+
+
+def storage_url(config: HpoConfig, paths: ProjectPaths) -> str:
+    """The study storage: ``config.storage``, else SQLite at ``paths.optuna_db``."""
+    return config.storage or f"{SQLITE_PREFIX}{paths.optuna_db}"
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The database file of an ``sqlite:///`` URL, else ``None``."""
+    if not url.startswith(SQLITE_PREFIX):
+        return None
+    return Path(url[len(SQLITE_PREFIX) :].split("?", 1)[0])
+
+
+def storage_exists(url: str) -> bool:
+    """Whether the storage may hold studies already (an SQLite file that exists, or a server)."""
+    path = sqlite_file(url)
+    return path is None or path.exists()
+
+
+class StaleTrialCallback:
+    """What happens to a trial failed because its process died: its runs are closed, it is retried.
+
+    ``on_failed`` (when given) gets the failed trial first (to close its MLflow runs); then the
+    trial is re-queued as WAITING with the same hyperparameters by Optuna's
+    :class:`~optuna.storages.RetryHeartbeatStaleTrialCallback`, at most ``max_trial_retries``
+    times per original trial, without the dead process's attributes and run id.
+    """
+
+    def __init__(
+        self, config: HpoConfig, on_failed: Callable[[FrozenTrial], None] | None = None
+    ) -> None:
+        import optuna
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            self._retry = optuna.storages.RetryHeartbeatStaleTrialCallback(
+                max_retry=config.max_trial_retries
+            )
+        self.on_failed = on_failed
+
+    def __call__(self, study: optuna.Study, trial: FrozenTrial) -> None:
+        if self.on_failed is not None:
+            try:
+                self.on_failed(trial)
+            except Exception:
+                logger.exception("could not close the runs of failed trial %d", trial.number)
+        retried = copy.deepcopy(trial)
+        for name in (HOST_ATTR, PID_ATTR, RUN_ID_ATTR):
+            retried.user_attrs.pop(name, None)
+        self._retry(study, retried)
+
+
+def open_storage(
+    url: str,
+    config: HpoConfig,
+    *,
+    read_only: bool = False,
+    on_failed_trial: Callable[[FrozenTrial], None] | None = None,
+) -> RDBStorage:
+    """Open the RDB storage at ``url`` with heartbeat, grace period and retry of stale trials.
+
+    A trial whose heartbeat is older than the grace period is failed by the next worker that
+    starts a trial and handled by :class:`StaleTrialCallback` (``on_failed_trial`` closes its
+    runs). SQLite connections wait :data:`SQLITE_BUSY_TIMEOUT_S` for other writers (several
+    workers share the file). With ``read_only`` no table is created (for ``--plan``). Raises
+    what :class:`optuna.storages.RDBStorage` raises for an unreachable or incompatible database.
+    """
+    import optuna
+
+    engine_kwargs: dict[str, Any] = {}
+    path = sqlite_file(url)
+    if path is not None:
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine_kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S}
+    with warnings.catch_warnings():
+        # Optuna marks the heartbeat experimental; it is what makes dead workers' trials retried.
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return optuna.storages.RDBStorage(
+            url,
+            engine_kwargs=engine_kwargs,
+            heartbeat_interval=config.heartbeat_interval_s,
+            grace_period=config.grace_period,
+            heartbeat_stale_trial_callback=StaleTrialCallback(config, on_failed_trial),
+            skip_table_creation=read_only,
+        )
+
+
+def record_trial_process(trial: optuna.Trial) -> None:
+    """Record this process's host and pid on ``trial`` so that its death can be told."""
+    trial.set_user_attr(HOST_ATTR, this_host())
+    trial.set_user_attr(PID_ATTR, os.getpid())
+
+
+def is_dead_local_trial(
+    trial: FrozenTrial, host: str | None = None, *, grace_period_s: float | None = None
+) -> bool:
+    """Whether RUNNING ``trial`` was started by a process of this machine that is gone.
+
+    A trial of another host is not judged here (the heartbeat covers it). A trial without a
+    recorded process (its process died between creating it and starting it, before even a
+    heartbeat) counts as dead once it is older than ``grace_period_s``: Optuna's heartbeat
+    never fails a trial that never beat.
+    """
+    from optuna.trial import TrialState
+
+    if trial.state != TrialState.RUNNING:
+        return False
+    started = (
+        trial.datetime_start.timestamp() if isinstance(trial.datetime_start, datetime) else None
+    )
+    pid = trial.user_attrs.get(PID_ATTR)
+    if HOST_ATTR not in trial.user_attrs and pid is None:
+        return (
+            grace_period_s is not None
+            and started is not None
+            and time.time() - started > grace_period_s
+        )
+    if trial.user_attrs.get(HOST_ATTR) != (host or this_host()) or not isinstance(pid, int):
+        return False
+    return not is_process_alive(pid, started_before_s=started)
+
+
+def find_dead_local_trials(
+    study: optuna.Study, grace_period_s: float | None = None
+) -> list[FrozenTrial]:
+    """The RUNNING trials of ``study`` whose process on this machine is gone (reads only).
+
+    With ``grace_period_s``, also those that never recorded a process and are older than that.
+    """
+    from optuna.trial import TrialState
+
+    host = this_host()
+    running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    return [
+        trial
+        for trial in running
+        if is_dead_local_trial(trial, host, grace_period_s=grace_period_s)
+    ]
+
+
+def fail_dead_local_trials(
+    study: optuna.Study,
+    storage: RDBStorage,
+    config: HpoConfig,
+    on_failed_trial: Callable[[FrozenTrial], None] | None = None,
+) -> list[DeadTrial]:
+    """Fail the RUNNING trials whose process on this machine died, and re-queue each one.
+
+    Each is set FAIL and handed to :class:`StaleTrialCallback` (``on_failed_trial`` first,
+    then a WAITING retry with the same hyperparameters). A trial another process failed first
+    is skipped. Returns what was done.
+    """
+    import optuna
+    from optuna.trial import TrialState
+
+    callback = StaleTrialCallback(config, on_failed_trial)
+    study_id = storage.get_study_id_from_name(study.study_name)
+    done = []
+    for trial in find_dead_local_trials(study, config.grace_period):
+        trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, trial.number)
+        try:
+            if not storage.set_trial_state_values(trial_id, state=TrialState.FAIL):
+                continue
+        except optuna.exceptions.UpdateFinishedTrialError:
+            continue
+        failed = copy.deepcopy(storage.get_trial(trial_id))
+        pid = int(failed.user_attrs.get(PID_ATTR, 0))
+        before = len(study.get_trials(deepcopy=False, states=(TrialState.WAITING,)))
+        callback(study, failed)
+        retried = len(study.get_trials(deepcopy=False, states=(TrialState.WAITING,))) > before
+        logger.warning(
+            "trial %d of study %s was RUNNING in process %d, which is gone: failed%s",
+            trial.number,
+            study.study_name,
+            pid,
+            " and re-queued" if retried else "",
+        )
+        done.append(DeadTrial(trial.number, pid, retried))
+    return done

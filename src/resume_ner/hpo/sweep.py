@@ -1,0 +1,700 @@
+"""Running a sweep per backbone, resuming where it stopped, and planning one without running it.
+
+For each backbone :func:`run_sweep`:
+
+1. computes the study key from the HPO pool's fingerprint, ``hpo.yaml``, the training settings
+   and the backbone, and names the study after it;
+2. finds the sweep run of that identity (strict: run index, then the run-key hash tag). When the
+   run FINISHED, the study holds its target number of finished trials and the refit exists,
+   nothing is created: the sweep is *already complete*;
+3. closes the project's runs left RUNNING by dead processes of this machine (KILLED, tagged
+   ``process.interrupted``), fails the study's trials those processes left RUNNING and re-queues
+   them with the same hyperparameters;
+4. takes the sweep run over (or starts it; ``--force`` starts a new version with a new study
+   revision); when another live process owns it, this process joins: it runs trials under that
+   run and leaves the rest to the owner;
+5. runs trials until the study holds exactly ``n_trials`` COMPLETE or PRUNED trials (here or in
+   ``workers`` processes), waits for trials other workers still run, refits the best trial,
+   logs the plots and the summary, and ends the sweep run FINISHED.
+
+:func:`plan_sweep` answers, reading only, what :func:`run_sweep` would reuse, create, resume or
+clean up, and which key matched.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from resume_ner.hpo.budget import TrialBudget
+from resume_ner.hpo.configs import SweepConfigs, training_identity
+from resume_ner.hpo.folds import HpoData, load_hpo_data
+from resume_ner.hpo.objective import TrialObjective, run_ending
+from resume_ner.hpo.plots import log_study_plots
+from resume_ner.hpo.progress import SweepProgress
+from resume_ner.hpo.refit import RefitOutcome, build_refit_naming, find_finished_refit, run_refit
+from resume_ner.hpo.storage import (
+    RUN_ID_ATTR,
+    DeadTrial,
+    fail_dead_local_trials,
+    find_dead_local_trials,
+    open_storage,
+    storage_exists,
+    storage_url,
+)
+from resume_ner.hpo.study import (
+    StudyIdentity,
+    TrialCounts,
+    build_study_identity,
+    count_trials,
+    load_existing_study,
+    next_revision_name,
+    open_study,
+)
+from resume_ner.hpo.trainer import TrainerFactory
+from resume_ner.hpo.workers import (
+    WorkerSpec,
+    close_runs_of_failed_trial,
+    run_trials,
+    run_worker_processes,
+    wait_for_running_trials,
+)
+from resume_ner.naming.context import PROCESS_TYPES, NamingContext
+from resume_ner.naming.policy import build_mlflow_experiment_name
+from resume_ner.tracking.cleanup import InterruptedRun, cleanup_interrupted_runs
+from resume_ner.tracking.context import TrackingContext
+from resume_ner.tracking.hpo import (
+    SweepRunLookup,
+    find_sweep_run,
+    setup_hpo_mlflow_run,
+    sweep_tracker,
+)
+from resume_ner.tracking.liveness import this_host
+
+if TYPE_CHECKING:
+    import optuna
+    from optuna.storages import BaseStorage
+
+logger = logging.getLogger(__name__)
+
+SweepStatus = Literal["complete", "already complete", "incomplete", "joined"]
+
+
+@dataclass(frozen=True)
+class TrialSummary:
+    """One trial of a study as the sweep reports it."""
+
+    number: int
+    state: str
+    value: float | None
+    params: dict[str, Any]
+    run_id: str | None
+
+
+@dataclass
+class SweepOutcome:
+    """What a sweep of one backbone did.
+
+    ``status``: ``complete`` (the study reached its target and the sweep run ended FINISHED),
+    ``already complete`` (nothing was run or created), ``incomplete`` (the timeout stopped it
+    first; running it again continues), ``joined`` (this process ran trials of a sweep another
+    process owns).
+    """
+
+    backbone: str
+    study_name: str
+    study_key_hash: str
+    status: SweepStatus
+    target: int
+    sweep_run_id: str | None
+    experiment_id: str | None
+    resumed: bool
+    counts: TrialCounts
+    trials: list[TrialSummary]
+    best_trial_number: int | None = None
+    best_value: float | None = None
+    refit: RefitOutcome | None = None
+    refit_run_id: str | None = None
+    cleaned: list[InterruptedRun] = field(default_factory=list)
+    dead_trials: list[DeadTrial] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SweepState:
+    """Where the sweep of one backbone stands, read from the MLflow store and the study."""
+
+    identity: StudyIdentity
+    sweep_context: NamingContext
+    lookup: SweepRunLookup | None
+    study: optuna.Study | None
+    counts: TrialCounts
+    target: int
+    refit_context: NamingContext | None
+    refit_run_id: str | None
+
+    @property
+    def study_name(self) -> str:
+        return self.sweep_context.study_name or self.identity.base_study_name
+
+    @property
+    def trials_done(self) -> bool:
+        """Whether the study holds its target number of finished trials."""
+        return self.counts.finished >= self.target
+
+    def is_complete(self, refit_enabled: bool) -> bool:
+        """Whether nothing is left to do: run FINISHED, trials done, refit there if wanted."""
+        return (
+            self.lookup is not None
+            and self.lookup.status == "FINISHED"
+            and self.trials_done
+            and (not refit_enabled or self.refit_run_id is not None)
+        )
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """What would happen to one run (or group of runs), and why."""
+
+    action: str
+    run_id: str | None = None
+    reason: str = ""
+    matched_by: str | None = None
+
+
+@dataclass
+class SweepPlan:
+    """What :func:`run_sweep` would do for one backbone (see :func:`plan_sweep`)."""
+
+    backbone: str
+    study_name: str
+    study_key_hash: str
+    study_exists: bool
+    counts: TrialCounts
+    target: int
+    trials_to_run: int
+    sweep: RunPlan
+    refit: RunPlan
+    cleanup: list[InterruptedRun]
+    dead_trials: list[int]
+    complete: bool
+
+
+def _project_experiment_ids(tracking: TrackingContext) -> list[str]:
+    """The existing experiments of the project's stage groups (none is created)."""
+    ids = []
+    for name in sorted({build_mlflow_experiment_name(pt, tracking.policy) for pt in PROCESS_TYPES}):
+        experiment = tracking.client.get_experiment_by_name(name)
+        if experiment is not None and experiment.lifecycle_stage == "active":
+            ids.append(experiment.experiment_id)
+    return ids
+
+
+def _sweep_naming(tracking: TrackingContext, identity: StudyIdentity) -> NamingContext:
+    return NamingContext(
+        "hpo_sweep",
+        identity.backbone,
+        environment=tracking.policy.env,
+        study_key_hash=identity.study_key_hash,
+        study_family_hash=identity.study_family_hash,
+    )
+
+
+def read_sweep_state(
+    tracking: TrackingContext | None,
+    storage: BaseStorage | None,
+    identity: StudyIdentity,
+    configs: SweepConfigs,
+    data: HpoData,
+    *,
+    target: int,
+    force: bool = False,
+) -> SweepState:
+    """Where the sweep of ``identity`` stands (reads only; ``None`` stores hold nothing yet).
+
+    The study to continue is the one the sweep run names (tag ``study.name``), so a sweep that
+    was forced to a new revision goes on with that revision; with ``force`` (or without a
+    run) it is the next free revision (or the base name).
+    """
+    sweep_context = _sweep_naming(tracking, identity) if tracking else None
+    lookup = None
+    if tracking is not None and not force:
+        lookup = find_sweep_run(tracking, sweep_context)
+    study_name = identity.base_study_name
+    if lookup is not None:
+        study_name = lookup.run.data.tags.get(tracking.registry.key("study", "name"), study_name)
+    elif force and storage is not None:
+        study_name = next_revision_name(storage, identity.base_study_name)
+    if sweep_context is None:
+        sweep_context = NamingContext(
+            "hpo_sweep",
+            identity.backbone,
+            study_key_hash=identity.study_key_hash,
+            study_family_hash=identity.study_family_hash,
+        )
+    sweep_context = sweep_context.with_changes(study_name=study_name)
+    study = load_existing_study(storage, study_name) if storage is not None and not force else None
+    counts = count_trials(study)
+    refit_context = refit_run_id = None
+    if study is not None and counts.complete and configs.hpo.refit.enabled:
+        refit_context = build_refit_naming(
+            sweep_context, study.best_trial, configs, data.fingerprint
+        )
+        if tracking is not None:
+            refit_run_id = find_finished_refit(tracking, refit_context)
+    return SweepState(
+        identity, sweep_context, lookup, study, counts, target, refit_context, refit_run_id
+    )
+
+
+def _trial_summaries(study: optuna.Study) -> list[TrialSummary]:
+    return [
+        TrialSummary(
+            trial.number,
+            trial.state.name,
+            trial.value if trial.state.name == "COMPLETE" else None,
+            dict(trial.params),
+            trial.user_attrs.get(RUN_ID_ATTR),
+        )
+        for trial in study.get_trials(deepcopy=False)
+    ]
+
+
+def _best(study: optuna.Study) -> optuna.trial.FrozenTrial | None:
+    from optuna.trial import TrialState
+
+    if not study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+        return None
+    return study.best_trial
+
+
+class SweepRunner:
+    """Runs the sweeps of ``configs`` into ``tracking``; see :func:`run_sweep`."""
+
+    def __init__(
+        self,
+        tracking: TrackingContext,
+        configs: SweepConfigs,
+        *,
+        config_dir: Path | None = None,
+        trainer_factory: TrainerFactory | None = None,
+        progress: SweepProgress | None = None,
+        workers: int = 1,
+        force: bool = False,
+        target: int | None = None,
+        timeout_s: float | None = None,
+    ) -> None:
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
+        self.tracking = tracking
+        self.configs = configs
+        self.config_dir = config_dir
+        if trainer_factory is None:
+            from resume_ner.hpo.trainer import default_trainer_factory
+
+            trainer_factory = default_trainer_factory
+        self.trainer_factory = trainer_factory
+        self.progress = progress or SweepProgress()
+        self.workers = workers
+        self.force = force
+        self.target = target or configs.hpo.n_trials
+        self.timeout_s = timeout_s if timeout_s is not None else configs.hpo.timeout_s
+        self.storage_url = storage_url(configs.hpo, tracking.paths)
+
+    def run(self, backbone: str, data: HpoData) -> SweepOutcome:
+        """Run, resume, join or find complete the sweep of ``backbone`` on ``data``."""
+        hpo = self.configs.hpo
+        tracking = self.tracking
+        identity = build_study_identity(
+            project=tracking.policy.project,
+            backbone=backbone,
+            data_fingerprint=data.fingerprint,
+            hpo=hpo,
+            training=training_identity(self.configs, backbone),
+        )
+        on_failed_trial = functools.partial(close_runs_of_failed_trial, tracking)
+        storage = open_storage(self.storage_url, hpo, on_failed_trial=on_failed_trial)
+        state = read_sweep_state(
+            tracking, storage, identity, self.configs, data, target=self.target, force=self.force
+        )
+        if state.is_complete(hpo.refit.enabled):
+            return self._already_complete(state)
+        deadline = None if self.timeout_s is None else time.monotonic() + self.timeout_s
+        owner = state.lookup is None or state.lookup.action != "join"
+        cleaned = self._cleanup(state) if owner else []
+        sweep_run_id, resumed = (
+            self._sweep_run(state, data) if owner else (state.lookup.run_id, False)
+        )
+        dead: list[DeadTrial] = []
+        if owner and state.study is not None:
+            dead = fail_dead_local_trials(state.study, storage, hpo, on_failed_trial)
+        # Each process samples from its own stream: a resumed or joining one does not replay
+        # the proposals of the first.
+        who = "owner" if owner else f"joiner-{this_host()}-{os.getpid()}"
+        study = open_study(
+            storage, state.study_name, hpo, stream=f"{who}:{count_trials(state.study).total}"
+        )
+        tracker = sweep_tracker(tracking)
+        try:
+            self.progress.sweep_started(
+                backbone,
+                state.study_name,
+                target=self.target,
+                finished=count_trials(study).finished,
+                n_folds=len(data.folds),
+            )
+            for trial in dead:
+                self.progress.note(
+                    f"trial {trial.number} was left RUNNING by process {trial.pid}, which is "
+                    f"gone: failed{' and re-queued' if trial.retried else ''}"
+                )
+            self._run_trials(
+                backbone, study, storage, sweep_run_id, state.sweep_context, data, deadline, owner
+            )
+            counts = count_trials(study)
+            outcome = SweepOutcome(
+                backbone=backbone,
+                study_name=state.study_name,
+                study_key_hash=identity.study_key_hash,
+                status="complete" if counts.finished >= self.target else "incomplete",
+                target=self.target,
+                sweep_run_id=sweep_run_id,
+                experiment_id=None,
+                resumed=resumed,
+                counts=counts,
+                trials=_trial_summaries(study),
+                cleaned=cleaned,
+                dead_trials=dead,
+            )
+            if not owner:
+                outcome.status = "joined"
+                return outcome
+            self._finish(outcome, study, sweep_run_id, state.sweep_context, data, backbone)
+        except BaseException as exc:
+            if owner:
+                status, tags = run_ending(exc)
+                try:
+                    tracker.end_run(sweep_run_id, status, tags=tags)
+                except Exception:
+                    logger.exception("could not record the end of sweep run %s", sweep_run_id)
+            raise
+        tracker.end_run(sweep_run_id, "FINISHED")
+        return outcome
+
+    def _already_complete(self, state: SweepState) -> SweepOutcome:
+        assert state.study is not None and state.lookup is not None
+        best = _best(state.study)
+        return SweepOutcome(
+            backbone=state.identity.backbone,
+            study_name=state.study_name,
+            study_key_hash=state.identity.study_key_hash,
+            status="already complete",
+            target=self.target,
+            sweep_run_id=state.lookup.run_id,
+            experiment_id=state.lookup.run.info.experiment_id,
+            resumed=False,
+            counts=state.counts,
+            trials=_trial_summaries(state.study),
+            best_trial_number=best.number if best else None,
+            best_value=best.value if best else None,
+            refit_run_id=state.refit_run_id,
+        )
+
+    def _cleanup(self, state: SweepState) -> list[InterruptedRun]:
+        """Close the project's runs left RUNNING by dead processes here (not the sweep run,
+        which this process takes over)."""
+        if not self.configs.hpo.cleanup.enabled:
+            return []
+        tracking = self.tracking
+        return cleanup_interrupted_runs(
+            tracking.client,
+            _project_experiment_ids(tracking),
+            registry=tracking.registry,
+            project=tracking.policy.project,
+            current_run_ids=frozenset({state.lookup.run_id}) if state.lookup else frozenset(),
+        )
+
+    def _sweep_run(self, state: SweepState, data: HpoData) -> tuple[str | None, bool]:
+        hpo = self.configs.hpo
+        return setup_hpo_mlflow_run(
+            self.tracking,
+            state.sweep_context,
+            study_name=state.study_name,
+            sampler=hpo.sampler.model_dump(),
+            pruner=hpo.pruner.model_dump(),
+            objective_metric=hpo.objective.metric,
+            objective_direction=hpo.objective.direction,
+            search_space={name: p.identity() for name, p in hpo.search_space.items()},
+            n_trials=self.target,
+            n_folds=len(data.folds) if data.uses_cv else None,
+            force=self.force,
+            lookup=state.lookup,
+        )
+
+    def _run_trials(
+        self,
+        backbone: str,
+        study: optuna.Study,
+        storage: Any,
+        sweep_run_id: str | None,
+        sweep_context: NamingContext,
+        data: HpoData,
+        deadline: float | None,
+        owner: bool,
+    ) -> None:
+        hpo = self.configs.hpo
+        lock_path = self.tracking.paths.cache_dir / "hpo" / f"{study.study_name}.lock"
+        budget = TrialBudget(study, self.target, lock_path, deadline=deadline)
+        objective = TrialObjective(
+            tracking=self.tracking,
+            sweep_run_id=sweep_run_id,
+            sweep_context=sweep_context,
+            hpo=hpo,
+            data=data,
+            trainer=self.trainer_factory(backbone, self.configs),
+            progress=self.progress,
+            budget=budget,
+        )
+        if self.workers == 1:
+            run_trials(study, objective, budget)
+        else:
+            remaining = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+            specs = [
+                WorkerSpec(
+                    index=index,
+                    root=self.tracking.paths.root,
+                    config_dir=self.config_dir,
+                    mlflow_config=self.tracking.config,
+                    tracking_uri=self.tracking.tracking_uri,
+                    configs=self.configs,
+                    backbone=backbone,
+                    storage_url=self.storage_url,
+                    study_name=study.study_name,
+                    target=self.target,
+                    remaining_s=remaining,
+                    sweep_run_id=sweep_run_id,
+                    sweep_context=sweep_context,
+                    lock_path=lock_path,
+                    trainer_factory=self.trainer_factory,
+                )
+                for index in range(self.workers)
+            ]
+            run_worker_processes(specs, self.progress)
+        if owner and not budget.expired():
+            wait_for_running_trials(
+                study,
+                storage,
+                hpo,
+                lambda: run_trials(study, objective, budget),
+                on_failed_trial=functools.partial(close_runs_of_failed_trial, self.tracking),
+            )
+
+    def _finish(
+        self,
+        outcome: SweepOutcome,
+        study: optuna.Study,
+        sweep_run_id: str | None,
+        sweep_context: NamingContext,
+        data: HpoData,
+        backbone: str,
+    ) -> None:
+        hpo = self.configs.hpo
+        tracker = sweep_tracker(self.tracking)
+        best = _best(study)
+        if best is not None:
+            outcome.best_trial_number = best.number
+            outcome.best_value = best.value
+            if hpo.refit.enabled:
+                outcome.refit = run_refit(
+                    tracking=self.tracking,
+                    sweep_run_id=sweep_run_id,
+                    sweep_context=sweep_context,
+                    best=best,
+                    configs=self.configs,
+                    data=data,
+                    trainer=self.trainer_factory(backbone, self.configs),
+                    output_dir=self.tracking.paths.outputs_dir / "hpo" / study.study_name / "refit",
+                    force=self.force,
+                )
+                outcome.refit_run_id = outcome.refit.run_id
+                if outcome.refit.reused:
+                    self.progress.note(
+                        f"refit run {outcome.refit.run_id} exists: not trained again"
+                    )
+        if sweep_run_id is not None and hpo.plots.enabled:
+            log_study_plots(study, tracker.uploader(sweep_run_id))
+        tracker.log_sweep_summary(
+            sweep_run_id,
+            best_trial_number=outcome.best_trial_number,
+            best_value=outcome.best_value,
+            best_trial_run_id=best.user_attrs.get(RUN_ID_ATTR) if best else None,
+            n_trials=self.target,
+            n_completed_trials=outcome.counts.complete,
+            refit_completed=outcome.refit_run_id is not None if hpo.refit.enabled else None,
+        )
+
+
+def run_sweep(
+    tracking: TrackingContext,
+    configs: SweepConfigs,
+    *,
+    backbones: Sequence[str] | None = None,
+    n_trials: int | None = None,
+    timeout_s: float | None = None,
+    workers: int = 1,
+    force: bool = False,
+    config_dir: Path | None = None,
+    progress: SweepProgress | None = None,
+    trainer_factory: TrainerFactory | None = None,
+) -> list[SweepOutcome]:
+    """Run (or resume, or find complete) the sweep of each backbone; see the module docstring.
+
+    ``backbones`` default to ``hpo.yaml``'s, ``n_trials`` (the target number of finished trials)
+    and ``timeout_s`` to its values. ``workers`` > 1 runs trials in that many processes (which
+    reopen the configuration from ``config_dir``). ``trainer_factory`` builds the trainer of a
+    backbone (default: :func:`resume_ner.training.run.train_and_evaluate`). Raises
+    :class:`~resume_ner.hpo.errors.HpoInputError` for unusable data, and what training and
+    tracking raise; a failing sweep ends its run FAILED (KILLED when interrupted).
+    """
+    runner = SweepRunner(
+        tracking,
+        configs,
+        config_dir=config_dir,
+        trainer_factory=trainer_factory,
+        progress=progress,
+        workers=workers,
+        force=force,
+        target=n_trials,
+        timeout_s=timeout_s,
+    )
+    data = load_hpo_data(configs.data, configs.hpo.cv)
+    outcomes = []
+    for backbone in backbones or configs.hpo.backbones:
+        outcome = runner.run(backbone, data)
+        if outcome.sweep_run_id and outcome.experiment_id is None:
+            outcome.experiment_id = tracking.client.get_run(outcome.sweep_run_id).info.experiment_id
+        outcomes.append(outcome)
+    return outcomes
+
+
+def plan_sweep(
+    tracking: TrackingContext | None,
+    configs: SweepConfigs,
+    *,
+    project: str,
+    backbones: Sequence[str] | None = None,
+    n_trials: int | None = None,
+    force: bool = False,
+    storage: str | None = None,
+) -> list[SweepPlan]:
+    """What :func:`run_sweep` would do for each backbone, without writing to MLflow or the study.
+
+    ``tracking`` is ``None`` when the MLflow store does not exist yet (then every run would be
+    created); ``storage`` is the study storage URL (default: as ``run_sweep`` picks it, which
+    needs ``tracking``). Reports per backbone the sweep run to reuse, take over, join or create
+    (and the finder strategy that matched its run key), the trials to run, the study's trials
+    and MLflow runs left RUNNING by dead processes that would be failed or closed, and the
+    refit to reuse or create.
+    """
+    hpo = configs.hpo
+    target = n_trials or hpo.n_trials
+    if storage is None:
+        if tracking is None:
+            raise ValueError("plan_sweep needs the storage URL when there is no tracking context")
+        storage = storage_url(hpo, tracking.paths)
+    study_storage = open_storage(storage, hpo, read_only=True) if storage_exists(storage) else None
+    data = load_hpo_data(configs.data, hpo.cv)
+    plans = []
+    for backbone in backbones or hpo.backbones:
+        identity = build_study_identity(
+            project=project,
+            backbone=backbone,
+            data_fingerprint=data.fingerprint,
+            hpo=hpo,
+            training=training_identity(configs, backbone),
+        )
+        try:
+            state = read_sweep_state(
+                tracking, study_storage, identity, configs, data, target=target, force=force
+            )
+        except Exception as exc:  # a storage without Optuna's tables holds no study
+            if study_storage is None or "no such table" not in str(exc).lower():
+                raise
+            state = read_sweep_state(tracking, None, identity, configs, data, target=target)
+        plans.append(_plan_from_state(tracking, state, configs, backbone, target, force))
+    return plans
+
+
+def _plan_from_state(
+    tracking: TrackingContext | None,
+    state: SweepState,
+    configs: SweepConfigs,
+    backbone: str,
+    target: int,
+    force: bool,
+) -> SweepPlan:
+    hpo = configs.hpo
+    complete = state.is_complete(hpo.refit.enabled)
+    lookup = state.lookup
+    if force:
+        sweep = RunPlan("create", reason="--force: a new version of the sweep and a new study")
+    elif lookup is None:
+        sweep = RunPlan("create", reason="no sweep run carries this study's run key")
+    elif complete:
+        sweep = RunPlan(
+            "reuse", lookup.run_id, "study complete and refit present", lookup.matched_by
+        )
+    elif lookup.action == "join":
+        sweep = RunPlan("join", lookup.run_id, lookup.reason, lookup.matched_by)
+    else:
+        sweep = RunPlan("resume", lookup.run_id, lookup.reason, lookup.matched_by)
+    dead = []
+    if state.study is not None and not complete:
+        dead = [trial.number for trial in find_dead_local_trials(state.study, hpo.grace_period)]
+    counts = state.counts
+    to_run = 0 if complete else max(target - counts.finished - counts.running + len(dead), 0)
+    if not hpo.refit.enabled:
+        refit = RunPlan("skip", reason="refit.enabled is false")
+    elif state.refit_run_id is not None and not force:
+        if to_run:
+            refit = RunPlan(
+                "reuse or create",
+                state.refit_run_id,
+                "a FINISHED refit run has the current best trial's refit key; reused unless a "
+                "new trial does better",
+            )
+        else:
+            refit = RunPlan(
+                "reuse", state.refit_run_id, "a FINISHED refit run has the best trial's refit key"
+            )
+    else:
+        refit = RunPlan("create", reason="after the trials, for the best trial")
+    cleanup: list[InterruptedRun] = []
+    if tracking is not None and not complete and hpo.cleanup.enabled:
+        cleanup = cleanup_interrupted_runs(
+            tracking.client,
+            _project_experiment_ids(tracking),
+            registry=tracking.registry,
+            project=tracking.policy.project,
+            current_run_ids=frozenset({lookup.run_id}) if lookup else frozenset(),
+            dry_run=True,
+        )
+    return SweepPlan(
+        backbone=backbone,
+        study_name=state.study_name,
+        study_key_hash=state.identity.study_key_hash,
+        study_exists=state.study is not None,
+        counts=counts,
+        target=target,
+        trials_to_run=to_run,
+        sweep=sweep,
+        refit=refit,
+        cleanup=cleanup,
+        dead_trials=dead,
+        complete=complete,
+    )

@@ -1,0 +1,120 @@
+"""The tracked conversion run: parity figures, the bundle, an MLflow onnx model, registration."""
+
+from __future__ import annotations
+
+import pytest
+
+from resume_ner.config.conversion import ConversionConfig
+from resume_ner.conversion.errors import ParityError
+from resume_ner.conversion.run import build_conversion_context, register_bundle, run_conversion
+from resume_ner.naming.policy import build_parent_training_id
+
+TRAINING_RUN_ID = "0123456789abcdef0123456789abcdef"
+PARENT = build_parent_training_id("c" * 64, "d" * 64, 1)
+
+
+def _convert(tracking, trained, out_dir, config=None):
+    config = config or ConversionConfig()
+    return run_conversion(
+        tracking,
+        trained.checkpoint_dir,
+        out_dir,
+        config,
+        documents=trained.test_documents,
+        context=build_conversion_context("tiny", PARENT, config),
+        source_run_id=TRAINING_RUN_ID,
+    )
+
+
+def _artifacts(client, run_id, path=None):
+    found = []
+    for item in client.list_artifacts(run_id, path):
+        found.extend(_artifacts(client, run_id, item.path) if item.is_dir else [item.path])
+    return found
+
+
+def test_conversion_run_holds_parity_figures_bundle_and_an_onnx_flavour_model(
+    project, tracking, trained, tmp_path, monkeypatch
+):
+    result = _convert(tracking, trained, tmp_path / "bundle")
+
+    run = project.client.get_run(result.run_id)
+    assert run.info.status == "FINISHED"
+    metrics = run.data.metrics
+    assert metrics["conversion_success"] == 1.0
+    assert metrics["labels_identical"] == 1.0
+    assert metrics["max_abs_logit_diff"] == pytest.approx(result.bundle.parity.max_abs_logit_diff)
+    assert metrics["max_abs_logit_diff"] < 1e-3
+    assert metrics["fp32_macro_f1"] == pytest.approx(result.bundle.parity.fp32_macro_f1)
+    assert metrics["int8_macro_f1"] == pytest.approx(result.bundle.parity.int8_macro_f1)
+    assert metrics["int8_used"] == 1.0
+    assert metrics["fp32_model_size_mb"] > metrics["int8_model_size_mb"] > 0
+    assert run.data.params["onnx_opset"] == "18"
+    assert run.data.params["quantization"] == "auto"
+    assert run.data.params["served_format"] == "int8"
+    assert run.data.tags["code.lineage.final_training_run_id"] == TRAINING_RUN_ID
+    assert {
+        "bundle/bundle.json",
+        "bundle/labels.json",
+        "bundle/model.int8.onnx",
+        "bundle/model.onnx",
+        "bundle/tokenizer.json",
+        "parity.json",
+    } <= set(_artifacts(project.client, result.run_id))
+    manifest = result.bundle.manifest
+    assert manifest.lineage["conversion_run_id"] == result.run_id
+    assert manifest.lineage["source_run_id"] == TRAINING_RUN_ID
+
+    from mlflow.entities import LoggedModelStatus
+
+    logged = project.client.get_logged_model(result.model_id)
+    assert logged.status == LoggedModelStatus.READY
+    assert logged.source_run_id == result.run_id
+    assert [output.model_id for output in run.outputs.model_outputs] == [result.model_id]
+    import mlflow.onnx
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", project.tracking_uri)
+    model = mlflow.onnx.load_model(result.model_uri)
+    assert [item.name for item in model.graph.input] == list(manifest.input_names)
+
+
+def test_register_bundle_creates_a_new_model_version_each_time(
+    project, tracking, trained, tmp_path, monkeypatch
+):
+    result = _convert(tracking, trained, tmp_path / "bundle")
+
+    first = register_bundle(tracking, result.run_id, "resume-ner-test")
+    second = register_bundle(tracking, result.run_id, "resume-ner-test")
+
+    assert (first, second) == ("1", "2")
+    version = project.client.get_model_version("resume-ner-test", first)
+    assert version.run_id == result.run_id
+    assert version.source == project.client.get_logged_model(result.model_id).artifact_location
+    import mlflow.onnx
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", project.tracking_uri)
+    model = mlflow.onnx.load_model("models:/resume-ner-test/1")
+    assert [item.name for item in model.graph.output] == ["logits"]
+
+
+def test_failed_parity_ends_the_run_failed_with_its_figures_and_writes_no_bundle(
+    project, tracking, trained, tmp_path
+):
+    config = ConversionConfig(atol=1e-12, quantize="never")
+
+    with pytest.raises(ParityError) as error:
+        _convert(tracking, trained, tmp_path / "bundle", config)
+
+    assert not (tmp_path / "bundle").exists()
+    assert list(tmp_path.iterdir()) == [], "no staging folder is left behind"
+    runs = project.client.search_runs(
+        [e.experiment_id for e in project.client.search_experiments()]
+    )
+    assert len(runs) == 1
+    run = runs[0]
+    assert run.info.status == "FAILED"
+    assert run.data.metrics["conversion_success"] == 0.0
+    assert run.data.metrics["parity_passed"] == 0.0
+    assert run.data.metrics["max_abs_logit_diff"] == pytest.approx(
+        error.value.report.max_abs_logit_diff
+    )

@@ -1,0 +1,155 @@
+"""One trial: its runs, what they hold, what they cost, and how pruning ends them."""
+
+from __future__ import annotations
+
+import pytest
+from hpo_helpers import TINY_DATA, FormulaTrainer
+
+from resume_ner.config.data import DataConfig
+from resume_ner.config.hpo import CvConfig, HpoConfig
+from resume_ner.data.synthetic import generate_documents
+from resume_ner.hpo.folds import build_hpo_data
+from resume_ner.hpo.objective import TrialObjective
+from resume_ner.hpo.study import build_pruner
+from resume_ner.naming.context import NamingContext
+from resume_ner.tracking.hpo import setup_hpo_mlflow_run
+
+SEARCH_SPACE = {"learning_rate": {"type": "float", "low": 1e-4, "high": 1e-1, "log": True}}
+PUBLIC_CLIENT_CALLS = (
+    "create_run", "log_batch", "set_terminated", "get_run", "search_runs", "set_tag",
+    "log_metric", "log_param", "update_run", "get_experiment", "get_experiment_by_name",
+)  # fmt: skip
+
+
+def _hpo(k_folds: int = 3, **changes) -> HpoConfig:
+    return HpoConfig(search_space=SEARCH_SPACE, cv=CvConfig(k_folds=k_folds), **changes)
+
+
+def _objective(project, hpo: HpoConfig, trainer=None):
+    tracking = project.tracking_context()
+    data = build_hpo_data(generate_documents(24, 13), DataConfig.model_validate(TINY_DATA), hpo.cv)
+    context = NamingContext(
+        "hpo_sweep", "tiny", study_key_hash="a" * 64, study_family_hash="b" * 64, study_name="s"
+    )
+    sweep_id, _ = setup_hpo_mlflow_run(
+        tracking,
+        context,
+        study_name="s",
+        sampler="tpe",
+        pruner=hpo.pruner.name,
+        objective_metric="macro_f1",
+        objective_direction="maximize",
+        search_space=SEARCH_SPACE,
+        n_trials=2,
+        n_folds=hpo.cv.k_folds,
+    )
+    objective = TrialObjective(
+        tracking=tracking,
+        sweep_run_id=sweep_id,
+        sweep_context=context,
+        hpo=hpo,
+        data=data,
+        trainer=trainer or FormulaTrainer(n_epochs=2),
+    )
+    return tracking, objective
+
+
+def _study(hpo: HpoConfig, *learning_rates: float):
+    import optuna
+
+    study = optuna.create_study(direction="maximize", pruner=build_pruner(hpo.pruner))
+    for learning_rate in learning_rates:
+        study.enqueue_trial({"learning_rate": learning_rate})
+    return study
+
+
+@pytest.fixture
+def client_calls(monkeypatch):
+    """Record the names of the MLflow client methods called through ``record(client)``."""
+    calls: list[str] = []
+
+    def record(client):
+        for name in PUBLIC_CLIENT_CALLS:
+            original = getattr(client, name)
+
+            def wrapper(*args, __name=name, __original=original, **kwargs):
+                calls.append(__name)
+                return __original(*args, **kwargs)
+
+            monkeypatch.setattr(client, name, wrapper)
+        return calls
+
+    return record
+
+
+def test_a_cv_trial_and_each_of_its_folds_cost_three_mlflow_calls(project, client_calls):
+    tracking, objective = _objective(project, _hpo(pruner={"name": "none"}))
+    study = _study(objective.hpo, 3e-3)
+    calls = client_calls(tracking.client)
+    study.optimize(objective, n_trials=1)
+    # 1 trial + 3 folds, each: create_run with its tags, one log_batch, one set_terminated.
+    assert sorted(calls) == sorted(["create_run", "log_batch", "set_terminated"] * 4)
+
+
+def test_a_trial_without_cv_costs_three_mlflow_calls(project, client_calls):
+    tracking, objective = _objective(project, _hpo(k_folds=1, pruner={"name": "none"}))
+    study = _study(objective.hpo, 3e-3)
+    calls = client_calls(tracking.client)
+    study.optimize(objective, n_trials=1)
+    assert sorted(calls) == ["create_run", "log_batch", "set_terminated"]
+
+
+def test_fold_runs_hold_per_epoch_curves_and_final_metrics(project):
+    tracking, objective = _objective(project, _hpo(pruner={"name": "none"}))
+    study = _study(objective.hpo, 3e-3)
+    study.optimize(objective, n_trials=1)
+    trial_run = study.trials[0].user_attrs["mlflow_run_id"]
+    folds = tracking.client.search_runs(
+        [tracking.client.get_run(trial_run).info.experiment_id],
+        f"tags.`mlflow.parentRunId` = '{trial_run}'",
+    )
+    assert len(folds) == 3
+    history = tracking.client.get_metric_history(folds[0].info.run_id, "val_macro_f1")
+    assert sorted(m.step for m in history) == [1, 2]
+    assert "macro_f1" in folds[0].data.metrics
+
+
+def test_a_pruned_trial_ends_its_run_and_its_fold_run_killed_with_a_note(project):
+    hpo = _hpo(pruner={"name": "median", "n_startup_trials": 1, "n_warmup_steps": 0})
+    tracking, objective = _objective(project, hpo)
+    study = _study(hpo, 3e-3, 1e-4)  # the second scores far lower from its first epoch on
+    study.optimize(objective, n_trials=2)
+    assert [t.state.name for t in study.trials] == ["COMPLETE", "PRUNED"]
+    pruned_run = tracking.client.get_run(study.trials[1].user_attrs["mlflow_run_id"])
+    note = project.registry.key("process", "status_note")
+    assert pruned_run.info.status == "KILLED"
+    assert pruned_run.data.tags[note].startswith("pruned: trial 1 at step 0")
+    folds = tracking.client.search_runs(
+        [pruned_run.info.experiment_id], f"tags.`mlflow.parentRunId` = '{pruned_run.info.run_id}'"
+    )
+    assert [(f.info.status, f.data.tags[note][:7]) for f in folds] == [("KILLED", "pruned:")]
+
+
+def test_pruning_steps_continue_across_folds(project):
+    hpo = _hpo(pruner={"name": "none"})
+    _, objective = _objective(project, hpo)
+    study = _study(hpo, 3e-3)
+    study.optimize(objective, n_trials=1)
+    # 3 folds x 2 epochs: steps 0..5, so fold 1's first epoch is step 2 in every trial.
+    assert sorted(study.trials[0].intermediate_values) == [0, 1, 2, 3, 4, 5]
+
+
+def test_a_trainer_without_the_objective_metric_fails_the_trial_with_a_clear_error(project):
+    class NoMetric(FormulaTrainer):
+        def __call__(self, params, split, **kwargs):
+            outcome = super().__call__(params, split, **kwargs)
+            return type(outcome)({"accuracy": 1.0})
+
+    from resume_ner.hpo.errors import ObjectiveMetricMissingError
+
+    tracking, objective = _objective(project, _hpo(pruner={"name": "none"}), NoMetric())
+    study = _study(objective.hpo, 3e-3)
+    with pytest.raises(ObjectiveMetricMissingError, match="macro_f1"):
+        study.optimize(objective, n_trials=1)
+    run = tracking.client.get_run(study.trials[0].user_attrs["mlflow_run_id"])
+    assert run.info.status == "FAILED"
