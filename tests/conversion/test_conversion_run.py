@@ -102,11 +102,13 @@ def test_failed_parity_ends_the_run_failed_with_its_figures_and_writes_no_bundle
 ):
     config = ConversionConfig(atol=1e-12, quantize="never")
 
-    with pytest.raises(ParityError) as error:
-        _convert(tracking, trained, tmp_path / "bundle", config)
+    out = tmp_path / "out"
+    out.mkdir()
 
-    assert not (tmp_path / "bundle").exists()
-    assert list(tmp_path.iterdir()) == [], "no staging folder is left behind"
+    with pytest.raises(ParityError) as error:
+        _convert(tracking, trained, out / "bundle", config)
+
+    assert list(out.iterdir()) == [], "neither the bundle nor its staging folder is left"
     runs = project.client.search_runs(
         [e.experiment_id for e in project.client.search_experiments()]
     )

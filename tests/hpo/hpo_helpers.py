@@ -159,7 +159,11 @@ CLI_SCRIPT = textwrap.dedent(
 
 
 def cli_command(*args: str) -> list[str]:
-    """The command line that runs ``resume-ner ARGS`` in a fresh Python process."""
+    """The command line that runs ``resume-ner ARGS`` in a fresh Python process.
+
+    The same as ``python -m resume_ner ARGS``; the script adds the ``hpo`` command to the app
+    only if the app does not have it yet.
+    """
     return [sys.executable, "-c", CLI_SCRIPT, *args]
 
 

@@ -59,6 +59,20 @@ def test_trial_runs_hold_fold_mean_and_std_and_the_optuna_trial_knows_its_run(pr
         assert run.data.params["learning_rate"] == str(trial.params["learning_rate"])
 
 
+def test_a_trial_run_is_found_by_its_trial_id(project, config_dir):
+    from resume_ner.tracking.finder import find_run_by_trial_id
+
+    tracking, [outcome] = _sweep(project, config_dir, n_trials=2)
+    experiment = tracking.client.get_experiment_by_name("resume-ner-hpo")
+    report = find_run_by_trial_id(
+        tracking.client,
+        f"{outcome.study_name}:1",
+        registry=project.registry,
+        experiment_ids=[experiment.experiment_id],
+    )
+    assert report.found and report.run_id == outcome.trials[1].run_id
+
+
 def test_refit_retrains_the_best_trial_and_points_at_its_run(project, config_dir):
     tracking, [outcome] = _sweep(project, config_dir)
     refit = tracking.client.get_run(outcome.refit_run_id)
@@ -282,3 +296,17 @@ def test_a_trial_whose_heartbeat_stopped_elsewhere_has_its_runs_closed_and_is_re
         assert run.info.status == "KILLED"
         assert "another-host" in run.data.tags[interrupted]
     assert outcome.counts.finished == 3
+
+
+def test_with_hpo_tracking_off_the_study_still_runs_and_no_run_is_created(project, config_dir):
+    switches = project.config.tracking.hpo.model_copy(update={"enabled": False})
+    config = project.config.model_copy(
+        update={"tracking": project.config.tracking.model_copy(update={"hpo": switches})}
+    )
+    tracking = project.tracking_context(config)
+    [outcome] = run_sweep(tracking, load_sweep_configs(config_dir), trainer_factory=formula_trainer)
+    assert outcome.status == "complete" and outcome.counts.finished == 4
+    assert outcome.sweep_run_id is None and outcome.refit_run_id is None
+    assert tracking.client.get_experiment_by_name("resume-ner-hpo") is None or not _hpo_runs(
+        project, tracking
+    )

@@ -6,9 +6,14 @@ metrics are exactly those a sweep and a benchmark write.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import shutil
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from resume_ner.config.paths import ProjectPaths
 from resume_ner.naming.canonical import sha256_hex
 from resume_ner.naming.context import NamingContext
 from resume_ner.naming.policy import build_parent_training_id
@@ -49,8 +54,9 @@ class SweepRuns:
 class RunBuilder:
     """Creates sweeps and benchmarks through the product's trackers."""
 
-    def __init__(self, tracking: TrackingContext) -> None:
+    def __init__(self, tracking: TrackingContext, family: str = FAMILY) -> None:
         self.tracking = tracking
+        self.family = family
         self.sweeps = MLflowSweepTracker(tracking)
         self.benchmarks = MLflowBenchmarkTracker(tracking)
 
@@ -59,7 +65,7 @@ class RunBuilder:
         backbone: str,
         values: Sequence[float],
         *,
-        family: str = FAMILY,
+        family: str | None = None,
         failed: Sequence[float] = (),
         interrupted: Sequence[float] = (),
         refit: bool = True,
@@ -68,10 +74,12 @@ class RunBuilder:
     ) -> SweepRuns:
         """A sweep of ``backbone`` whose finished trials score ``values``.
 
-        ``failed`` trials end FAILED and ``interrupted`` ones KILLED and tagged interrupted,
-        both after logging their (high) value. The best finished trial is refitted when
-        ``refit``; the sweep run ends with ``status`` (``RUNNING``: left running).
+        ``family`` defaults to the builder's. ``failed`` trials end FAILED and ``interrupted``
+        ones KILLED and tagged interrupted, both after logging their (high) value. The best
+        finished trial is refitted when ``refit``; the sweep run ends with ``status``
+        (``RUNNING``: left running).
         """
+        family = family or self.family
         study_key_hash = study_key_hash or sha256_hex(f"{family}:{backbone}")
         context = NamingContext(
             "hpo_sweep",
@@ -93,10 +101,9 @@ class RunBuilder:
         assert sweep_run_id is not None
         runs = SweepRuns(backbone, study_key_hash, context, sweep_run_id)
         best_value = None
-        number = 0
         outcomes = [("FINISHED", v) for v in values]
         outcomes += [("FAILED", v) for v in failed] + [("KILLED", v) for v in interrupted]
-        for end_status, value in outcomes:
+        for number, (end_status, value) in enumerate(outcomes):
             params = hyperparameters(number)
             trial_context = build_trial_context(context, number, params)
             trial_run_id = self.sweeps.start_trial_run(
@@ -115,7 +122,6 @@ class RunBuilder:
                     runs.best_trial_context = trial_context
             else:
                 runs.ignored_trial_run_ids.append(trial_run_id)
-            number += 1
         if refit and runs.best_trial_context is not None:
             runs.refit_run_id = self.refit(runs, runs.best_trial_run_id, runs.best_trial_context)
         if status != "RUNNING":
@@ -173,3 +179,26 @@ class RunBuilder:
         )
         self.benchmarks.end_run(run_id, status)
         return run_id
+
+
+@contextmanager
+def keeping_tracking_uri_env() -> Iterator[None]:
+    """Restore ``MLFLOW_TRACKING_URI`` afterwards: setting up MLflow writes it into os.environ,
+    where it would send the next project opened in this process to the same store."""
+    saved = os.environ.get("MLFLOW_TRACKING_URI")
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("MLFLOW_TRACKING_URI", None)
+        else:
+            os.environ["MLFLOW_TRACKING_URI"] = saved
+
+
+def open_project_store(root: Path, template_db: Path) -> TrackingContext:
+    """A project at ``root`` with a copy of the migrated template store, opened as the CLI does."""
+    paths = ProjectPaths.at(root)
+    paths.mlflow_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template_db, paths.mlflow_db)
+    with keeping_tracking_uri_env():
+        return TrackingContext.open(paths, environ={})

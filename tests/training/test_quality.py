@@ -21,9 +21,7 @@ from resume_ner.training.run import train_and_evaluate
 TINY_MIN_TEST_MACRO_F1 = 0.80
 
 
-def test_tiny_preset_reaches_macro_f1_080_on_held_out_test_with_the_default_configs(
-    one_torch_thread,
-):
+def test_tiny_preset_reaches_macro_f1_080_on_held_out_test_with_the_default_configs():
     """About a minute on 2 idle cores: the shipped data.yaml, model.yaml and train.yaml."""
     data, model, train = load_data_config(), load_model_config(), load_train_config()
     documents = load_corpus(data)

@@ -34,8 +34,7 @@ def test_two_runs_with_the_same_seed_give_identical_metrics(
 
     def figures(result):
         return [
-            (r.train_loss, r.validation.to_dict() if r.validation else None)
-            for r in result.history
+            (r.train_loss, r.validation.to_dict() if r.validation else None) for r in result.history
         ]
 
     assert figures(first) == figures(second)

@@ -7,6 +7,7 @@ and usage errors), 1 on any other failure.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -15,6 +16,7 @@ import typer
 
 from resume_ner.cli import data as data_cli
 from resume_ner.cli import demo as demo_cli
+from resume_ner.cli import hpo as hpo_cli
 from resume_ner.cli import index as index_cli
 from resume_ner.cli import runs as runs_cli
 from resume_ner.cli.state import get_state, resolve_state
@@ -34,6 +36,7 @@ app.add_typer(data_cli.app, name="data")
 app.add_typer(runs_cli.app, name="runs")
 app.add_typer(index_cli.app, name="index")
 demo_cli.register(app)
+hpo_cli.register(app)
 
 
 @app.callback()
@@ -59,7 +62,10 @@ def root(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    if not verbose:  # MLflow and alembic report store migrations at INFO on their own handlers
+    if not verbose:
+        # MLflow sets its logger's level from this variable when it is imported, and reports
+        # store migrations at INFO; alembic logs through its own handler.
+        os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
         for name in ("mlflow", "alembic"):
             logging.getLogger(name).setLevel(logging.WARNING)
     ctx.obj = resolve_state(root_dir, config_dir)

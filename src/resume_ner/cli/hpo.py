@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress, TaskID
 
+    from resume_ner.config.paths import ProjectPaths
+    from resume_ner.hpo.configs import SweepConfigs
     from resume_ner.hpo.sweep import SweepOutcome, SweepPlan
     from resume_ner.tracking.context import TrackingContext
 
@@ -220,9 +222,9 @@ def _show_outcome(
 
 def _show_plans(
     console: Console,
-    paths: Any,
+    paths: ProjectPaths,
     config_dir: Path | None,
-    configs: Any,
+    configs: SweepConfigs,
     backbones: list[str] | None,
     n_trials: int | None,
     force: bool,

@@ -58,7 +58,7 @@ def select(
     tracking = TrackingContext.open(state.paths, config_dir=state.config_dir)
     choice = resolve_study_family(tracking, study_family)
     if choice.message:
-        console.print(choice.message, highlight=False)
+        console.print(choice.message, markup=False, highlight=False, soft_wrap=True)
     try:
         result = find_best_model_from_mlflow(tracking, choice.study_family_hash, config)
     except SelectionError as exc:
@@ -66,18 +66,21 @@ def select(
             _print_ranking(console, exc.ranking, config.objective.metric, choice.study_family_hash)
         raise
     _print_ranking(console, result.ranking, config.objective.metric, result.study_family_hash)
-    console.print(result.explanation, highlight=False, soft_wrap=True)
+    console.print(result.explanation, markup=False, highlight=False, soft_wrap=True)
     for note in result.notes:
-        console.print(f"note: {note}", highlight=False, soft_wrap=True)
+        console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
     if log_to_run:
         paths = log_selection_report(tracking.client, log_to_run, result)
-        console.print(f"logged {', '.join(paths)} into run {log_to_run}", highlight=False)
+        console.print(
+            f"logged {', '.join(paths)} into run {log_to_run}", markup=False, highlight=False
+        )
 
 
 def _print_ranking(
     console: Console, ranking: Sequence[ScoredCandidate], metric: str, study_family_hash: str
 ) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     from resume_ner.selection.report import format_row, ranking_rows, table_columns
 
@@ -85,5 +88,6 @@ def _print_ranking(
     for title in table_columns(metric):
         table.add_column(title, overflow="fold")
     for row in ranking_rows(ranking):
-        table.add_row(*format_row(row), style=None if row["included"] else "dim")
+        cells = [Text(text) for text in format_row(row)]
+        table.add_row(*cells, style=None if row["included"] else "dim")
     console.print(table)

@@ -210,10 +210,13 @@ def _train_with_progress(
     **kwargs: Any,
 ) -> TrainingResult:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from transformers.utils import logging as transformers_logging
 
     from resume_ner.cli.console import console
     from resume_ner.training.run import train_and_evaluate
 
+    # Our own progress replaces transformers' bars (saving and loading weights).
+    transformers_logging.disable_progress_bar()
     with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),

@@ -107,6 +107,8 @@ def default_search_space() -> dict[str, SearchParameter]:
 
 
 class SwitchConfig(StrictModel):
+    """A feature that is on unless ``enabled: false``."""
+
     enabled: bool = True
 
 
@@ -170,7 +172,8 @@ class HpoConfig(StrictModel):
         """The parts of this configuration that define a study (they enter its key).
 
         The budget (``n_trials``, ``timeout_s``), storage, refit and the switches are left out:
-        raising ``n_trials`` continues the same study instead of starting another.
+        raising ``n_trials`` continues the same study instead of starting another. ``epochs``
+        enters with the training settings (:func:`resume_ner.hpo.configs.training_identity`).
         """
         return {
             "search_space": {name: p.identity() for name, p in self.search_space.items()},

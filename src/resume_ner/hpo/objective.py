@@ -39,6 +39,7 @@ from resume_ner.hpo.trainer import EpochCallback, FoldTrainer
 from resume_ner.naming.context import NamingContext
 from resume_ner.tracking.context import TrackingContext
 from resume_ner.tracking.hpo import (
+    create_trial_run,
     create_trial_run_no_cv,
     finalize_trial_run_no_cv,
     sweep_tracker,
@@ -138,8 +139,13 @@ class TrialObjective:
         self, trial: optuna.Trial, context: NamingContext, params: Mapping[str, Any]
     ) -> float:
         tracker = self.tracker
-        run_id = tracker.start_trial_run(
-            self.sweep_run_id, context, hyperparameters=params, n_folds=len(self.data.folds)
+        run_id = create_trial_run(
+            self.tracking,
+            self.sweep_run_id,
+            context,
+            params,
+            n_folds=len(self.data.folds),
+            tags=self._trial_tags(trial),
         )
         self._record_run(trial, run_id)
         try:
@@ -187,7 +193,9 @@ class TrialObjective:
     def _train_once(
         self, trial: optuna.Trial, context: NamingContext, params: Mapping[str, Any]
     ) -> float:
-        run_id = create_trial_run_no_cv(self.tracking, self.sweep_run_id, context, params)
+        run_id = create_trial_run_no_cv(
+            self.tracking, self.sweep_run_id, context, params, tags=self._trial_tags(trial)
+        )
         self._record_run(trial, run_id)
         fold = self.data.folds[0]
         try:
@@ -208,12 +216,13 @@ class TrialObjective:
 
     # --- shared ----------------------------------------------------------------------------
 
-    def _record_run(self, trial: optuna.Trial, run_id: str | None) -> None:
-        if run_id is None:
-            return
-        trial.set_user_attr(RUN_ID_ATTR, run_id)
-        study_name = self.sweep_context.study_name or "study"
-        self.tracker.defer(run_id, tags={"hpo.trial_id": f"{study_name}:{trial.number}"})
+    def _trial_tags(self, trial: optuna.Trial) -> dict[str, str]:
+        return {"hpo.trial_id": f"{self.sweep_context.study_name or 'study'}:{trial.number}"}
+
+    @staticmethod
+    def _record_run(trial: optuna.Trial, run_id: str | None) -> None:
+        if run_id is not None:
+            trial.set_user_attr(RUN_ID_ATTR, run_id)
 
     def _epoch_reporter(
         self,

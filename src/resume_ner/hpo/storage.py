@@ -23,12 +23,12 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from resume_ner.config.hpo import HpoConfig
 from resume_ner.config.paths import ProjectPaths
 from resume_ner.tracking.liveness import is_process_alive, this_host
+from resume_ner.tracking.setup import SQLITE_PREFIX, sqlite_path
 
 if TYPE_CHECKING:
     import optuna
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-SQLITE_PREFIX = "sqlite:///"
 #: Seconds an SQLite connection waits for another writer before giving up.
 SQLITE_BUSY_TIMEOUT_S = 60
 #: User attributes every trial records about the process running it.
@@ -61,16 +60,9 @@ def storage_url(config: HpoConfig, paths: ProjectPaths) -> str:
     return config.storage or f"{SQLITE_PREFIX}{paths.optuna_db}"
 
 
-def sqlite_file(url: str) -> Path | None:
-    """The database file of an ``sqlite:///`` URL, else ``None``."""
-    if not url.startswith(SQLITE_PREFIX):
-        return None
-    return Path(url[len(SQLITE_PREFIX) :].split("?", 1)[0])
-
-
 def storage_exists(url: str) -> bool:
     """Whether the storage may hold studies already (an SQLite file that exists, or a server)."""
-    path = sqlite_file(url)
+    path = sqlite_path(url)
     return path is None or path.exists()
 
 
@@ -125,7 +117,7 @@ def open_storage(
     import optuna
 
     engine_kwargs: dict[str, Any] = {}
-    path = sqlite_file(url)
+    path = sqlite_path(url)
     if path is not None:
         if not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)

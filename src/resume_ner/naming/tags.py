@@ -8,9 +8,7 @@ backend stores and reads back unchanged, and anything that looks like a secret i
 from __future__ import annotations
 
 import getpass
-import os
 import re
-import socket
 import unicodedata
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
@@ -135,8 +133,6 @@ def build_mlflow_tags(
     tags: dict[str, Any] = {
         registry.key("process", "project"): project_name,
         registry.key("process", "created_by"): _created_by(),
-        registry.key("process", "host"): socket.gethostname(),
-        registry.key("process", "pid"): os.getpid(),
     }
     if context is not None:
         tags[registry.key("process", "stage")] = context.process_type

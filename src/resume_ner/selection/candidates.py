@@ -170,8 +170,12 @@ class _Store:
         *,
         status: str | None = "FINISHED",
         filter_string: str = "",
+        skip_interrupted: bool = True,
     ) -> list[Run]:
-        """Runs whose registry-named ``tags`` equal the values, filtered by the server."""
+        """Runs whose registry-named ``tags`` equal the values, filtered by the server.
+
+        Runs tagged ``process.interrupted`` are left out unless ``skip_interrupted`` is off.
+        """
         required = {self.key(name): value for name, value in tags.items()}
         runs = self._call(
             lambda: query_runs_by_tags(
@@ -183,6 +187,8 @@ class _Store:
             ),
             "search runs by tags",
         )
+        if not skip_interrupted:
+            return runs
         interrupted = self.key("process.interrupted")
         return [run for run in runs if run.data.tags.get(interrupted, "").strip().lower() != "true"]
 
@@ -320,6 +326,7 @@ def _unfinished_sweep_notes(store: _Store, experiment_id: str, family: str) -> l
         {"process.stage": SWEEP_STAGE, "grouping.study_family_hash": family},
         status=None,
         filter_string=f"attributes.status != {quote_value('FINISHED')}",
+        skip_interrupted=False,
     )
     notes = []
     for run in sorted(runs, key=lambda run: (run.info.run_name or "", run.info.run_id)):

@@ -112,6 +112,8 @@ def _exclude_unusable(scored: Sequence[ScoredCandidate], config: SelectionConfig
     metric = latency_metric_name(config)
     eligible = [entry for entry in scored if entry.included]
     unmeasured = [entry for entry in eligible if entry.latency_ms is None]
+    for entry in unmeasured:
+        entry.exclude(f"no latency: {_missing_latency(entry.candidate, metric)}")
     if eligible and len(unmeasured) == len(eligible):
         lines = "\n".join(
             f"- {_describe(entry.candidate)}: {_missing_latency(entry.candidate, metric)}"
@@ -126,8 +128,6 @@ def _exclude_unusable(scored: Sequence[ScoredCandidate], config: SelectionConfig
             f"{config.objective.metric} alone.",
             ranking=scored,
         )
-    for entry in unmeasured:
-        entry.exclude(f"no latency: {_missing_latency(entry.candidate, metric)}")
 
 
 def _no_winner_message(study_family_hash: str, scored: Sequence[ScoredCandidate]) -> str:
@@ -166,8 +166,14 @@ def _why(
         if config.uses_latency and faster:
             return f"{tie}, and it is faster ({latencies}): the faster model wins."
         if config.uses_latency:
-            return f"{tie} and equally fast ({latencies}); it wins the tie-break ({name}, then trials)."
-        return f"{tie}; latency_weight is 0, so it wins the tie-break ({name}, then latency, then trials)."
+            return (
+                f"{tie} and equally fast ({latencies}); it wins the tie-break "
+                f"({name}, then trials)."
+            )
+        return (
+            f"{tie}; latency_weight is 0, so it wins the tie-break "
+            f"({name}, then latency, then trials)."
+        )
     if better:
         reason = (
             f"its stable {name} {mine:.4f} beats {other}'s {theirs:.4f} by {gap:.4f}, more than "
@@ -212,8 +218,10 @@ def explain_selection(
         f"({latency_metric}), composite {winner.composite:.3f} = {w_objective:.2f} x normalised "
         f"{name} + {w_latency:.2f} x (1 - normalised latency) over {len(included)} candidate(s).",
     ]
+    excluded = [entry for entry in ranking if not entry.included]
     if len(included) == 1:
-        lines.append("Why: it is the only candidate left after the exclusions below.")
+        after = " left after the exclusions below" if excluded else " of this study family"
+        lines.append(f"Why: it is the only candidate{after}.")
     else:
         lines.append(f"Why: {_why(winner, included[1], config, latency_metric)}")
     environments = {
@@ -227,7 +235,6 @@ def explain_selection(
             "Caution: the latencies were measured in different environments (fingerprints "
             f"{', '.join(sorted(env[:12] for env in environments))}); compare them with care."
         )
-    excluded = [entry for entry in ranking if not entry.included]
     if excluded:
         lines.append("Excluded:")
         lines.extend(

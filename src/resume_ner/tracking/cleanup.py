@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from resume_ner.naming.tags import TagsRegistry
 from resume_ner.tracking.filters import and_filters, tag_equals
 from resume_ner.tracking.lifecycle import terminate_run_with_tags
-from resume_ner.tracking.liveness import is_process_alive, this_host
+from resume_ner.tracking.liveness import is_process_alive, owner_started_before_s, this_host
 from resume_ner.tracking.queries import search_all_runs
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def should_tag_as_interrupted(run: Run, registry: TagsRegistry, *, host: str) ->
     pid_text = tags.get(registry.key("process", "pid"), "")
     if run_host != host or not pid_text.isdigit():
         return None
-    started_s = run.info.start_time / 1000 if run.info.start_time else None
+    started_s = owner_started_before_s(tags, registry, run.info.start_time)
     if is_process_alive(int(pid_text), started_before_s=started_s):
         return None
     return f"process {pid_text} on {run_host} is gone"

@@ -30,7 +30,12 @@ from typing import TYPE_CHECKING, Any, Literal
 from resume_ner.naming.context import NamingContext
 from resume_ner.tracking.context import TrackingContext
 from resume_ner.tracking.errors import TrackingError
-from resume_ner.tracking.liveness import is_process_alive, this_host
+from resume_ner.tracking.liveness import (
+    is_process_alive,
+    owner_started_before_s,
+    process_tags,
+    this_host,
+)
 from resume_ner.tracking.trackers.sweep import MLflowSweepTracker
 
 if TYPE_CHECKING:
@@ -90,17 +95,6 @@ def sweep_tracker(tracking: TrackingContext) -> MLflowSweepTracker:
         return tracker
 
 
-def _owner_started_before_s(run: Run, tracking: TrackingContext) -> float | None:
-    """When the run's owner process must have started by (to tell a reused pid), if known.
-
-    A run's start time bounds its creating process; a sweep run that was taken over belongs to
-    a process that started later, so no bound is known for it.
-    """
-    if run.data.tags.get(tracking.registry.key("hpo", "resumed")) == "true":
-        return None
-    return run.info.start_time / 1000 if run.info.start_time else None
-
-
 def classify_sweep_run(
     run: Run, tracking: TrackingContext, matched_by: str = "direct_run_id"
 ) -> SweepRunLookup:
@@ -120,7 +114,12 @@ def classify_sweep_run(
     elif (
         pid is not None
         and pid.isdigit()
-        and is_process_alive(int(pid), started_before_s=_owner_started_before_s(run, tracking))
+        and is_process_alive(
+            int(pid),
+            started_before_s=owner_started_before_s(
+                run.data.tags, tracking.registry, run.info.start_time
+            ),
+        )
     ):
         action, reason = "join", f"the sweep run is RUNNING in live process {pid}"
     else:
@@ -175,8 +174,7 @@ def take_over_sweep_run(tracking: TrackingContext, run_id: str) -> None:
     tracking.client.log_batch(
         run_id,
         tags=[
-            RunTag(registry.key("process", "host"), this_host()),
-            RunTag(registry.key("process", "pid"), str(os.getpid())),
+            *(RunTag(registry[name], value) for name, value in process_tags().items()),
             RunTag(registry.key("hpo", "resumed"), "true"),
             RunTag(registry.key("process", "status_note"), previous[:200]),
         ],
@@ -235,6 +233,36 @@ def setup_hpo_mlflow_run(
     return run_id, False
 
 
+def create_trial_run(
+    tracking: TrackingContext,
+    sweep_run_id: str | None,
+    trial_context: NamingContext,
+    params: Mapping[str, Any],
+    *,
+    n_folds: int | None = None,
+    tags: Mapping[str, Any] | None = None,
+) -> str | None:
+    """Create a trial run under the sweep with ``tags`` in the creating call; return its id.
+
+    ``trial_context`` is the trial's (see
+    :func:`~resume_ner.tracking.trackers.sweep.build_trial_context`); ``tags`` use registry
+    names and join the identity tags, so that the trial's one result batch carries no tags. The
+    hyperparameters wait for that batch. Returns ``None`` when the sweep is not tracked.
+    """
+    if sweep_run_id is None:
+        return None
+    all_tags: dict[str, Any] = {"hpo.n_folds": n_folds}
+    all_tags.update(tags or {})
+    stage_run = sweep_tracker(tracking).start_run(
+        trial_context,
+        parent_run_id=sweep_run_id,
+        tags=all_tags,
+        params=params,
+        defer_params=True,
+    )
+    return stage_run.run_id if stage_run else None
+
+
 def create_trial_run_no_cv(
     tracking: TrackingContext,
     sweep_run_id: str | None,
@@ -245,16 +273,10 @@ def create_trial_run_no_cv(
 ) -> str | None:
     """Create the run of a trial without cross-validation under the sweep; return its id.
 
-    ``trial_context`` is the trial's (see
-    :func:`~resume_ner.tracking.trackers.sweep.build_trial_context`). The hyperparameters and
-    ``tags`` (registry names) wait for the trial's result batch
-    (:func:`finalize_trial_run_no_cv`). Returns ``None`` when the sweep is not tracked.
+    See :func:`create_trial_run`; :func:`finalize_trial_run_no_cv` logs the trial's metrics
+    with its hyperparameters and ends the run.
     """
-    tracker = sweep_tracker(tracking)
-    run_id = tracker.start_trial_run(sweep_run_id, trial_context, hyperparameters=params)
-    if tags:
-        tracker.defer(run_id, tags=tags)
-    return run_id
+    return create_trial_run(tracking, sweep_run_id, trial_context, params, tags=tags)
 
 
 def finalize_trial_run_no_cv(

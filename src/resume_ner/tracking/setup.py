@@ -128,6 +128,8 @@ def setup_mlflow(
     from resume_ner.tracking.runs import get_or_create_experiment
 
     uri = resolve_tracking_uri(config, paths, tracking_uri=tracking_uri, environ=environ)
+    # MLflow otherwise prints a "View run" line, reading the run again, each time a run ends.
+    os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
     azure = is_azureml_uri(uri)
     if azure:
         apply_azureml_artifact_patch()

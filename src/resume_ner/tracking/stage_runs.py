@@ -31,6 +31,7 @@ from resume_ner.tracking.index.version_counter import (
     release_run_name_version,
     reserve_run_name_version,
 )
+from resume_ner.tracking.liveness import process_tags
 from resume_ner.tracking.runs import create_child_run_core, create_run_safe
 
 
@@ -85,7 +86,7 @@ def start_stage_run(
             run_key=run_key,
             run_key_hash=run_key_hash,
             output_dir=output_dir,
-            extra=extra_tags,
+            extra={**process_tags(), **(extra_tags or {})},
             max_length=tracking.config.naming.tags.max_length,
         )
         if parent_run_id:

@@ -118,8 +118,14 @@ class _LockedJsonFile:
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise _CorruptFileError(str(exc)) from exc
 
-    def write(self, document: Any) -> None:
-        """Replace the file with ``document`` atomically; the lock must be held."""
+    def write(self, document: Any, *, durable: bool = True) -> None:
+        """Replace the file with ``document`` atomically; the lock must be held.
+
+        The rename is atomic either way, so a killed process never leaves a torn file.
+        ``durable`` also flushes the data and the rename to disk, so that they survive a
+        power loss; each flush costs milliseconds, so only writes whose loss would matter
+        (handing out a version) ask for it.
+        """
         payload = json.dumps(document, separators=(",", ":"), sort_keys=True).encode("utf-8")
         fd, temp_name = tempfile.mkstemp(
             prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
@@ -129,13 +135,15 @@ class _LockedJsonFile:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(payload)
                 handle.flush()
-                os.fsync(handle.fileno())
+                if durable:
+                    os.fsync(handle.fileno())
             os.replace(temp_name, self.path)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temp_name)
             raise
-        _fsync_directory(self.path.parent)
+        if durable:
+            _fsync_directory(self.path.parent)
 
     def _file_mode(self) -> int:
         # Keep the permissions a replaced file had (the temporary file starts owner-only).
@@ -303,7 +311,7 @@ class FileIndexBackend(IndexBackend):
         with self._index.locked():
             entries = self._load_index()
             result = change(entries)
-            self._index.write(_index_document(entries))
+            self._index.write(_index_document(entries), durable=False)
             return result
 
     def put_entry(self, entry: IndexEntry, max_entries: int) -> None:
@@ -335,7 +343,9 @@ class FileIndexBackend(IndexBackend):
     def replace_entries(self, entries: Iterable[IndexEntry], max_entries: int) -> None:
         kept = newest_entries(entries, max_entries)
         with self._index.locked():
-            self._index.write(_index_document({entry.run_key_hash: entry for entry in kept}))
+            self._index.write(
+                _index_document({entry.run_key_hash: entry for entry in kept}), durable=False
+            )
 
     # --- version counter -------------------------------------------------------------------
 
@@ -351,15 +361,20 @@ class FileIndexBackend(IndexBackend):
             ) from exc
 
     def _update_counters(
-        self, change: Callable[[dict[str, dict[str, Any]]], tuple[_T, bool]]
+        self,
+        change: Callable[[dict[str, dict[str, Any]]], tuple[_T, bool]],
+        *,
+        durable: bool = True,
     ) -> _T:
         """Apply ``change`` under the lock; it returns its result and whether it changed
-        anything (the file is rewritten only then)."""
+        anything (the file is rewritten only then). ``durable``: see ``_LockedJsonFile.write``."""
         with self._counters.locked():
             counters = self._load_counters()
             result, changed = change(counters)
             if changed:
-                self._counters.write({"format": FORMAT_VERSION, "counters": counters})
+                self._counters.write(
+                    {"format": FORMAT_VERSION, "counters": counters}, durable=durable
+                )
             return result
 
     def reserve_version(self, counter_key: str, run_id: str | None) -> int:
@@ -391,7 +406,9 @@ class FileIndexBackend(IndexBackend):
             del counter["reservations"][str(version)]
             return True, True
 
-        return self._update_counters(change)
+        # The version was made durable when it was reserved; losing the commit only leaves
+        # a reservation that cleanup reclaims.
+        return self._update_counters(change, durable=False)
 
     def release_version(self, counter_key: str, version: int) -> bool:
         def change(counters: dict[str, dict[str, Any]]) -> tuple[bool, bool]:
@@ -401,7 +418,7 @@ class FileIndexBackend(IndexBackend):
             del counter["reservations"][str(version)]
             return True, True
 
-        return self._update_counters(change)
+        return self._update_counters(change, durable=False)
 
     def list_reservations(self) -> list[Reservation]:
         with self._counters.locked():

@@ -10,11 +10,11 @@ reservation whose process died (or that is older than the stale limit) is reclai
 from __future__ import annotations
 
 import logging
-import os
 import socket
 from datetime import UTC, datetime, timedelta
 
 from resume_ner.tracking.index.base import IndexBackend, Reservation, parse_utc_iso
+from resume_ner.tracking.liveness import is_process_alive
 
 logger = logging.getLogger(__name__)
 
@@ -76,25 +76,6 @@ def release_run_name_version(backend: IndexBackend, counter_key: str, version: i
     return backend.release_version(counter_key, version)
 
 
-def process_is_alive(pid: int) -> bool:
-    """Whether process ``pid`` on this machine is running (a zombie counts as dead)."""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # it exists, under another user
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
-            # The state follows the parenthesised command name, which may itself hold spaces.
-            state = stat.read().rpartition(")")[2].split()[0]
-    except (OSError, IndexError):
-        return True
-    return state != "Z"
-
-
 def reservation_is_stale(
     reservation: Reservation,
     *,
@@ -108,7 +89,7 @@ def reservation_is_stale(
     machine); a reservation from another machine is judged by its age alone (older than
     ``stale_minutes`` at ``now``).
     """
-    if reservation.host == host and not process_is_alive(reservation.pid):
+    if reservation.host == host and not is_process_alive(reservation.pid):
         return True
     try:
         reserved_at = parse_utc_iso(reservation.reserved_at)
