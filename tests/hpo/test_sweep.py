@@ -175,8 +175,14 @@ def _sleeper() -> subprocess.Popen:
 
 
 def _mark_running_for(tracking, run_id: str, pid: int, **tags: str) -> None:
+    """Make ``pid`` the run's owner, as the owner itself records it (pid and its start time)."""
+    from resume_ner.tracking.liveness import process_start_time_s
+
     tracking.client.update_run(run_id, status="RUNNING")
     tracking.client.set_tag(run_id, tracking.registry.key("process", "pid"), str(pid))
+    tracking.client.set_tag(
+        run_id, tracking.registry.key("process", "pid_started"), f"{process_start_time_s(pid):.2f}"
+    )
     for dotted, value in tags.items():
         tracking.client.set_tag(run_id, tracking.registry[dotted.replace("__", ".")], value)
 

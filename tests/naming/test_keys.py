@@ -160,3 +160,14 @@ def test_counter_key_joins_project_process_hash_and_env():
         build_counter_key("resume-ner", "hpo_trial", HASH, "local")
         == f"resume-ner:hpo_trial:{HASH}:local"
     )
+
+
+def test_backbone_definition_separates_studies_but_not_their_family():
+    tiny = build_hpo_study_key(
+        backbone="tiny", backbone_config={"hidden_size": 128}, **STUDY_FIELDS
+    )
+    wider = build_hpo_study_key(
+        backbone="tiny", backbone_config={"hidden_size": 256}, **STUDY_FIELDS
+    )
+    assert build_hpo_study_key_hash(tiny) != build_hpo_study_key_hash(wider)
+    assert "model_config" not in build_hpo_study_family_key(**STUDY_FIELDS)

@@ -19,6 +19,7 @@ from resume_ner.cli import demo as demo_cli
 from resume_ner.cli import hpo as hpo_cli
 from resume_ner.cli import index as index_cli
 from resume_ner.cli import runs as runs_cli
+from resume_ner.cli import select as select_cli
 from resume_ner.cli.state import get_state, resolve_state
 from resume_ner.errors import InputError
 
@@ -37,6 +38,7 @@ app.add_typer(runs_cli.app, name="runs")
 app.add_typer(index_cli.app, name="index")
 demo_cli.register(app)
 hpo_cli.register(app)
+select_cli.register(app)
 
 
 @app.callback()
@@ -117,7 +119,8 @@ def run(argv: list[str] | None = None) -> int:
 def _print_error(message: str) -> None:
     from resume_ner.cli.console import err_console
 
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print("[bold red]error:[/] ", end="", highlight=False)
+    err_console.print(message, markup=False, highlight=False, soft_wrap=True)
 
 
 def main() -> None:

@@ -63,15 +63,12 @@ def hpo(
     Running it again continues an interrupted sweep (finished trials are kept, runs of dead
     processes are closed as KILLED) or reports that the sweep is already complete.
     """
-    import os
 
     from resume_ner.cli.console import console
     from resume_ner.hpo.configs import load_sweep_configs
     from resume_ner.hpo.study import quiet_optuna
     from resume_ner.hpo.trainer import check_search_space
 
-    # Through a tracking server MLflow reads every ended run again just to print its URL.
-    os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
     state = get_state(ctx)
     configs = load_sweep_configs(state.config_dir)
     check_search_space(configs)

@@ -78,9 +78,13 @@ def build_study_identity(
     the backbone preset's definition). Raises
     :class:`~resume_ner.naming.errors.NamingError` for an empty fingerprint or backbone.
     """
-    fields = {"data_fingerprint": data_fingerprint, "training": dict(training)}
+    # The backbone's own definition separates studies, not study families: a family compares
+    # backbones under the same data, search and training protocol.
+    family_training = dict(training)
+    backbone_config = family_training.pop("backbone_preset", None)
+    fields = {"data_fingerprint": data_fingerprint, "training": family_training}
     fields.update(hpo.study_identity())
-    study_key = build_hpo_study_key(backbone=backbone, **fields)
+    study_key = build_hpo_study_key(backbone=backbone, backbone_config=backbone_config, **fields)
     study_hash = build_hpo_study_key_hash(study_key)
     family_hash = build_hpo_study_family_hash(build_hpo_study_family_key(**fields))
     slug = _UNSAFE_NAME.sub("-", backbone.strip().lower()).strip("-") or "model"

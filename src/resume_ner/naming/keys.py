@@ -62,13 +62,18 @@ def build_hpo_study_family_key(
     }
 
 
-def build_hpo_study_key(*, backbone: str, **family_fields: Any) -> dict[str, Any]:
-    """The study key: the study-family key plus the (normalised) backbone.
+def build_hpo_study_key(
+    *, backbone: str, backbone_config: Mapping[str, Any] | None = None, **family_fields: Any
+) -> dict[str, Any]:
+    """The study key: the study-family key plus the (normalised) backbone and its definition.
 
-    Takes the keyword arguments of :func:`build_hpo_study_family_key` and ``backbone``.
+    Takes the keyword arguments of :func:`build_hpo_study_family_key`, ``backbone`` and, for a
+    preset, ``backbone_config`` (its definition, which belongs to the study but not the family).
     """
     key = build_hpo_study_family_key(**family_fields)
     key["model"] = _normalize_model_name(backbone)
+    if backbone_config:
+        key["model_config"] = dict(backbone_config)
     return key
 
 

@@ -135,7 +135,14 @@ def setup_mlflow(
         apply_azureml_artifact_patch()
     artifact_root = paths.artifacts_dir if is_direct_store(uri) else None
     initialize_store(uri, artifact_root)
+    # set_tracking_uri also exports MLFLOW_TRACKING_URI, which would then outrank the next
+    # project's own store in this process; keep the environment as the caller had it.
+    previous = os.environ.get("MLFLOW_TRACKING_URI")
     mlflow.set_tracking_uri(uri)
+    if previous is None:
+        os.environ.pop("MLFLOW_TRACKING_URI", None)
+    else:
+        os.environ["MLFLOW_TRACKING_URI"] = previous
     experiment_id = None
     if experiment_name:
         experiment_id = get_or_create_experiment(
