@@ -17,6 +17,7 @@ from resume_ner.tracking.hpo import (
     find_sweep_run,
     setup_hpo_mlflow_run,
 )
+from resume_ner.tracking.liveness import process_start_time_s
 from resume_ner.tracking.trackers.sweep import build_trial_context
 
 CONTEXT = NamingContext(
@@ -70,6 +71,10 @@ def test_a_running_sweep_run_of_a_live_process_is_in_use(tracking):
     try:
         run_id, _ = setup_hpo_mlflow_run(tracking, CONTEXT, **SWEEP)
         tracking.client.set_tag(run_id, tracking.registry.key("process", "pid"), str(owner.pid))
+        started = process_start_time_s(owner.pid)
+        tracking.client.set_tag(
+            run_id, tracking.registry.key("process", "pid_started"), f"{started:.2f}"
+        )
         with pytest.raises(SweepRunInUseError) as caught:
             setup_hpo_mlflow_run(tracking, CONTEXT, **SWEEP)
     finally:

@@ -148,7 +148,9 @@ def plot_latency_by_batch_size(
     """Plot latency against batch size (one panel per sequence length, one line per runtime)
     into the PNG ``path``; return it. Uses matplotlib's Agg canvas, no global backend."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import NullLocator
 
+    batch_sizes = sorted({item.batch_size for item in measurements})
     seq_lens = sorted({item.seq_len for item in measurements})
     runtimes = list(dict.fromkeys(item.runtime for item in measurements))
     figure = Figure(figsize=(5.0 * len(seq_lens), 4.0), layout="constrained")
@@ -163,6 +165,8 @@ def plot_latency_by_batch_size(
             if points:
                 axis.plot(*zip(*points, strict=True), marker="o", label=runtime)
         axis.set_xscale("log", base=2)
+        axis.set_xticks(batch_sizes, [str(size) for size in batch_sizes])
+        axis.xaxis.set_minor_locator(NullLocator())
         axis.set_yscale("log")
         axis.set_xlabel("batch size (texts per call)")
         axis.set_ylabel(f"{statistic} latency (ms)")

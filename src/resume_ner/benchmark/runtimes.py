@@ -16,38 +16,24 @@ torch's previous setting.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from resume_ner.benchmark.measure import Runtime
 from resume_ner.config.benchmark import RuntimeName
 from resume_ner.serve.bundle import TOKENIZER_FILE, BundleManifest, read_labels, read_manifest
-from resume_ner.serve.engine import ForwardFn, InferenceEngine
+from resume_ner.serve.engine import InferenceEngine
 from resume_ner.serve.session import physical_core_count
 from resume_ner.serve.windows import WindowTokenizer
 
 
-def torch_forward(model: Any) -> ForwardFn:
-    """A :data:`~resume_ner.serve.engine.ForwardFn` running a transformers model in eval mode
-    under ``torch.inference_mode`` (numpy inputs are shared with torch, not copied)."""
-    import torch
-
-    model.eval()
-
-    def forward(inputs: Mapping[str, np.ndarray]) -> np.ndarray:
-        with torch.inference_mode():
-            tensors = {name: torch.from_numpy(array) for name, array in inputs.items()}
-            return model(**tensors).logits.numpy()
-
-    return forward
-
-
 def eager_engine(model: Any, bundle_dir: Path | str, manifest: BundleManifest) -> InferenceEngine:
-    """The served path of bundle ``bundle_dir`` with ``model`` (PyTorch) as the model runner."""
+    """The served path of bundle ``bundle_dir`` with ``model`` (PyTorch, in eval mode) as the
+    model runner."""
+    from resume_ner.conversion.parity import torch_forward
+
     folder = Path(bundle_dir)
     return InferenceEngine(
         torch_forward(model),

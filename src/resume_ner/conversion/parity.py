@@ -178,7 +178,10 @@ def _macro_f1(
     return score_documents(documents, spans).macro_f1
 
 
-def _torch_forward(model: Any) -> ForwardFn:
+def torch_forward(model: Any) -> ForwardFn:
+    """A :data:`~resume_ner.serve.engine.ForwardFn` running a transformers model under
+    ``torch.inference_mode`` (numpy inputs are shared with torch, not copied). The caller puts
+    the model in eval mode."""
     import torch
 
     def forward(inputs: Mapping[str, np.ndarray]) -> np.ndarray:
@@ -238,7 +241,7 @@ def check_parity(
     was_training = model.training
     model.eval()
     try:
-        reference = _run(_torch_forward(model), batches, lengths)
+        reference = _run(torch_forward(model), batches, lengths)
     finally:
         model.train(was_training)
     fp32 = _run(InferenceEngine.load(bundle_dir, prefer="fp32").forward, batches, lengths)

@@ -6,7 +6,10 @@ batches, :mod:`~resume_ner.training.metrics` scores predicted character spans ag
 (seqeval, entity level), :mod:`~resume_ner.training.predict` runs a model over documents,
 :mod:`~resume_ner.training.evaluation` scores a model on a split, :mod:`~resume_ner.training.loop`
 is the seeded optimisation loop with per-epoch evaluation and early stopping,
-:mod:`~resume_ner.training.checkpoint` saves and loads trained models, and
-:func:`~resume_ner.training.run.train_and_evaluate` ties them together for the CLI, HPO folds,
-the refit and final training. torch and transformers are imported only by these modules.
+:mod:`~resume_ner.training.checkpoint` saves and loads trained models,
+:mod:`~resume_ner.training.identity` builds the spec and exec payloads a training run's
+identity is hashed from, and :func:`~resume_ner.training.run.train_and_evaluate` ties them
+together for the CLI, HPO folds, the refit and final training. Errors are in
+:mod:`~resume_ner.training.errors`. torch and transformers are imported inside functions, so
+importing these modules stays cheap.
 """
