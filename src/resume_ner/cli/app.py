@@ -20,6 +20,7 @@ from resume_ner.cli import hpo as hpo_cli
 from resume_ner.cli import index as index_cli
 from resume_ner.cli import runs as runs_cli
 from resume_ner.cli import select as select_cli
+from resume_ner.cli import train as train_cli
 from resume_ner.cli.state import get_state, resolve_state
 from resume_ner.errors import InputError
 
@@ -39,6 +40,7 @@ app.add_typer(index_cli.app, name="index")
 demo_cli.register(app)
 hpo_cli.register(app)
 select_cli.register(app)
+train_cli.register(app)
 
 
 @app.callback()
