@@ -18,8 +18,10 @@ sequence 256 (targets: >= 1.5x and >= 2x), and the fp32/int8 entity macro-F1 on 
 resumes. The runtimes take turns on every iteration, so load from other processes hits them
 alike; the load average is printed.
 
-Run: ``.venv/bin/python benchmarks/bench_inference.py`` (about 5-8 minutes on 2 cores; add
-``--checkpoint DIR`` to reuse a fine-tuned checkpoint, ``--keep DIR`` to keep the work folder).
+Run: ``.venv/bin/python benchmarks/bench_inference.py`` (about 5-8 minutes on 2 idle cores; add
+``--checkpoint DIR`` to reuse a fine-tuned checkpoint (``DIR/training/checkpoint`` of a kept
+work folder), ``--keep DIR`` to keep the work folder, ``--threads N`` to pin every runtime's
+threads).
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ def fine_tune(work: Path, train_documents: int, test_documents: int, epochs: int
         documents[:train_documents],
         data_config=DataConfig(max_length=MAX_LENGTH, stride=STRIDE),
         model_config=model_config,
-        train_config=TrainConfig(epochs=epochs, batch_size=16, learning_rate=1e-4),
+        train_config=TrainConfig(epochs=epochs, batch_size=8, learning_rate=3e-4),
         test_documents=documents[train_documents:],
         backbone="minilm",
         output_dir=work / "training",
@@ -79,6 +81,9 @@ def main() -> int:
     parser.add_argument("--test-documents", type=int, default=48)
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--iterations", type=int, default=40)
+    parser.add_argument(
+        "--threads", type=int, help="threads of every runtime (default: one per physical core)"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -93,7 +98,8 @@ def main() -> int:
     coretype = os.environ.get("OPENBLAS_CORETYPE")
     print(f"OPENBLAS_CORETYPE={coretype}" if coretype else "OPENBLAS_CORETYPE is not set")
     print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-    print(f"threads per runtime: {physical_core_count()} (physical cores)")
+    threads = args.threads or physical_core_count()
+    print(f"threads per runtime: {threads} (physical cores: {physical_core_count()})")
     started = time.perf_counter()
     work = args.keep or Path(tempfile.mkdtemp(prefix="resume-ner-bench-inference-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -125,6 +131,7 @@ def main() -> int:
             iterations=args.iterations,
             min_iterations=10,
             max_seconds_per_case=25.0,
+            threads=threads,
         )
         result = run_benchmark(bundle.bundle_dir, checkpoint, config, output_dir=work / "bench")
     finally:

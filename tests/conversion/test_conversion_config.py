@@ -17,6 +17,7 @@ def test_shipped_defaults_quantize_only_within_one_point_of_f1_on_all_physical_c
     assert config.quantize == "auto"
     assert config.max_f1_drop == 0.01
     assert config.exporter == "dynamo"
+    assert config.attention == "eager"
     assert config.session.graph_optimization == "all"
     assert config.session.intra_op_threads is None
 

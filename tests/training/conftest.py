@@ -11,6 +11,7 @@ from resume_ner.config.train import TrainConfig
 from resume_ner.data.documents import Document
 from resume_ner.data.splits import split_documents
 from resume_ner.data.synthetic import generate_documents
+from resume_ner.training.run import TrainingResult
 
 
 @pytest.fixture(scope="session")
@@ -19,6 +20,29 @@ def small_split() -> dict[str, list[Document]]:
     documents = generate_documents(24, 7)
     return split_documents(documents, train=0.67, validation=0.165, test=0.165, seed=1).take(
         documents
+    )
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory, small_split) -> TrainingResult:
+    """A tiny model trained for 2 epochs on the small split, with its checkpoint saved."""
+    from resume_ner.training.run import train_and_evaluate
+
+    tiny = TinyPreset(
+        max_length=64,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        vocab_size=600,
+        learning_rate=5e-3,
+    )
+    return train_and_evaluate(
+        small_split["train"],
+        data_config=DataConfig(max_length=64, stride=16),
+        model_config=ModelConfig(presets={"tiny": tiny}),
+        train_config=TrainConfig(epochs=2, batch_size=8, seed=3, num_threads=1),
+        output_dir=tmp_path_factory.mktemp("trained"),
     )
 
 

@@ -13,33 +13,6 @@ from resume_ner.training.checkpoint import (
 )
 from resume_ner.training.errors import CheckpointError
 from resume_ner.training.predict import predict_documents
-from resume_ner.training.run import train_and_evaluate
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory, small_split):
-    from resume_ner.config.data import DataConfig
-    from resume_ner.config.model import ModelConfig, TinyPreset
-    from resume_ner.config.train import TrainConfig
-
-    tiny = TinyPreset(
-        max_length=64,
-        hidden_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=64,
-        vocab_size=600,
-        learning_rate=5e-3,
-    )
-    output = tmp_path_factory.mktemp("trained")
-    result = train_and_evaluate(
-        small_split["train"],
-        data_config=DataConfig(max_length=64, stride=16),
-        model_config=ModelConfig(presets={"tiny": tiny}),
-        train_config=TrainConfig(epochs=2, batch_size=8, seed=3, num_threads=1),
-        output_dir=output,
-    )
-    return result
 
 
 def predictions(backbone, documents, max_length, stride):

@@ -22,6 +22,7 @@ from resume_ner.config.loader import load_config_file
 QuantizeMode = Literal["auto", "always", "never"]
 GraphOptimization = Literal["disable", "basic", "extended", "all"]
 Exporter = Literal["dynamo", "torchscript"]
+Attention = Literal["eager", "sdpa"]
 
 
 class SessionConfig(StrictModel):
@@ -41,9 +42,13 @@ class ConversionConfig(StrictModel):
 
     opset: int = Field(18, ge=14, le=23)
     exporter: Exporter = "dynamo"
+    #: Attention implementation the model is exported with: ``eager`` (explicit MatMul and
+    #: Softmax, which ONNX Runtime fuses and int8 quantises well) or ``sdpa``.
+    attention: Attention = "eager"
     quantize: QuantizeMode = "auto"
     max_f1_drop: float = Field(0.01, ge=0.0, le=1.0)
     quantize_preprocess: bool = True
+    quantize_per_channel: bool = True
     parity_sample_size: int = Field(64, ge=1)
     atol: float = Field(1e-3, gt=0.0)
     session: SessionConfig = SessionConfig()

@@ -110,12 +110,16 @@ def build_bundle(
             staging / MODEL_FILES["fp32"],
             config.opset,
             exporter=config.exporter,
+            attention=config.attention,
             input_names=input_names,
         )
         models = {"fp32": ModelFile.describe(fp32_path)}
         if config.quantize != "never":
             int8_path = quantize_onnx(
-                fp32_path, staging / MODEL_FILES["int8"], preprocess=config.quantize_preprocess
+                fp32_path,
+                staging / MODEL_FILES["int8"],
+                preprocess=config.quantize_preprocess,
+                per_channel=config.quantize_per_channel,
             )
             models["int8"] = ModelFile.describe(int8_path)
         backbone.tokenizer.save_pretrained(staging)

@@ -8,6 +8,10 @@ the legacy TorchScript tracer does (it warns ``TracerWarning`` on those lines an
 ``exporter="torchscript"`` keeps the legacy path for models ``torch.export`` cannot handle.
 Either way the result is checked by :mod:`resume_ner.conversion.parity`, not trusted.
 
+The model is exported with ``eager`` attention by default: explicit MatMul/Softmax nodes that
+ONNX Runtime optimises and quantises to int8 better than the graph of PyTorch's fused SDPA
+kernel (MiniLM-L6, 256 tokens, one thread: int8 2.3x PyTorch eager against 2.0x).
+
 Inputs are ``input_ids``, ``attention_mask`` and ``token_type_ids`` (when both the tokenizer
 produces and the model takes them), int64 of shape (batch, sequence); the output is ``logits``
 of shape (batch, sequence, labels).
@@ -21,7 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from resume_ner.config.conversion import Exporter
+from resume_ner.config.conversion import Attention, Exporter
 from resume_ner.conversion.errors import ConversionError
 from resume_ner.serve.bundle import MODEL_FILES
 from resume_ner.serve.windows import ATTENTION_MASK, INPUT_IDS, TOKEN_TYPE_IDS
@@ -53,11 +57,14 @@ def export_model(
     opset: int,
     *,
     exporter: Exporter = "dynamo",
+    attention: Attention = "eager",
     input_names: Sequence[str] | None = None,
 ) -> Path:
     """Export ``model`` (put in eval mode) to the ONNX file ``path``; return the path.
 
-    Raises :class:`ConversionError` when the exporter fails or the file is not a valid model.
+    The model is exported with the ``attention`` implementation (its own is restored
+    afterwards). Raises :class:`ConversionError` when the exporter fails or the file is not a
+    valid model.
     """
     import onnx
     import torch
@@ -68,7 +75,9 @@ def export_model(
     example = tokenizer(list(EXAMPLE_TEXTS), padding=True, return_tensors="pt")
     inputs = {name: example[name].to(torch.int64) for name in names}
     model.eval()
+    previous_attention = getattr(model.config, "_attn_implementation", None)
     try:
+        model.set_attn_implementation(attention)
         with torch.no_grad():
             if exporter == "dynamo":
                 torch.onnx.export(
@@ -103,6 +112,9 @@ def export_model(
     except Exception as exc:
         target.unlink(missing_ok=True)
         raise ConversionError(f"{exporter} export to {target} failed: {exc}") from exc
+    finally:
+        if previous_attention is not None and previous_attention != attention:
+            model.set_attn_implementation(previous_attention)
     return target
 
 
@@ -112,6 +124,7 @@ def export_onnx(
     opset: int = 18,
     *,
     exporter: Exporter = "dynamo",
+    attention: Attention = "eager",
 ) -> Path:
     """Export the model of checkpoint folder ``checkpoint_dir`` to ``<out_dir>/model.onnx``.
 
@@ -123,6 +136,8 @@ def export_onnx(
 
     backbone = load_checkpoint(checkpoint_dir)
     path = Path(out_dir) / MODEL_FILES["fp32"]
-    export_model(backbone.model, backbone.tokenizer, path, opset, exporter=exporter)
+    export_model(
+        backbone.model, backbone.tokenizer, path, opset, exporter=exporter, attention=attention
+    )
     logger.info("exported %s to %s (opset %d, %s)", checkpoint_dir, path, opset, exporter)
     return path

@@ -203,6 +203,8 @@ def run_conversion(
         quantization=config.quantize,
         params={
             "exporter": config.exporter,
+            "export_attention": config.attention,
+            "quantize_per_channel": config.quantize_per_channel,
             "max_f1_drop": config.max_f1_drop,
             "parity_atol": config.atol,
             "parity_sample_size": config.parity_sample_size,

@@ -66,6 +66,7 @@ class TrainingSettings:
     label_all_subwords: bool
 
     def to_dict(self) -> dict[str, Any]:
+        """The settings as a JSON-ready mapping."""
         return {
             "backbone": self.backbone,
             "preset": self.preset,
