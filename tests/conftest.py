@@ -24,6 +24,10 @@ from resume_ner.tracking.setup import initialize_store
 
 SERVER_START_TIMEOUT_S = 90.0
 
+# Training in tests shares the cores with server and worker subprocesses: OpenMP threads that
+# spin while waiting would slow it several-fold (set before torch is imported).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 
 @dataclass
 class TrackingProject:

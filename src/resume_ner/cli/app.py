@@ -127,4 +127,7 @@ def _print_error(message: str) -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    # OpenMP threads that spin while waiting slow training several-fold as soon as another
+    # process (an HPO worker, a test) shares the cores; set before torch is imported.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     sys.exit(run(sys.argv[1:]))

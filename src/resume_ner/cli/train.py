@@ -7,17 +7,13 @@ run whose identity is the spec fingerprint (data, labels, backbone, effective se
 exec fingerprint (library versions, threads): a finished run of the same identity is reused
 instead of training again, unless ``--force``.
 
-Before torch loads, the command asks OpenMP to let waiting threads sleep
-(``OMP_WAIT_POLICY=PASSIVE`` unless the environment sets it): with the default busy-waiting, any
-other process on a 2-core machine slows training several-fold, while sleeping threads cost
-little when the machine is idle.
+The ``resume-ner`` entry point asks OpenMP to let waiting threads sleep
+(``OMP_WAIT_POLICY=PASSIVE`` unless the environment sets it), see :func:`resume_ner.cli.app.main`.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -68,7 +64,6 @@ def train(
     ] = False,
 ) -> None:
     """Train and evaluate a model on the configured data; print per-entity test scores."""
-    _let_waiting_threads_sleep()
     from resume_ner.cli.console import console
     from resume_ner.config.data import load_data_config
     from resume_ner.config.model import load_model_config
@@ -177,12 +172,6 @@ def train(
         run_id=run.run_id,
     )
     _print_result(result, run.run_id)
-
-
-def _let_waiting_threads_sleep() -> None:
-    # OpenMP reads the policy once, when torch loads it; later changes have no effect.
-    if "torch" not in sys.modules:
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 def _default_output_dir(state: CliState, backbone: str, spec_fp: str, exec_fp: str) -> Path:
