@@ -69,9 +69,9 @@ def build_refit_naming(
 
 def find_finished_refit(tracking: TrackingContext, refit_context: NamingContext) -> str | None:
     """The id of the FINISHED refit run of ``refit_context``'s identity, else ``None``."""
-    run = find_stage_run(tracking, refit_context)
-    if run is not None and run.info.status == "FINISHED":
-        return run.info.run_id
+    report = find_stage_run(tracking, refit_context)
+    if report is not None and report.run.info.status == "FINISHED":
+        return report.run.info.run_id
     return None
 
 

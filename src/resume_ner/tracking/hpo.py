@@ -36,6 +36,7 @@ from resume_ner.tracking.liveness import (
     process_tags,
     this_host,
 )
+from resume_ner.tracking.reuse import find_stage_run
 from resume_ner.tracking.trackers.sweep import MLflowSweepTracker
 
 if TYPE_CHECKING:
@@ -135,23 +136,8 @@ def find_sweep_run(
     Only the run index and the run-key hash tag are consulted, so a run of another identity is
     never returned. Reads only.
     """
-    from resume_ner.naming.policy import build_mlflow_experiment_name
-    from resume_ner.tracking.errors import RunNotFoundError
-    from resume_ner.tracking.finder import find_mlflow_run
-
-    try:
-        report = find_mlflow_run(
-            tracking.client,
-            build_mlflow_experiment_name(sweep_context.process_type, tracking.policy),
-            registry=tracking.registry,
-            context=sweep_context,
-            index=tracking.index if tracking.config.index.enabled else None,
-            tracking_uri=tracking.tracking_uri,
-            strict=True,
-        )
-    except RunNotFoundError:
-        return None
-    if report.run is None:  # every strict strategy returns the run it found
+    report = find_stage_run(tracking, sweep_context)
+    if report is None:
         return None
     return classify_sweep_run(report.run, tracking, report.strategy_used or "tag_run_key_hash")
 

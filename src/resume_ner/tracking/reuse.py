@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from resume_ner.naming.context import NamingContext
 from resume_ner.naming.policy import build_mlflow_experiment_name
 from resume_ner.tracking.context import TrackingContext
 from resume_ner.tracking.errors import RunNotFoundError
 from resume_ner.tracking.finder import find_mlflow_run
-
-if TYPE_CHECKING:
-    from mlflow.entities import Run
+from resume_ner.tracking.types import RunLookupReport
 
 
-def find_stage_run(tracking: TrackingContext, context: NamingContext) -> Run | None:
-    """The newest run carrying the identity of ``context`` (any status), or ``None``.
+def find_stage_run(tracking: TrackingContext, context: NamingContext) -> RunLookupReport | None:
+    """The lookup report of the newest run carrying the identity of ``context`` (any status),
+    or ``None`` when there is none; ``report.run`` is the run.
 
     A strict lookup (run index, then the run-key hash tag): a run of another identity is never
     returned, whatever the configured default.
@@ -32,4 +29,4 @@ def find_stage_run(tracking: TrackingContext, context: NamingContext) -> Run | N
         )
     except RunNotFoundError:
         return None
-    return report.run
+    return report if report.run is not None else None

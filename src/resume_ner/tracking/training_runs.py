@@ -38,8 +38,8 @@ def create_training_mlflow_run(
         return TrainingRun(None, reused=False)
     if not force:
         existing = find_stage_run(tracker.tracking, context)
-        if existing is not None and existing.info.status == "FINISHED":
-            return TrainingRun(existing.info.run_id, reused=True, status="FINISHED")
+        if existing is not None and existing.run.info.status == "FINISHED":
+            return TrainingRun(existing.run.info.run_id, reused=True, status="FINISHED")
     run_id = tracker.start_training_run(context, **start_kwargs)
     return TrainingRun(run_id, reused=False, status="RUNNING")
 
