@@ -115,3 +115,19 @@ def test_tracked_benchmark_needs_its_naming_context(tracking, bundle):
 
 def replace_config(config: BenchmarkConfig, **changes) -> BenchmarkConfig:
     return BenchmarkConfig.model_validate({**config.model_dump(), **changes})
+
+
+def test_paired_speedup_compares_calls_of_the_same_iteration():
+    from resume_ner.benchmark.run import BenchmarkResult
+    from resume_ner.tracking.trackers.benchmark import LatencyMeasurement
+
+    # Iteration 2 ran while another process held the CPU: both runtimes were slowed alike.
+    eager = LatencyMeasurement("eager", 1, 256, (20.0, 100.0, 30.0))
+    served = LatencyMeasurement("onnx_int8", 1, 256, (10.0, 90.0, 10.0))
+    result = BenchmarkResult(None, (eager, served), {}, {}, "int8", 2)
+
+    # Per-iteration ratios 2.0, 1.11, 3.0; the percentiles mix different iterations.
+    assert result.paired_speedup("onnx_int8", "eager", 1, 256) == pytest.approx(2.0)
+    assert result.speedup("onnx_int8", "eager", 1, 256, "p50") == pytest.approx(3.0)
+    with pytest.raises(KeyError):
+        result.paired_speedup("hf_pipeline", "eager", 1, 256)

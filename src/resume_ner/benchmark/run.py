@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import statistics
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -79,6 +80,15 @@ class BenchmarkResult:
         return _statistic(self.measurement(baseline, batch_size, seq_len), statistic) / (
             _statistic(self.measurement(runtime, batch_size, seq_len), statistic)
         )
+
+    def paired_speedup(self, runtime: str, baseline: str, batch_size: int, seq_len: int) -> float:
+        """The median over iterations of ``baseline``'s latency divided by ``runtime``'s on the
+        same batch in the same iteration: the ratio least moved by other load on the machine
+        (the runtimes ran one after the other, see :mod:`resume_ner.benchmark.measure`).
+        Raises :class:`KeyError` when either was not measured at that shape."""
+        ours = self.measurement(runtime, batch_size, seq_len).latencies_ms
+        theirs = self.measurement(baseline, batch_size, seq_len).latencies_ms
+        return statistics.median(b / a for a, b in zip(ours, theirs, strict=True))
 
 
 def _statistic(measurement: LatencyMeasurement, statistic: Statistic) -> float:
