@@ -126,6 +126,16 @@ def make_project(root: Path, tracking_uri: str | None, template_db: Path) -> Tra
     )
 
 
+@pytest.fixture(scope="session")
+def new_project(template_mlflow_db: Path):
+    """Makes a project with a real SQLite store in a given folder (for module-scoped fixtures)."""
+
+    def _new_project(root: Path) -> TrackingProject:
+        return make_project(root, None, template_mlflow_db)
+
+    return _new_project
+
+
 @pytest.fixture
 def project(tmp_path: Path, template_mlflow_db: Path) -> TrackingProject:
     """A project in a temporary folder with a real SQLite MLflow store."""

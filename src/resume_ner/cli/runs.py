@@ -415,3 +415,39 @@ def cleanup(
     for run in found:
         table.add_row(run.run_name, run.run_id, run.reason)
     console.print(table)
+
+
+@app.command()
+def lineage(
+    ctx: typer.Context,
+    reference: Annotated[
+        str,
+        typer.Argument(
+            help="A run id, NAME@ALIAS or NAME/VERSION of a registered model, or an alias of "
+            "mlflow.yaml's model (champion)."
+        ),
+    ],
+    tracking_uri: TrackingUriOption = None,
+) -> None:
+    """Print the chain from a model version or run back to its sweep, each link found by key."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from resume_ner.cli.console import console
+    from resume_ner.conversion.registry import resolve_model_reference
+    from resume_ner.tracking.context import TrackingContext
+    from resume_ner.tracking.lineage import trace_lineage
+
+    state = get_state(ctx)
+    tracking = TrackingContext.open(
+        state.paths, config_dir=state.config_dir, tracking_uri=tracking_uri
+    )
+    run_id, how = resolve_model_reference(tracking, reference)
+    chain = trace_lineage(tracking, run_id, found_by=how)
+    table = Table(title=f"lineage of {reference}")
+    for column in ("stage", "run name", "run id", "found by"):
+        table.add_column(column, overflow="fold")
+    for link in chain:
+        table.add_row(link.stage, Text(link.run_name), link.run_id, Text(link.found_by))
+    console.print(table)
+    console.print(" -> ".join(link.stage for link in chain), highlight=False)

@@ -13,7 +13,6 @@ The ``resume-ner`` entry point asks OpenMP to let waiting threads sleep
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -27,8 +26,6 @@ if TYPE_CHECKING:
 
     from resume_ner.training.metrics import EntityMetrics
     from resume_ner.training.run import TrainingResult
-
-_UNSAFE_PATH = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def register(app: typer.Typer) -> None:
@@ -175,14 +172,9 @@ def train(
 
 
 def _default_output_dir(state: CliState, backbone: str, spec_fp: str, exec_fp: str) -> Path:
-    slug = _UNSAFE_PATH.sub("-", backbone).strip("-") or "model"
-    return (
-        state.paths.outputs_dir
-        / "final_training"
-        / slug
-        / f"spec-{spec_fp[:8]}_exec-{exec_fp[:8]}"
-        / "v1"
-    )
+    from resume_ner.pipeline.final_training import final_training_dir
+
+    return final_training_dir(state.paths.outputs_dir, backbone, spec_fp, exec_fp)
 
 
 def _epoch_line(progress: Progress, task: Any, total: int) -> Any:

@@ -103,6 +103,13 @@ class RunFinderConfig(StrictModel):
     strict_mode_default: bool = True
 
 
+class ModelRegistryConfig(StrictModel):
+    """Where the pipeline registers its models, and the alias of the one to serve."""
+
+    model_name: str = Field("resume-ner", min_length=1, max_length=256)
+    champion_alias: str = Field("champion", pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,254}$")
+
+
 class MlflowConfig(StrictModel):
     """Everything ``mlflow.yaml`` holds."""
 
@@ -112,6 +119,7 @@ class MlflowConfig(StrictModel):
     naming: NamingSettings = NamingSettings()
     index: IndexConfig = IndexConfig()
     run_finder: RunFinderConfig = RunFinderConfig()
+    registry: ModelRegistryConfig = ModelRegistryConfig()
 
 
 def load_mlflow_config(config_dir: Path | None = None) -> MlflowConfig:

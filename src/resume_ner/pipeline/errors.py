@@ -1,0 +1,7 @@
+"""Errors of the pipeline as a whole (each stage raises its own)."""
+
+from __future__ import annotations
+
+
+class PipelineError(RuntimeError):
+    """A stage cannot go on: a sweep stopped short of its target, or tracking is switched off."""

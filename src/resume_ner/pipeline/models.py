@@ -1,0 +1,195 @@
+"""Converting and benchmarking one trained model, each step reused when its run exists.
+
+A trained model is a run with a checkpoint (a refit or a final training). Its conversion run is
+identified by the model's ``parent_training_id`` and the conversion settings, its benchmark run
+by the same id and the benchmark settings, so the pipeline run again finds both FINISHED runs by
+key and does neither again (``force`` does). Files of a reused run that are no longer on disk
+are restored from its artifacts.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from resume_ner.config.benchmark import BenchmarkConfig
+from resume_ner.config.conversion import ConversionConfig
+from resume_ner.data.documents import Document
+from resume_ner.naming.canonical import hash_payload
+from resume_ner.naming.context import NamingContext
+from resume_ner.naming.policy import build_parent_training_id
+from resume_ner.tracking.artifacts.restore import restore_checkpoint, restore_folder
+from resume_ner.tracking.context import TrackingContext
+from resume_ner.tracking.reuse import find_stage_run
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    """A trained model: its run, backbone, checkpoint folder and conversion identity."""
+
+    run_id: str
+    backbone: str
+    checkpoint_dir: Path
+    parent_training_id: str
+
+
+@dataclass(frozen=True)
+class StageRun:
+    """The run a pipeline step used, and whether it already existed."""
+
+    stage: str
+    run_id: str | None
+    reused: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class ConvertedModel:
+    """A model bundle on disk and the conversion run that made it."""
+
+    run: StageRun
+    bundle_dir: Path
+    served_format: str
+
+
+def refit_parent_training_id(tracking: TrackingContext, refit_run_id: str, exec_fp: str) -> str:
+    """The ``parent_training_id`` of a refit model: its run-key hash as the spec fingerprint."""
+    run = tracking.client.get_run(refit_run_id)
+    run_key_hash = run.data.tags.get(tracking.registry.key("grouping", "run_key_hash"))
+    if not run_key_hash:
+        raise ValueError(f"refit run {refit_run_id} has no run-key hash tag")
+    return build_parent_training_id(run_key_hash, exec_fp, 1)
+
+
+def ensure_checkpoint(tracking: TrackingContext, run_id: str, checkpoint_dir: Path) -> Path:
+    """``checkpoint_dir``, restored from run ``run_id``'s checkpoint archive when missing."""
+    if (checkpoint_dir / "config.json").is_file():
+        return checkpoint_dir
+    logger.info("restoring the checkpoint of run %s into %s", run_id, checkpoint_dir)
+    return restore_checkpoint(tracking.client, run_id, checkpoint_dir)
+
+
+def _finished(tracking: TrackingContext, context: NamingContext) -> str | None:
+    report = find_stage_run(tracking, context)
+    if report is not None and report.run.info.status == "FINISHED":
+        return report.run.info.run_id
+    return None
+
+
+def bundle_folder(tracking: TrackingContext, context: NamingContext) -> Path:
+    """Where the bundle of conversion ``context`` lives under the project's outputs."""
+    slug = "".join(c if c.isalnum() or c in "._-" else "-" for c in context.model).strip("-")
+    key = hash_payload({"parent": context.parent_training_id, "conv": context.conv_fp})
+    return tracking.paths.outputs_dir / "bundles" / (slug or "model") / key[:16]
+
+
+def convert_model(
+    tracking: TrackingContext,
+    model: TrainedModel,
+    config: ConversionConfig,
+    *,
+    documents: Sequence[Document],
+    lineage: Mapping[str, Any] | None = None,
+    log_model: bool = True,
+    force: bool = False,
+) -> ConvertedModel:
+    """The bundle of ``model``: the FINISHED conversion run of its identity, else a new one.
+
+    ``documents`` are the parity sample (the test split); ``lineage`` more ids for
+    ``bundle.json``; ``log_model`` logs the served model with MLflow's onnx flavour (needed to
+    register it). Raises what :func:`~resume_ner.conversion.run.run_conversion` raises.
+    """
+    from resume_ner.conversion.run import (
+        BUNDLE_ARTIFACT_DIR,
+        build_conversion_context,
+        run_conversion,
+    )
+    from resume_ner.serve.bundle import MANIFEST_FILE, read_manifest
+
+    context = build_conversion_context(
+        model.backbone,
+        model.parent_training_id,
+        config,
+        environment=tracking.policy.env,
+    )
+    folder = bundle_folder(tracking, context)
+    existing = None if force else _finished(tracking, context)
+    if existing is not None:
+        if not (folder / MANIFEST_FILE).is_file():
+            restore_folder(tracking.client, existing, BUNDLE_ARTIFACT_DIR, folder)
+        manifest = read_manifest(folder)
+        return ConvertedModel(
+            StageRun("conversion", existing, True, f"{manifest.format} bundle"),
+            folder,
+            manifest.format,
+        )
+    checkpoint = ensure_checkpoint(tracking, model.run_id, model.checkpoint_dir)
+    result = run_conversion(
+        tracking,
+        checkpoint,
+        folder,
+        config,
+        documents=documents,
+        context=context,
+        source_run_id=model.run_id,
+        lineage=lineage,
+        log_model=log_model,
+        overwrite=True,
+    )
+    parity = result.bundle.parity
+    detail = (
+        f"{result.bundle.served_format} bundle, max |logit diff| {parity.max_abs_logit_diff:.2e}"
+    )
+    return ConvertedModel(
+        StageRun("conversion", result.run_id, False, detail),
+        result.bundle.bundle_dir,
+        result.bundle.served_format,
+    )
+
+
+def benchmark_model(
+    tracking: TrackingContext,
+    model: TrainedModel,
+    converted: ConvertedModel,
+    config: BenchmarkConfig,
+    *,
+    target: str,
+    force: bool = False,
+) -> StageRun:
+    """The benchmark of ``converted`` (``target`` names what is measured: ``candidate`` or
+    ``bundle``): the FINISHED run of its identity, else a new one tagged with the model's run.
+
+    The PyTorch runtimes (eager, the transformers pipeline) load ``model``'s checkpoint.
+    Raises what :func:`~resume_ner.benchmark.run.run_benchmark` raises.
+    """
+    from resume_ner.benchmark.run import build_benchmark_context, run_benchmark
+    from resume_ner.tracking.trackers.benchmark import MLflowBenchmarkTracker
+
+    context = build_benchmark_context(
+        model.backbone,
+        model.parent_training_id,
+        config,
+        target=target,
+        environment=tracking.policy.env,
+    )
+    existing = None if force else _finished(tracking, context)
+    if existing is not None:
+        return StageRun("benchmarking", existing, True, target)
+    needs_torch = any(runtime in ("eager", "hf_pipeline") for runtime in config.runtimes)
+    checkpoint = (
+        ensure_checkpoint(tracking, model.run_id, model.checkpoint_dir) if needs_torch else None
+    )
+    result = run_benchmark(
+        converted.bundle_dir,
+        checkpoint,
+        config,
+        MLflowBenchmarkTracker(tracking),
+        context=context,
+        model_run_id=model.run_id,
+    )
+    return StageRun("benchmarking", result.run_id, False, target)
