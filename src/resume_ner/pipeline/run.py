@@ -164,7 +164,7 @@ def run_pipeline(
                 "hpo_refit",
                 outcome.backbone,
                 outcome.refit_run_id,
-                bool(outcome.refit and outcome.refit.reused),
+                outcome.refit.reused if outcome.refit else outcome.status == "already complete",
             )
         )
         refit = TrainedModel(

@@ -1,0 +1,138 @@
+"""``resume-ner pipeline`` end to end on the tiny preset: the run tree, the registered champion,
+idempotence, and ``runs lineage`` back to the sweep."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from hpo_helpers import write_config_dir
+
+from resume_ner.naming.tags import load_tags_registry
+from resume_ner.tracking.client import get_client
+
+REGISTRY = load_tags_registry()
+STAGE = REGISTRY["process.stage"]
+#: 3 trials x 2 folds; each trained model (refit, final) is converted and benchmarked.
+EXPECTED_STAGES = {
+    "hpo_sweep": 1,
+    "hpo_trial": 3,
+    "hpo_trial_fold": 6,
+    "hpo_refit": 1,
+    "final_training": 1,
+    "conversion": 2,
+    "benchmarking": 2,
+}
+
+
+@dataclass
+class PipelineProject:
+    root: Path
+    config_dir: Path
+
+    @property
+    def client(self):
+        return get_client(f"sqlite:///{self.root / 'mlruns' / 'mlflow.db'}")
+
+    def cli(self, *args: str) -> tuple[int, str]:
+        from resume_ner.cli import console as console_module
+        from resume_ner.cli.app import run
+
+        buffer = io.StringIO()
+        console_module.console.file = buffer
+        console_module.console.width = 200
+        try:
+            code = run(["--root", str(self.root), "--config-dir", str(self.config_dir), *args])
+        finally:
+            console_module.console.file = None
+        return code, buffer.getvalue()
+
+    def runs(self) -> list:
+        experiments = [e.experiment_id for e in self.client.search_experiments()]
+        return self.client.search_runs(experiments, max_results=1000)
+
+
+@pytest.fixture(scope="module")
+def piped(tmp_path_factory) -> tuple[PipelineProject, str]:
+    """A project after one ``resume-ner pipeline`` (about a minute on 2 cores)."""
+    root = tmp_path_factory.mktemp("pipeline")
+    config_dir = write_config_dir(
+        root / "config",
+        hpo={"n_trials": 3, "cv": {"k_folds": 2}},
+        train={"epochs": 2},
+    )
+    (config_dir / "benchmark.yaml").write_text(
+        "batch_sizes: [1]\nsequence_lengths: [128]\nruntimes: [eager, onnx_fp32]\n"
+        "warmup_iterations: 1\niterations: 3\nmin_iterations: 3\n",
+        encoding="utf-8",
+    )
+    (config_dir / "conversion.yaml").write_text("parity_sample_size: 8\n", encoding="utf-8")
+    project = PipelineProject(root, config_dir)
+    code, output = project.cli("pipeline")
+    assert code == 0, output
+    return project, output
+
+
+def test_pipeline_makes_the_full_run_tree(piped):
+    project, _ = piped
+
+    runs = project.runs()
+
+    assert Counter(run.data.tags[STAGE] for run in runs) == EXPECTED_STAGES
+    assert {run.info.status for run in runs} == {"FINISHED"}
+    names = [run.info.run_name for run in runs]
+    assert len(names) == len(set(names))
+
+
+def test_final_training_carries_lineage_to_sweep_trial_and_refit(piped):
+    project, _ = piped
+    by_stage = {run.data.tags[STAGE]: run for run in project.runs()}
+    final = by_stage["final_training"].data.tags
+
+    assert final[REGISTRY["lineage.source"]] == "hpo"
+    assert final[REGISTRY["lineage.hpo_sweep_run_id"]] == by_stage["hpo_sweep"].info.run_id
+    assert final[REGISTRY["lineage.hpo_refit_run_id"]] == by_stage["hpo_refit"].info.run_id
+    assert final[REGISTRY["training.training_type"]] == "final"
+    assert final[REGISTRY["training.trained_on_full_data"]] == "true"
+
+
+def test_pipeline_registers_the_model_with_the_champion_alias(piped):
+    project, output = piped
+    conversions = [
+        run for run in project.runs()
+        if run.data.tags[STAGE] == "conversion"
+        and run.data.tags[REGISTRY["lineage.parent_run_id"]]
+        == next(r for r in project.runs() if r.data.tags[STAGE] == "final_training").info.run_id
+    ]  # fmt: skip
+
+    champion = project.client.get_model_version_by_alias("resume-ner", "champion")
+
+    assert champion.run_id == conversions[0].info.run_id
+    assert "registered as resume-ner version 1" in output
+
+
+def test_running_the_pipeline_again_creates_no_run(piped):
+    project, _ = piped
+    before = {run.info.run_id for run in project.runs()}
+
+    code, output = project.cli("pipeline")
+
+    assert code == 0, output
+    assert {run.info.run_id for run in project.runs()} == before
+    assert "0 run(s) created" in output
+    assert len(project.client.search_model_versions("name = 'resume-ner'")) == 1
+
+
+def test_runs_lineage_prints_the_chain_from_the_champion_to_its_sweep(piped):
+    project, _ = piped
+
+    code, output = project.cli("runs", "lineage", "champion")
+
+    assert code == 0, output
+    assert "conversion -> final_training -> hpo_refit -> hpo_trial -> hpo_sweep" in output
+    assert "alias champion of registered model resume-ner" in output
+    assert "run key of spec_" in output  # the final training, by its identity
+    assert output.count("code.trial_key_hash=") == 2  # refit and trial, by their keys
