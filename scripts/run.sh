@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Install resume-ner with its training extras into .venv and run the main job on the embedded
-# default: an SQLite MLflow store under ./mlruns and shipped synthetic data.
+# Install resume-ner with its training and ONNX extras into .venv and run the main job, the whole
+# pipeline, on the embedded default: an SQLite MLflow store under ./mlruns, shipped synthetic data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/pip install --quiet --upgrade pip
 .venv/bin/pip install --quiet -e '.[train,onnx]'
-.venv/bin/resume-ner demo "$@"
+.venv/bin/resume-ner pipeline "$@"
