@@ -136,3 +136,30 @@ def test_runs_lineage_prints_the_chain_from_the_champion_to_its_sweep(piped):
     assert "alias champion of registered model resume-ner" in output
     assert "run key of spec_" in output  # the final training, by its identity
     assert output.count("code.trial_key_hash=") == 2  # refit and trial, by their keys
+
+
+def _run_of(project, stage: str):
+    return next(run for run in project.runs() if run.data.tags[STAGE] == stage)
+
+
+def test_convert_and_benchmark_find_the_runs_the_pipeline_made(piped):
+    project, _ = piped
+    final = _run_of(project, "final_training").info.run_id
+    refit = _run_of(project, "hpo_refit").info.run_id
+    before = len(project.runs())
+
+    for args in (("convert", final), ("convert", refit), ("benchmark", final)):
+        code, output = project.cli(*args)
+        assert code == 0, output
+        assert " reused" in output
+
+    assert len(project.runs()) == before
+
+
+def test_convert_refuses_a_run_that_is_not_a_trained_model(piped):
+    project, _ = piped
+    sweep = _run_of(project, "hpo_sweep").info.run_id
+
+    code, _ = project.cli("convert", sweep)
+
+    assert code == 2

@@ -18,6 +18,7 @@ from resume_ner.cli import data as data_cli
 from resume_ner.cli import demo as demo_cli
 from resume_ner.cli import hpo as hpo_cli
 from resume_ner.cli import index as index_cli
+from resume_ner.cli import models as models_cli
 from resume_ner.cli import pipeline as pipeline_cli
 from resume_ner.cli import runs as runs_cli
 from resume_ner.cli import select as select_cli
@@ -40,6 +41,7 @@ app.add_typer(runs_cli.app, name="runs")
 app.add_typer(index_cli.app, name="index")
 demo_cli.register(app)
 hpo_cli.register(app)
+models_cli.register(app)
 pipeline_cli.register(app)
 select_cli.register(app)
 train_cli.register(app)

@@ -67,7 +67,7 @@ def train(
     from resume_ner.config.train import TrainConfig, load_train_config
     from resume_ner.data.corpus import load_corpus
     from resume_ner.data.labels import LabelSchema
-    from resume_ner.data.splits import data_fingerprint, split_documents
+    from resume_ner.data.splits import data_fingerprint, split_as_configured
     from resume_ner.naming.canonical import hash_payload
     from resume_ner.training.identity import execution_spec, training_spec
     from resume_ner.training.run import resolve_settings
@@ -82,15 +82,7 @@ def train(
     settings = resolve_settings(backbone, data_config, model_config, train_config)
 
     documents = load_corpus(data_config)
-    split = data_config.split
-    parts = split_documents(
-        documents,
-        train=split.train,
-        validation=split.validation,
-        test=split.test,
-        seed=split.seed,
-        stratify=split.stratify,
-    ).take(documents)
+    parts = split_as_configured(documents, data_config.split)
     preset = model_config.resolve(settings.backbone)[1]
     effective_train = {
         **train_config.model_dump(mode="json"),

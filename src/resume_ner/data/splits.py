@@ -12,11 +12,14 @@ import math
 import random
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from resume_ner.data.documents import Document, documents_to_records
 from resume_ner.data.errors import SplitError
 from resume_ner.naming.canonical import hash_payload
+
+if TYPE_CHECKING:
+    from resume_ner.config.data import SplitConfig
 
 SPLIT_NAMES = ("train", "validation", "test")
 
@@ -170,3 +173,20 @@ def data_fingerprint(documents: Sequence[Document]) -> str:
     Any change to the data changes it, so keys built from it (study keys) change too.
     """
     return hash_payload(documents_to_records(documents))
+
+
+def split_as_configured(
+    documents: Sequence[Document], split: SplitConfig
+) -> dict[str, list[Document]]:
+    """``documents`` split by ``data.yaml``'s ``split`` into ``train``, ``validation``, ``test``.
+
+    Raises :class:`SplitError` when the fractions leave a needed part empty.
+    """
+    return split_documents(
+        documents,
+        train=split.train,
+        validation=split.validation,
+        test=split.test,
+        seed=split.seed,
+        stratify=split.stratify,
+    ).take(documents)

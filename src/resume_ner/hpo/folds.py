@@ -16,7 +16,12 @@ from resume_ner.config.data import DataConfig
 from resume_ner.config.hpo import CvConfig
 from resume_ner.data.documents import Document
 from resume_ner.data.errors import SplitError
-from resume_ner.data.splits import data_fingerprint, kfold_indices, label_strata, split_documents
+from resume_ner.data.splits import (
+    data_fingerprint,
+    kfold_indices,
+    label_strata,
+    split_as_configured,
+)
 from resume_ner.hpo.errors import HpoInputError
 
 
@@ -59,16 +64,8 @@ def build_hpo_data(documents: Sequence[Document], data: DataConfig, cv: CvConfig
     Raises :class:`HpoInputError` when the pool is smaller than ``k_folds`` or when
     ``k_folds`` is 1 and the validation split is empty.
     """
-    split = data.split
     try:
-        parts = split_documents(
-            documents,
-            train=split.train,
-            validation=split.validation,
-            test=split.test,
-            seed=split.seed,
-            stratify=split.stratify,
-        ).take(documents)
+        parts = split_as_configured(documents, data.split)
     except SplitError as exc:
         raise HpoInputError(f"cannot split the data for the sweep: {exc}") from exc
     pool = tuple(parts["train"] + parts["validation"])

@@ -193,3 +193,53 @@ def benchmark_model(
         model_run_id=model.run_id,
     )
     return StageRun("benchmarking", result.run_id, False, target)
+
+
+def trained_model_from_run(
+    tracking: TrackingContext, run_id: str, *, config_dir: Path | None = None
+) -> TrainedModel:
+    """The trained model of a FINISHED final-training or refit run, read from its tags
+    (a refit's exec fingerprint from ``train.yaml`` in ``config_dir``).
+
+    The checkpoint folder is the run's output folder (a refit's: the sweep's ``refit`` folder
+    under ``outputs/hpo``); :func:`ensure_checkpoint` restores it when it is gone. Raises
+    :class:`~resume_ner.errors.InputError` for a run of another stage or not FINISHED.
+    """
+    from resume_ner.errors import InputError
+    from resume_ner.training.run import CHECKPOINT_DIR_NAME
+
+    registry = tracking.registry
+    run = tracking.client.get_run(run_id)
+    tags = run.data.tags
+    stage = tags.get(registry["process.stage"])
+    if run.info.status != "FINISHED":
+        raise InputError(f"run {run_id} is {run.info.status}: only a FINISHED model is converted")
+    backbone = tags.get(registry["process.model"], "")
+    if stage == "final_training":
+        spec_fp = tags.get(registry["fingerprint.spec_fp"])
+        exec_fp = tags.get(registry["fingerprint.exec_fp"])
+        output_dir = tags.get(registry["paths.output_dir"])
+        if not (spec_fp and exec_fp and output_dir):
+            raise InputError(f"final training run {run_id} lacks its identity or output tags")
+        variant = int(tags.get(registry["fingerprint.variant"], "1") or 1)
+        return TrainedModel(
+            run_id,
+            backbone,
+            Path(output_dir) / CHECKPOINT_DIR_NAME,
+            build_parent_training_id(spec_fp, exec_fp, variant),
+        )
+    if stage == "hpo_refit":
+        from resume_ner.config.train import load_train_config
+        from resume_ner.training.identity import execution_spec
+
+        exec_fp = hash_payload(execution_spec(load_train_config(config_dir).num_threads))
+        study = tags.get(registry["study.name"], "")
+        return TrainedModel(
+            run_id,
+            backbone,
+            tracking.paths.outputs_dir / "hpo" / study / "refit" / CHECKPOINT_DIR_NAME,
+            refit_parent_training_id(tracking, run_id, exec_fp),
+        )
+    raise InputError(
+        f"run {run_id} is a {stage} run; give a final_training or hpo_refit run (a trained model)"
+    )

@@ -100,7 +100,7 @@ def run_pipeline(
     go on (no sweep reached its target, nothing to select), and what the stages raise.
     """
     from resume_ner.data.corpus import load_corpus
-    from resume_ner.data.splits import split_documents
+    from resume_ner.data.splits import split_as_configured
     from resume_ner.hpo.sweep import run_sweep
     from resume_ner.hpo.trainer import check_search_space
     from resume_ner.naming.canonical import hash_payload
@@ -115,15 +115,7 @@ def run_pipeline(
     benchmark = load_benchmark_config(config_dir)
     selection_config = load_selection_config(config_dir)
     documents = load_corpus(configs.data)
-    split = configs.data.split
-    parts = split_documents(
-        documents,
-        train=split.train,
-        validation=split.validation,
-        test=split.test,
-        seed=split.seed,
-        stratify=split.stratify,
-    ).take(documents)
+    parts = split_as_configured(documents, configs.data.split)
     result = PipelineResult()
 
     def record(step: PipelineStep) -> None:
