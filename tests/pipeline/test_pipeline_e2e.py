@@ -114,6 +114,17 @@ def test_pipeline_registers_the_model_with_the_champion_alias(piped):
     assert "registered as resume-ner version 1" in output
 
 
+def test_the_model_version_carries_a_model_card(piped):
+    project, _ = piped
+
+    card = project.client.get_model_version("resume-ner", "1").description
+
+    assert card.startswith("# resume-ner version 1")
+    assert "| SKILL |" in card and "| **macro** |" in card  # scores per entity
+    assert "| onnx_fp32 | 1 | 128 |" in card  # latency
+    assert "- hpo_sweep:" in card  # lineage
+
+
 def test_running_the_pipeline_again_creates_no_run(piped):
     project, _ = piped
     before = {run.info.run_id for run in project.runs()}

@@ -226,12 +226,10 @@ def run_pipeline(
     )
     record(_step(converted.run, backbone))
     progress.stage_started("benchmark", backbone)
-    record(
-        _step(
-            benchmark_model(tracking, model, converted, benchmark, target="bundle", force=force),
-            backbone,
-        )
+    benchmarked = benchmark_model(
+        tracking, model, converted, benchmark, target="bundle", force=force
     )
+    record(_step(benchmarked, backbone))
 
     from resume_ner.conversion.registry import register_and_promote
 
@@ -245,6 +243,19 @@ def run_pipeline(
         selection_config,
         study_family_hash=selection.study_family_hash,
     )
+    if result.registration.created:
+        from resume_ner.pipeline.model_card import describe_model_version
+
+        describe_model_version(
+            tracking,
+            model_name=result.registration.model_name,
+            version=result.registration.version,
+            backbone=backbone,
+            served_format=converted.served_format,
+            conversion_run_id=converted.run.run_id,
+            final_training_run_id=final.run_id,
+            benchmark_run_id=benchmarked.run_id,
+        )
     return result
 
 
