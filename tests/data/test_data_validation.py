@@ -58,6 +58,13 @@ def test_whitespace_at_a_span_edge_is_a_warning_not_an_error():
     assert [p.severity for p in report.problems] == ["warning"]
 
 
+def test_a_span_of_only_whitespace_is_an_error():
+    # "knows Python": characters 15 and 9-10 are single spaces.
+    report = validate_documents([Document(TEXT, (Span(15, 16, "SKILL"),), "blank")], DEFAULT_LABELS)
+    assert _found(report) == {(0, "empty_span", 15, 16)}
+    assert not report.ok
+
+
 def test_a_mapped_source_label_is_known_and_an_unmapped_one_is_an_error_never_o():
     documents = [Document(TEXT, (Span(0, 9, "PERSON"), Span(16, 22, "TOOL")))]
     report = validate_documents(documents, DEFAULT_LABELS, {"PERSON": "NAME"})

@@ -118,6 +118,9 @@ def _span_problems(
         if not in_range or span.start >= span.end:
             continue
         covered = span.text_in(text)
+        if not covered.strip():
+            add(ProblemKind.EMPTY_SPAN, span, "span covers only whitespace")
+            continue
         if covered != covered.strip():
             add(
                 ProblemKind.WHITESPACE_EDGE,
