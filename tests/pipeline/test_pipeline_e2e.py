@@ -174,3 +174,28 @@ def test_convert_refuses_a_run_that_is_not_a_trained_model(piped):
     code, _ = project.cli("convert", sweep)
 
     assert code == 2
+
+
+def test_plan_after_the_pipeline_reuses_every_run(piped):
+    project, _ = piped
+    before = len(project.runs())
+
+    code, output = project.cli("pipeline", "--plan")
+
+    assert code == 0, output
+    rows = [line for line in output.splitlines() if line.startswith("│")]
+    stages = [row.split("│")[1].strip() for row in rows]
+    actions = {row.split("│")[1].strip() + ":" + row.split("│")[3].strip() for row in rows}
+    assert stages.count("conversion") == stages.count("benchmarking") == 2
+    assert all(action.endswith((":reuse", ":select")) for action in actions), actions
+    assert len(project.runs()) == before
+
+
+def test_plan_on_a_new_project_creates_nothing(tmp_path):
+    project = PipelineProject(tmp_path / "new", write_config_dir(tmp_path / "config"))
+
+    code, output = project.cli("pipeline", "--plan")
+
+    assert code == 0, output
+    assert "after the sweeps" in output
+    assert not (tmp_path / "new" / "mlruns").exists()

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress, TaskID
 
+    from resume_ner.config.mlflow import MlflowConfig
     from resume_ner.config.paths import ProjectPaths
     from resume_ner.hpo.configs import SweepConfigs
     from resume_ner.hpo.sweep import SweepOutcome, SweepPlan
@@ -217,6 +218,23 @@ def _show_outcome(
     )
 
 
+def open_store_for_plan(
+    paths: ProjectPaths, config_dir: Path | None
+) -> tuple[TrackingContext | None, MlflowConfig]:
+    """The tracking context to read a plan from, ``None`` when the embedded store does not
+    exist yet (a plan creates nothing, not even the store), and ``mlflow.yaml``."""
+    from resume_ner.config.mlflow import load_mlflow_config
+    from resume_ner.tracking.setup import resolve_tracking_uri, sqlite_path
+
+    mlflow_config = load_mlflow_config(config_dir)
+    db = sqlite_path(resolve_tracking_uri(mlflow_config, paths))
+    if db is not None and not db.exists():
+        return None, mlflow_config
+    from resume_ner.tracking.context import TrackingContext
+
+    return TrackingContext.open(paths, config_dir=config_dir, config=mlflow_config), mlflow_config
+
+
 def _show_plans(
     console: Console,
     paths: ProjectPaths,
@@ -226,19 +244,10 @@ def _show_plans(
     n_trials: int | None,
     force: bool,
 ) -> None:
-    from resume_ner.config.mlflow import load_mlflow_config
     from resume_ner.hpo.storage import storage_url
     from resume_ner.hpo.sweep import plan_sweep
-    from resume_ner.tracking.setup import resolve_tracking_uri, sqlite_path
 
-    mlflow_config = load_mlflow_config(config_dir)
-    uri = resolve_tracking_uri(mlflow_config, paths)
-    db = sqlite_path(uri)
-    tracking = None
-    if db is None or db.exists():
-        from resume_ner.tracking.context import TrackingContext
-
-        tracking = TrackingContext.open(paths, config_dir=config_dir, config=mlflow_config)
+    tracking, mlflow_config = open_store_for_plan(paths, config_dir)
     plans = plan_sweep(
         tracking,
         configs,

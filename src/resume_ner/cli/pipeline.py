@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from resume_ner.cli.hpo import RichSweepProgress
-from resume_ner.cli.state import get_state
+from resume_ner.cli.state import CliState, get_state
 from resume_ner.pipeline.progress import PipelineProgress, PipelineStep
 
 if TYPE_CHECKING:
@@ -54,6 +54,12 @@ def pipeline(
     force: Annotated[
         bool, typer.Option("--force", help="Run every stage again, even when its run exists.")
     ] = False,
+    plan: Annotated[
+        bool,
+        typer.Option(
+            "--plan", help="Show which runs would be reused or created, and why; run nothing."
+        ),
+    ] = False,
 ) -> None:
     """Sweep, select, train the final model, convert it to ONNX, benchmark and register it.
 
@@ -69,6 +75,9 @@ def pipeline(
 
     state = get_state(ctx)
     quiet_optuna()
+    if plan:
+        _show_plan(console, state, backbone, n_trials, force)
+        return
     _quiet_transformers()
     tracking = TrackingContext.open(state.paths, config_dir=state.config_dir)
     bars: Progress = Progress(
@@ -89,6 +98,41 @@ def pipeline(
             progress=RichPipelineProgress(console, bars, "macro_f1"),
         )
     _show_summary(console, tracking, result)
+
+
+def _show_plan(
+    console: Console,
+    state: CliState,
+    backbones: list[str] | None,
+    n_trials: int | None,
+    force: bool,
+) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from resume_ner.cli.hpo import open_store_for_plan
+    from resume_ner.hpo.storage import storage_url
+    from resume_ner.pipeline.configs import PipelineConfigs
+    from resume_ner.pipeline.plan import plan_pipeline
+
+    configs = PipelineConfigs.load(state.config_dir)
+    tracking, mlflow_config = open_store_for_plan(state.paths, state.config_dir)
+    steps = plan_pipeline(
+        tracking,
+        configs,
+        project=mlflow_config.naming.project_name,
+        storage=storage_url(configs.sweep.hpo, state.paths),
+        backbones=backbones,
+        n_trials=n_trials,
+        force=force,
+    )
+    table = Table(title="pipeline plan")
+    for column in ("stage", "backbone", "action", "run", "why"):
+        table.add_column(column, overflow="fold")
+    for step in steps:
+        table.add_row(step.stage, step.backbone, step.action, step.run_id or "-", Text(step.reason))
+    console.print(table)
+    console.print("plan only: nothing was run or created", highlight=False)
 
 
 def _quiet_transformers() -> None:

@@ -20,6 +20,7 @@ from resume_ner.hpo.configs import SweepConfigs
 from resume_ner.naming.canonical import hash_payload
 from resume_ner.naming.context import NamingContext
 from resume_ner.naming.policy import build_parent_training_id
+from resume_ner.pipeline.models import TrainedModel
 from resume_ner.selection.select import SelectionResult
 from resume_ner.tracking.context import TrackingContext
 from resume_ner.training.run import CHECKPOINT_DIR_NAME, EpochCallback
@@ -50,6 +51,10 @@ class FinalTrainingPlan:
     def checkpoint_dir(self) -> Path:
         """Where the trained model is saved."""
         return self.output_dir / CHECKPOINT_DIR_NAME
+
+    def model(self, run_id: str) -> TrainedModel:
+        """The trained model of this plan's run ``run_id``."""
+        return TrainedModel(run_id, self.backbone, self.checkpoint_dir, self.parent_training_id)
 
 
 @dataclass(frozen=True)
@@ -140,6 +145,17 @@ def plan_final_training(
     )
 
 
+def final_training_context(tracking: TrackingContext, plan: FinalTrainingPlan) -> NamingContext:
+    """The identity of ``plan``'s final training run."""
+    return NamingContext(
+        process_type="final_training",
+        model=plan.backbone,
+        environment=tracking.policy.env,
+        spec_fp=plan.spec_fp,
+        exec_fp=plan.exec_fp,
+    )
+
+
 def run_final_training(
     tracking: TrackingContext,
     selection: SelectionResult,
@@ -164,16 +180,9 @@ def run_final_training(
     plan = plan_final_training(tracking, selection, configs, documents)
     train_config = final_train_config(configs, plan.params)
     tracker = MLflowTrainingTracker(tracking)
-    context = NamingContext(
-        process_type="final_training",
-        model=plan.backbone,
-        environment=tracking.policy.env,
-        spec_fp=plan.spec_fp,
-        exec_fp=plan.exec_fp,
-    )
     run = create_training_mlflow_run(
         tracker,
-        context,
+        final_training_context(tracking, plan),
         force=force,
         params={
             **plan.params,

@@ -66,6 +66,21 @@ def refit_parent_training_id(tracking: TrackingContext, refit_run_id: str, exec_
     return build_parent_training_id(run_key_hash, exec_fp, 1)
 
 
+def refit_model(
+    tracking: TrackingContext, backbone: str, study_name: str, refit_run_id: str, exec_fp: str
+) -> TrainedModel:
+    """The model of refit run ``refit_run_id`` of study ``study_name`` (its checkpoint is in
+    the sweep's ``refit`` folder under ``outputs/hpo``)."""
+    from resume_ner.training.run import CHECKPOINT_DIR_NAME
+
+    return TrainedModel(
+        refit_run_id,
+        backbone,
+        tracking.paths.outputs_dir / "hpo" / study_name / "refit" / CHECKPOINT_DIR_NAME,
+        refit_parent_training_id(tracking, refit_run_id, exec_fp),
+    )
+
+
 def ensure_checkpoint(tracking: TrackingContext, run_id: str, checkpoint_dir: Path) -> Path:
     """``checkpoint_dir``, restored from run ``run_id``'s checkpoint archive when missing."""
     if (checkpoint_dir / "config.json").is_file():
@@ -74,11 +89,38 @@ def ensure_checkpoint(tracking: TrackingContext, run_id: str, checkpoint_dir: Pa
     return restore_checkpoint(tracking.client, run_id, checkpoint_dir)
 
 
-def _finished(tracking: TrackingContext, context: NamingContext) -> str | None:
+def find_finished(tracking: TrackingContext, context: NamingContext) -> str | None:
+    """The id of the FINISHED run of ``context``'s identity, ``None`` when there is none."""
     report = find_stage_run(tracking, context)
     if report is not None and report.run.info.status == "FINISHED":
         return report.run.info.run_id
     return None
+
+
+def conversion_context(
+    tracking: TrackingContext, model: TrainedModel, config: ConversionConfig
+) -> NamingContext:
+    """The identity of converting ``model`` with ``config``."""
+    from resume_ner.conversion.run import build_conversion_context
+
+    return build_conversion_context(
+        model.backbone, model.parent_training_id, config, environment=tracking.policy.env
+    )
+
+
+def benchmark_context(
+    tracking: TrackingContext, model: TrainedModel, config: BenchmarkConfig, target: str
+) -> NamingContext:
+    """The identity of benchmarking ``model``'s bundle with ``config`` (``target``: what)."""
+    from resume_ner.benchmark.run import build_benchmark_context
+
+    return build_benchmark_context(
+        model.backbone,
+        model.parent_training_id,
+        config,
+        target=target,
+        environment=tracking.policy.env,
+    )
 
 
 def bundle_folder(tracking: TrackingContext, context: NamingContext) -> Path:
@@ -104,21 +146,12 @@ def convert_model(
     ``bundle.json``; ``log_model`` logs the served model with MLflow's onnx flavour (needed to
     register it). Raises what :func:`~resume_ner.conversion.run.run_conversion` raises.
     """
-    from resume_ner.conversion.run import (
-        BUNDLE_ARTIFACT_DIR,
-        build_conversion_context,
-        run_conversion,
-    )
+    from resume_ner.conversion.run import BUNDLE_ARTIFACT_DIR, run_conversion
     from resume_ner.serve.bundle import MANIFEST_FILE, read_manifest
 
-    context = build_conversion_context(
-        model.backbone,
-        model.parent_training_id,
-        config,
-        environment=tracking.policy.env,
-    )
+    context = conversion_context(tracking, model, config)
     folder = bundle_folder(tracking, context)
-    existing = None if force else _finished(tracking, context)
+    existing = None if force else find_finished(tracking, context)
     if existing is not None:
         if not (folder / MANIFEST_FILE).is_file():
             restore_folder(tracking.client, existing, BUNDLE_ARTIFACT_DIR, folder)
@@ -167,17 +200,11 @@ def benchmark_model(
     The PyTorch runtimes (eager, the transformers pipeline) load ``model``'s checkpoint.
     Raises what :func:`~resume_ner.benchmark.run.run_benchmark` raises.
     """
-    from resume_ner.benchmark.run import build_benchmark_context, run_benchmark
+    from resume_ner.benchmark.run import run_benchmark
     from resume_ner.tracking.trackers.benchmark import MLflowBenchmarkTracker
 
-    context = build_benchmark_context(
-        model.backbone,
-        model.parent_training_id,
-        config,
-        target=target,
-        environment=tracking.policy.env,
-    )
-    existing = None if force else _finished(tracking, context)
+    context = benchmark_context(tracking, model, config, target)
+    existing = None if force else find_finished(tracking, context)
     if existing is not None:
         return StageRun("benchmarking", existing, True, target)
     needs_torch = any(runtime in ("eager", "hf_pipeline") for runtime in config.runtimes)
@@ -233,12 +260,8 @@ def trained_model_from_run(
         from resume_ner.training.identity import execution_spec
 
         exec_fp = hash_payload(execution_spec(load_train_config(config_dir).num_threads))
-        study = tags.get(registry["study.name"], "")
-        return TrainedModel(
-            run_id,
-            backbone,
-            tracking.paths.outputs_dir / "hpo" / study / "refit" / CHECKPOINT_DIR_NAME,
-            refit_parent_training_id(tracking, run_id, exec_fp),
+        return refit_model(
+            tracking, backbone, tags.get(registry["study.name"], ""), run_id, exec_fp
         )
     raise InputError(
         f"run {run_id} is a {stage} run; give a final_training or hpo_refit run (a trained model)"

@@ -21,19 +21,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from resume_ner.config.benchmark import BenchmarkConfig, load_benchmark_config
-from resume_ner.config.conversion import load_conversion_config
-from resume_ner.config.selection import SelectionConfig, load_selection_config
 from resume_ner.conversion.registry import RegistrationOutcome
-from resume_ner.hpo.configs import SweepConfigs, load_sweep_configs
 from resume_ner.hpo.sweep import SweepOutcome
+from resume_ner.pipeline.configs import PipelineConfigs
 from resume_ner.pipeline.errors import PipelineError
 from resume_ner.pipeline.models import (
     StageRun,
-    TrainedModel,
     benchmark_model,
     convert_model,
-    refit_parent_training_id,
+    refit_model,
 )
 from resume_ner.pipeline.progress import PipelineProgress, PipelineStep
 from resume_ner.selection.select import SelectionResult
@@ -57,27 +53,15 @@ class PipelineResult:
         return [step for step in self.steps if not step.reused]
 
 
-def candidate_benchmark_config(
-    benchmark: BenchmarkConfig, selection: SelectionConfig
-) -> BenchmarkConfig:
-    """``benchmark.yaml`` narrowed to the one runtime and shape selection reads latency from."""
-    latency = selection.latency
-    return BenchmarkConfig.model_validate(
-        {
-            **benchmark.model_dump(),
-            "runtimes": [latency.runtime],
-            "baseline_runtime": latency.runtime,
-            "batch_sizes": [latency.batch_size],
-            "sequence_lengths": [latency.seq_len],
-        }
-    )
+def study_family_of(tracking: TrackingContext, sweep_run_ids: Sequence[str | None]) -> str:
+    """The study family the sweep runs ``sweep_run_ids`` belong to (read from their tags).
 
-
-def _study_family(tracking: TrackingContext, outcomes: Sequence[SweepOutcome]) -> str:
+    Raises :class:`PipelineError` when none of them carries one (tracking off).
+    """
     key = tracking.registry.key("grouping", "study_family_hash")
-    for outcome in outcomes:
-        if outcome.sweep_run_id:
-            family = tracking.client.get_run(outcome.sweep_run_id).data.tags.get(key)
+    for run_id in sweep_run_ids:
+        if run_id:
+            family = tracking.client.get_run(run_id).data.tags.get(key)
             if family:
                 return family
     raise PipelineError("no sweep run of this pipeline carries a study family; is tracking on?")
@@ -102,20 +86,14 @@ def run_pipeline(
     from resume_ner.data.corpus import load_corpus
     from resume_ner.data.splits import split_as_configured
     from resume_ner.hpo.sweep import run_sweep
-    from resume_ner.hpo.trainer import check_search_space
-    from resume_ner.naming.canonical import hash_payload
     from resume_ner.pipeline.final_training import run_final_training
     from resume_ner.selection.champion import ModelScore
-    from resume_ner.training.identity import execution_spec
 
     progress = progress or PipelineProgress()
-    configs: SweepConfigs = load_sweep_configs(config_dir)
-    check_search_space(configs)
-    conversion = load_conversion_config(config_dir)
-    benchmark = load_benchmark_config(config_dir)
-    selection_config = load_selection_config(config_dir)
-    documents = load_corpus(configs.data)
-    parts = split_as_configured(documents, configs.data.split)
+    configs = PipelineConfigs.load(config_dir)
+    selection_config = configs.selection
+    documents = load_corpus(configs.sweep.data)
+    parts = split_as_configured(documents, configs.sweep.data.split)
     result = PipelineResult()
 
     def record(step: PipelineStep) -> None:
@@ -124,15 +102,13 @@ def run_pipeline(
 
     result.sweeps = run_sweep(
         tracking,
-        configs,
+        configs.sweep,
         backbones=backbones,
         n_trials=n_trials,
         force=force,
         config_dir=config_dir,
         progress=progress,
     )
-    exec_fp = hash_payload(execution_spec(configs.train.num_threads))
-    candidate_config = candidate_benchmark_config(benchmark, selection_config)
     for outcome in result.sweeps:
         record(
             PipelineStep(
@@ -159,22 +135,15 @@ def run_pipeline(
                 outcome.refit.reused if outcome.refit else outcome.status == "already complete",
             )
         )
-        refit = TrainedModel(
-            run_id=outcome.refit_run_id,
-            backbone=outcome.backbone,
-            checkpoint_dir=tracking.paths.outputs_dir
-            / "hpo"
-            / outcome.study_name
-            / "refit"
-            / "checkpoint",
-            parent_training_id=refit_parent_training_id(tracking, outcome.refit_run_id, exec_fp),
+        refit = refit_model(
+            tracking, outcome.backbone, outcome.study_name, outcome.refit_run_id, configs.exec_fp
         )
         if selection_config.uses_latency:
             progress.stage_started("candidate benchmark", outcome.backbone)
             converted = convert_model(
                 tracking,
                 refit,
-                conversion,
+                configs.conversion,
                 documents=parts["test"],
                 lineage={"hpo_refit_run_id": refit.run_id},
                 log_model=False,
@@ -182,7 +151,12 @@ def run_pipeline(
             )
             record(_step(converted.run, outcome.backbone))
             run = benchmark_model(
-                tracking, refit, converted, candidate_config, target="candidate", force=force
+                tracking,
+                refit,
+                converted,
+                configs.candidate_benchmark,
+                target="candidate",
+                force=force,
             )
             record(_step(run, outcome.backbone))
 
@@ -190,24 +164,21 @@ def run_pipeline(
 
     progress.stage_started("selection", "")
     selection = find_best_model_from_mlflow(
-        tracking, _study_family(tracking, result.sweeps), selection_config
+        tracking,
+        study_family_of(tracking, [outcome.sweep_run_id for outcome in result.sweeps]),
+        selection_config,
     )
     result.selection = selection
     winner = selection.winner
     backbone = winner.candidate.backbone
 
     progress.stage_started("final training", backbone)
-    final = run_final_training(tracking, selection, configs, parts, force=force)
+    final = run_final_training(tracking, selection, configs.sweep, parts, force=force)
     if final.run_id is None:
         raise PipelineError("training tracking is off (mlflow.yaml tracking.training.enabled)")
     detail = "reused" if final.reused else f"test macro-F1 {final.test_macro_f1 or 0.0:.4f}"
     record(PipelineStep("final_training", backbone, final.run_id, final.reused, detail))
-    model = TrainedModel(
-        run_id=final.run_id,
-        backbone=backbone,
-        checkpoint_dir=final.plan.checkpoint_dir,
-        parent_training_id=final.plan.parent_training_id,
-    )
+    model = final.plan.model(final.run_id)
 
     progress.stage_started("conversion", backbone)
     lineage = {
@@ -218,7 +189,7 @@ def run_pipeline(
     converted = convert_model(
         tracking,
         model,
-        conversion,
+        configs.conversion,
         documents=parts["test"],
         lineage={name.removeprefix("lineage."): value for name, value in lineage.items()},
         log_model=True,
@@ -227,7 +198,7 @@ def run_pipeline(
     record(_step(converted.run, backbone))
     progress.stage_started("benchmark", backbone)
     benchmarked = benchmark_model(
-        tracking, model, converted, benchmark, target="bundle", force=force
+        tracking, model, converted, configs.benchmark, target="bundle", force=force
     )
     record(_step(benchmarked, backbone))
 
