@@ -22,6 +22,7 @@ from resume_ner.cli import models as models_cli
 from resume_ner.cli import pipeline as pipeline_cli
 from resume_ner.cli import runs as runs_cli
 from resume_ner.cli import select as select_cli
+from resume_ner.cli import serve as serve_cli
 from resume_ner.cli import train as train_cli
 from resume_ner.cli.state import get_state, resolve_state
 from resume_ner.errors import InputError
@@ -44,6 +45,7 @@ hpo_cli.register(app)
 models_cli.register(app)
 pipeline_cli.register(app)
 select_cli.register(app)
+serve_cli.register(app)
 train_cli.register(app)
 
 

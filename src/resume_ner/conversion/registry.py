@@ -142,32 +142,26 @@ def resolve_model_reference(tracking: TrackingContext, reference: str) -> tuple[
 
     ``reference`` is a run id, ``NAME@ALIAS`` or ``NAME/VERSION`` (optionally prefixed with
     ``models:/``), or an alias alone (``champion``) of ``mlflow.yaml``'s registered model.
-    Raises :class:`ModelReferenceError` when no such run or model version exists.
+    Raises :class:`~resume_ner.serve.errors.ModelNotFoundError` when no such model version
+    exists, :class:`ModelReferenceError` when the version records no run.
     """
-    from mlflow.exceptions import MlflowException
+    from resume_ner.serve.source import resolve_model_version
 
     text = reference.strip().removeprefix("models:/")
     if _RUN_ID.match(text):
         return text, "given run id"
-    settings = tracking.config.registry
     if "@" in text:
         name, alias = text.rsplit("@", 1)
     elif "/" in text:
         name, alias = text.rsplit("/", 1)
     else:
-        name, alias = settings.model_name, text
-    try:
-        if alias.isdigit():
-            version = tracking.client.get_model_version(name, alias)
-            how = f"version {alias} of registered model {name}"
-        else:
-            version = tracking.client.get_model_version_by_alias(name, alias)
-            how = f"alias {alias} of registered model {name} (version {version.version})"
-    except MlflowException as exc:
-        raise ModelReferenceError(
-            f"{reference!r} names no model version ({exc.message}); give a run id, NAME@ALIAS "
-            "or NAME/VERSION"
-        ) from exc
+        name, alias = tracking.config.registry.model_name, text
+    if alias.isdigit():
+        version = resolve_model_version(tracking.client, name, version=alias)
+        how = f"version {alias} of registered model {name}"
+    else:
+        version = resolve_model_version(tracking.client, name, alias=alias)
+        how = f"alias {alias} of registered model {name} (version {version.version})"
     if not version.run_id:
         raise ModelReferenceError(f"{how} records no run")
     return version.run_id, how

@@ -1,0 +1,114 @@
+"""Request logging: one line per request with method, path, status, duration and sizes, and never
+the resume text (personal data), neither in the access log nor in any other log line."""
+
+from __future__ import annotations
+
+import logging
+import re
+import signal
+import time
+
+import httpx
+import pytest
+from serve_helpers import serve_command
+
+from resume_ner.serve.access_log import ACCESS_LOGGER
+
+SECRET_NAME = "Zebulon Quastlewhite"
+SECRET_EMAIL = "zebulon.q@secret-mail.example"
+SECRET_TEXT = f"{SECRET_NAME}\n{SECRET_EMAIL}\n+44 7700 900123\nData engineer in Reykjavik."
+SECRETS = (SECRET_NAME, "Quastlewhite", SECRET_EMAIL, "secret-mail", "7700 900123", "Reykjavik")
+
+
+def _access_records(caplog, count: int, timeout: float = 10.0) -> list[logging.LogRecord]:
+    """The access records, once ``count`` of them arrived (the line is logged after the answer)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        records = [r for r in caplog.records if r.name == ACCESS_LOGGER]
+        if len(records) >= count or time.monotonic() > deadline:
+            return records
+        time.sleep(0.01)
+
+
+def _everything_logged(caplog) -> str:
+    return "\n".join([caplog.text] + [f"{r.getMessage()} {r.__dict__}" for r in caplog.records])
+
+
+def test_each_request_is_logged_with_method_path_status_duration_and_sizes(client, caplog):
+    caplog.set_level(logging.DEBUG)
+
+    response = client.post("/v1/extract", json={"text": SECRET_TEXT})
+    (record,) = _access_records(caplog, 1)
+
+    assert response.status_code == 200
+    assert record.levelno == logging.INFO
+    assert (record.method, record.path, record.status) == ("POST", "/v1/extract", 200)
+    assert record.request_bytes == len(response.request.content)
+    assert record.response_bytes == len(response.content)
+    assert record.duration_ms > 0
+    assert re.fullmatch(
+        rf"POST /v1/extract 200 \d+\.\d ms request={record.request_bytes}B "
+        rf"response={record.response_bytes}B",
+        record.getMessage(),
+    )
+
+
+def test_no_log_line_holds_resume_text_on_any_endpoint_or_error(client, api_config, caplog):
+    caplog.set_level(logging.DEBUG)
+    too_long = SECRET_TEXT * (api_config.limits.max_text_chars // len(SECRET_TEXT) + 1)
+
+    answers = [
+        client.post("/v1/extract", json={"text": SECRET_TEXT}),
+        client.post("/v1/extract/batch", json={"texts": [SECRET_TEXT, SECRET_TEXT]}),
+        client.post(
+            "/v1/extract/file", files={"file": ("zq.txt", SECRET_TEXT.encode(), "text/plain")}
+        ),
+        client.post("/v1/extract", json={"text": too_long}),
+        client.post("/v1/extract", json={"text": SECRET_TEXT, "note": SECRET_NAME}),
+        client.post(
+            "/v1/extract/file",
+            files={"file": ("zq.pdf", b"%PDF-1.7\n" + SECRET_TEXT.encode(), "application/pdf")},
+        ),
+    ]
+    records = _access_records(caplog, len(answers))
+
+    assert [a.status_code for a in answers] == [200, 200, 200, 422, 422, 422]
+    assert [r.status for r in records] == [a.status_code for a in answers]
+    logged = _everything_logged(caplog)
+    assert "/v1/extract/file" in logged
+    for secret in SECRETS:
+        assert secret not in logged
+
+
+@pytest.fixture
+def cli_server(bundle_dir, tmp_path):
+    """``resume-ner -v serve --bundle`` in a subprocess (debug logging: the most it ever logs).
+
+    About 2-5 s: the command itself must start in a fresh interpreter.
+    """
+    log = tmp_path / "server.log"
+    with serve_command(tmp_path, "-v", "serve", "--bundle", str(bundle_dir), log=log) as (
+        url,
+        process,
+    ):
+        yield url, process, log
+
+
+def test_serve_command_serves_a_bundle_logs_requests_and_stops_on_ctrl_c(cli_server, bundle_dir):
+    url, process, log = cli_server
+
+    response = httpx.post(f"{url}/v1/extract", json={"text": SECRET_TEXT}, timeout=60)
+    model = httpx.get(f"{url}/v1/model", timeout=60).json()
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=30)
+
+    assert response.status_code == 200
+    assert response.json()["entities"], "the model finds entities"
+    assert model["source"] == "bundle"
+    output = log.read_text()
+    assert f"serving bundle {bundle_dir} (" in output
+    assert f"on {url} (API docs at {url}/docs)" in output
+    assert re.search(r"INFO resume_ner\.serve\.access: POST /v1/extract 200 [\d.]+ ms", output)
+    assert "GET /v1/model 200" in output
+    for secret in SECRETS:
+        assert secret not in output
