@@ -27,20 +27,26 @@ def register(app: typer.Typer) -> None:
     app.command("hpo")(hpo)
 
 
+#: The backbones to sweep (``hpo`` and ``pipeline``).
+BackboneOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--backbone", "-b", help="Backbone preset or model (repeatable). Default: hpo.yaml's."
+    ),
+]
+#: The target number of finished trials per sweep (``hpo`` and ``pipeline``).
+NTrialsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--n-trials", min=1, help="Target number of finished trials. Default: hpo.yaml's."
+    ),
+]
+
+
 def hpo(
     ctx: typer.Context,
-    backbone: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--backbone", "-b", help="Backbone preset or model (repeatable). Default: hpo.yaml's."
-        ),
-    ] = None,
-    n_trials: Annotated[
-        int | None,
-        typer.Option(
-            "--n-trials", min=1, help="Target number of finished trials. Default: hpo.yaml's."
-        ),
-    ] = None,
+    backbone: BackboneOption = None,
+    n_trials: NTrialsOption = None,
     timeout: Annotated[
         float | None,
         typer.Option("--timeout", min=0.001, help="Stop starting trials after this many seconds."),

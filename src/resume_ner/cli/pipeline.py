@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from resume_ner.cli.hpo import RichSweepProgress
+from resume_ner.cli.hpo import BackboneOption, NTrialsOption, RichSweepProgress
 from resume_ner.cli.state import CliState, get_state
 from resume_ner.pipeline.progress import PipelineProgress, PipelineStep
 
@@ -41,16 +41,8 @@ class RichPipelineProgress(RichSweepProgress, PipelineProgress):
 
 def pipeline(
     ctx: typer.Context,
-    backbone: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--backbone", "-b", help="Backbone preset or model (repeatable). Default: hpo.yaml's."
-        ),
-    ] = None,
-    n_trials: Annotated[
-        int | None,
-        typer.Option("--n-trials", min=1, help="Trials per sweep. Default: hpo.yaml's."),
-    ] = None,
+    backbone: BackboneOption = None,
+    n_trials: NTrialsOption = None,
     force: Annotated[
         bool, typer.Option("--force", help="Run every stage again, even when its run exists.")
     ] = False,

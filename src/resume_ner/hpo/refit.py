@@ -25,7 +25,7 @@ from resume_ner.naming.keys import compute_refit_protocol_fp
 from resume_ner.tracking.artifacts.uploader import ArtifactUploader
 from resume_ner.tracking.context import TrackingContext
 from resume_ner.tracking.hpo import sweep_tracker
-from resume_ner.tracking.reuse import find_stage_run
+from resume_ner.tracking.reuse import find_finished_stage_run
 from resume_ner.tracking.trackers.base import write_run_metadata
 from resume_ner.tracking.trackers.sweep import build_refit_context, build_trial_context
 
@@ -67,14 +67,6 @@ def build_refit_naming(
     return build_refit_context(trial_context, fingerprint)
 
 
-def find_finished_refit(tracking: TrackingContext, refit_context: NamingContext) -> str | None:
-    """The id of the FINISHED refit run of ``refit_context``'s identity, else ``None``."""
-    report = find_stage_run(tracking, refit_context)
-    if report is not None and report.run.info.status == "FINISHED":
-        return report.run.info.run_id
-    return None
-
-
 def run_refit(
     *,
     tracking: TrackingContext,
@@ -98,7 +90,7 @@ def run_refit(
     params = refit_params(configs, best)
     context = build_refit_naming(sweep_context, best, configs, data.fingerprint)
     if not force:
-        existing = find_finished_refit(tracking, context)
+        existing = find_finished_stage_run(tracking, context)
         if existing is not None:
             return RefitOutcome(existing, True, best.number, params, {})
     tracker = sweep_tracker(tracking)

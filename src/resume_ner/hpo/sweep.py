@@ -38,7 +38,7 @@ from resume_ner.hpo.folds import HpoData, load_hpo_data
 from resume_ner.hpo.objective import TrialObjective, run_ending
 from resume_ner.hpo.plots import log_study_plots
 from resume_ner.hpo.progress import SweepProgress
-from resume_ner.hpo.refit import RefitOutcome, build_refit_naming, find_finished_refit, run_refit
+from resume_ner.hpo.refit import RefitOutcome, build_refit_naming, run_refit
 from resume_ner.hpo.storage import (
     RUN_ID_ATTR,
     DeadTrial,
@@ -76,6 +76,7 @@ from resume_ner.tracking.hpo import (
     sweep_tracker,
 )
 from resume_ner.tracking.liveness import this_host
+from resume_ner.tracking.reuse import find_finished_stage_run
 
 if TYPE_CHECKING:
     import optuna
@@ -246,7 +247,7 @@ def read_sweep_state(
             sweep_context, study.best_trial, configs, data.fingerprint
         )
         if tracking is not None:
-            refit_run_id = find_finished_refit(tracking, refit_context)
+            refit_run_id = find_finished_stage_run(tracking, refit_context)
     return SweepState(
         identity, sweep_context, lookup, study, counts, target, refit_context, refit_run_id
     )

@@ -23,7 +23,7 @@ from resume_ner.naming.context import NamingContext
 from resume_ner.naming.policy import build_parent_training_id
 from resume_ner.tracking.artifacts.restore import restore_checkpoint, restore_folder
 from resume_ner.tracking.context import TrackingContext
-from resume_ner.tracking.reuse import find_stage_run
+from resume_ner.tracking.reuse import find_finished_stage_run
 
 logger = logging.getLogger(__name__)
 
@@ -89,14 +89,6 @@ def ensure_checkpoint(tracking: TrackingContext, run_id: str, checkpoint_dir: Pa
     return restore_checkpoint(tracking.client, run_id, checkpoint_dir)
 
 
-def find_finished(tracking: TrackingContext, context: NamingContext) -> str | None:
-    """The id of the FINISHED run of ``context``'s identity, ``None`` when there is none."""
-    report = find_stage_run(tracking, context)
-    if report is not None and report.run.info.status == "FINISHED":
-        return report.run.info.run_id
-    return None
-
-
 def conversion_context(
     tracking: TrackingContext, model: TrainedModel, config: ConversionConfig
 ) -> NamingContext:
@@ -151,7 +143,7 @@ def convert_model(
 
     context = conversion_context(tracking, model, config)
     folder = bundle_folder(tracking, context)
-    existing = None if force else find_finished(tracking, context)
+    existing = None if force else find_finished_stage_run(tracking, context)
     if existing is not None:
         if not (folder / MANIFEST_FILE).is_file():
             restore_folder(tracking.client, existing, BUNDLE_ARTIFACT_DIR, folder)
@@ -204,7 +196,7 @@ def benchmark_model(
     from resume_ner.tracking.trackers.benchmark import MLflowBenchmarkTracker
 
     context = benchmark_context(tracking, model, config, target)
-    existing = None if force else find_finished(tracking, context)
+    existing = None if force else find_finished_stage_run(tracking, context)
     if existing is not None:
         return StageRun("benchmarking", existing, True, target)
     needs_torch = any(runtime in ("eager", "hf_pipeline") for runtime in config.runtimes)

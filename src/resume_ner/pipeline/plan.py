@@ -16,10 +16,10 @@ from resume_ner.pipeline.models import (
     TrainedModel,
     benchmark_context,
     conversion_context,
-    find_finished,
     refit_model,
 )
 from resume_ner.tracking.context import TrackingContext
+from resume_ner.tracking.reuse import find_finished_stage_run
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def _model_steps(
         ("conversion", conversion_context(tracking, model, configs.conversion)),
         ("benchmarking", benchmark_context(tracking, model, config, benchmark_target)),
     ):
-        run_id = None if force else find_finished(tracking, context)
+        run_id = None if force else find_finished_stage_run(tracking, context)
         steps.append(
             PlannedStep(
                 stage,
@@ -144,7 +144,9 @@ def _after_selection(
     plan = plan_final_training(
         tracking, selection, configs.sweep, [*parts["train"], *parts["validation"]]
     )
-    final_id = None if force else find_finished(tracking, final_training_context(tracking, plan))
+    final_id = (
+        None if force else find_finished_stage_run(tracking, final_training_context(tracking, plan))
+    )
     steps.append(
         PlannedStep(
             "final_training",

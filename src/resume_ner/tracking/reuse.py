@@ -30,3 +30,12 @@ def find_stage_run(tracking: TrackingContext, context: NamingContext) -> RunLook
     except RunNotFoundError:
         return None
     return report if report.run is not None else None
+
+
+def find_finished_stage_run(tracking: TrackingContext, context: NamingContext) -> str | None:
+    """The id of the FINISHED run of ``context``'s identity, ``None`` when there is none
+    (a run of that identity that failed or is still running does not count)."""
+    report = find_stage_run(tracking, context)
+    if report is not None and report.run.info.status == "FINISHED":
+        return report.run.info.run_id
+    return None

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from resume_ner.naming.context import NamingContext
-from resume_ner.tracking.reuse import find_stage_run
+from resume_ner.tracking.reuse import find_finished_stage_run
 from resume_ner.tracking.setup import setup_mlflow_tracking_env
 from resume_ner.tracking.trackers.training import MLflowTrainingTracker
 
@@ -37,9 +37,9 @@ def create_training_mlflow_run(
     if not tracker.enabled:
         return TrainingRun(None, reused=False)
     if not force:
-        existing = find_stage_run(tracker.tracking, context)
-        if existing is not None and existing.run.info.status == "FINISHED":
-            return TrainingRun(existing.run.info.run_id, reused=True, status="FINISHED")
+        existing = find_finished_stage_run(tracker.tracking, context)
+        if existing is not None:
+            return TrainingRun(existing, reused=True, status="FINISHED")
     run_id = tracker.start_training_run(context, **start_kwargs)
     return TrainingRun(run_id, reused=False, status="RUNNING")
 
