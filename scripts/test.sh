@@ -2,6 +2,20 @@
 # Install resume-ner with its development extras into .venv, lint, and run the test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The PostgreSQL tests start a real server from the Debian packages (initdb and pg_ctl live in
+# /usr/lib/postgresql/<version>/bin); install them when missing and we may.
+if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+    as_root=""
+    if [ "$(id -u)" -ne 0 ]; then as_root="sudo"; fi
+    if [ -z "$as_root" ] || command -v sudo >/dev/null; then
+        $as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        $as_root env DEBIAN_FRONTEND=noninteractive \
+            apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+    else
+        echo "PostgreSQL is not installed and neither root nor sudo is available:" \
+            "the PostgreSQL tests will be skipped" >&2
+    fi
+fi
 python3 -m venv .venv
 .venv/bin/pip install --quiet --upgrade pip
 .venv/bin/pip install --quiet -e '.[dev]'

@@ -191,3 +191,145 @@ def test_artifact_patch_retries_a_builder_that_rejects_extra_arguments(
     assert repo == "repo:azureml://artifacts"
     assert built == ["azureml://artifacts"]
     assert os.environ[ARTIFACT_TIMEOUT_ENV] == "600"
+
+
+@dataclass
+class FakeAzureSdk:
+    """What the stand-in ``azure.ai.ml.MLClient`` was built with and asked."""
+
+    workspace: FakeWorkspace | None = None
+    error: Exception | None = None
+    built_with: list[dict] = field(default_factory=list)
+    workspaces: FakeWorkspaces | None = None
+
+
+@pytest.fixture
+def azure_sdk(monkeypatch: pytest.MonkeyPatch, azureml_mlflow_present) -> FakeAzureSdk:
+    """Stand-ins for ``azure.ai.ml.MLClient`` and ``azure.identity.DefaultAzureCredential``,
+    as if the Azure extra were installed; the workspace answers with ``WORKSPACE_URI``."""
+    sdk = FakeAzureSdk(workspace=FakeWorkspace(WORKSPACE_URI))
+
+    class DefaultAzureCredential:
+        pass
+
+    class MLClient:
+        def __init__(self, *, credential, subscription_id, resource_group_name, workspace_name):
+            sdk.built_with.append(
+                {
+                    "credential": type(credential).__name__,
+                    "subscription_id": subscription_id,
+                    "resource_group_name": resource_group_name,
+                    "workspace_name": workspace_name,
+                }
+            )
+            sdk.workspaces = FakeWorkspaces(sdk.workspace, sdk.error)
+            self.workspaces = sdk.workspaces
+
+    modules = {
+        "azure": types.ModuleType("azure"),
+        "azure.ai": types.ModuleType("azure.ai"),
+        "azure.ai.ml": types.ModuleType("azure.ai.ml"),
+        "azure.identity": types.ModuleType("azure.identity"),
+    }
+    modules["azure"].__path__ = []
+    modules["azure.ai"].__path__ = []
+    modules["azure.ai.ml"].MLClient = MLClient
+    modules["azure.identity"].DefaultAzureCredential = DefaultAzureCredential
+    for name, module in modules.items():
+        monkeypatch.setitem(sys.modules, name, module)
+    return sdk
+
+
+def _azure_mlflow_config():
+    from resume_ner.config.mlflow import MlflowConfig
+
+    return MlflowConfig(azure_ml=FULL_CONFIG)
+
+
+def test_with_azure_ml_enabled_the_tracking_uri_comes_from_the_workspace(azure_sdk, tmp_path):
+    from resume_ner.config.paths import ProjectPaths
+    from resume_ner.tracking.setup import resolve_tracking_uri
+
+    uri = resolve_tracking_uri(_azure_mlflow_config(), ProjectPaths.at(tmp_path), environ={})
+
+    assert uri == WORKSPACE_URI
+    assert azure_sdk.built_with == [
+        {
+            "credential": "DefaultAzureCredential",
+            "subscription_id": "sub-1",
+            "resource_group_name": "rg-1",
+            "workspace_name": "ws-1",
+        }
+    ]
+
+
+def test_setting_up_azure_ml_tracking_applies_the_artifact_patch(azure_sdk, tmp_path, monkeypatch):
+    import mlflow
+    from mlflow.store.artifact.artifact_repository_registry import _artifact_repository_registry
+
+    from resume_ner.config.paths import ProjectPaths
+    from resume_ner.tracking.setup import setup_mlflow
+
+    _unset_restoring(monkeypatch, ARTIFACT_TIMEOUT_ENV)
+    monkeypatch.setitem(
+        _artifact_repository_registry._registry, "azureml", lambda artifact_uri: artifact_uri
+    )
+    previous = mlflow.get_tracking_uri()
+    try:
+        setup = setup_mlflow(_azure_mlflow_config(), paths=ProjectPaths.at(tmp_path), environ={})
+    finally:
+        mlflow.set_tracking_uri(previous)
+
+    assert setup.is_azure and setup.tracking_uri == WORKSPACE_URI and setup.artifact_root is None
+    builder = _artifact_repository_registry._registry["azureml"]
+    assert builder("azureml://artifacts", tracking_uri=WORKSPACE_URI) == "azureml://artifacts"
+
+
+def test_run_urls_of_the_workspace_point_at_azure_ml_studio(azure_sdk, tmp_path):
+    from resume_ner.config.paths import ProjectPaths
+    from resume_ner.tracking.setup import resolve_tracking_uri
+    from resume_ner.tracking.urls import get_mlflow_run_url
+
+    uri = resolve_tracking_uri(_azure_mlflow_config(), ProjectPaths.at(tmp_path), environ={})
+
+    assert get_mlflow_run_url(uri, "exp-7", "run-9") == (
+        "https://ml.azure.com/experiments/id/exp-7/runs/run-9"
+        "?wsid=/subscriptions/sub-1/resourcegroups/rg-1/workspaces/ws-1"
+    )
+
+
+def test_missing_credentials_raise_setup_error_saying_how_to_sign_in(azure_sdk, tmp_path):
+    from resume_ner.config.paths import ProjectPaths
+    from resume_ner.tracking.setup import resolve_tracking_uri
+
+    azure_sdk.error = RuntimeError(
+        "DefaultAzureCredential failed to retrieve a token from the included credentials"
+    )
+
+    with pytest.raises(TrackingSetupError, match="az login") as raised:
+        resolve_tracking_uri(_azure_mlflow_config(), ProjectPaths.at(tmp_path), environ={})
+    assert "DefaultAzureCredential failed" in str(raised.value)
+
+
+def test_missing_azure_ai_ml_names_the_extra_to_install(
+    azureml_mlflow_present, monkeypatch, tmp_path
+):
+    from resume_ner.config.paths import ProjectPaths
+    from resume_ner.tracking.setup import resolve_tracking_uri
+
+    monkeypatch.setitem(sys.modules, "azure.ai.ml", None)  # import fails as if not installed
+
+    with pytest.raises(TrackingSetupError, match=r"azure-ai-ml.*pip install 'resume-ner\[azure\]'"):
+        resolve_tracking_uri(_azure_mlflow_config(), ProjectPaths.at(tmp_path), environ={})
+
+
+@pytest.mark.skipif(AZURE_EXTRA_INSTALLED, reason="the Azure extra is installed here")
+def test_opening_tracking_for_azure_ml_without_the_extra_fails_before_creating_anything(tmp_path):
+    from resume_ner.config.paths import ProjectPaths
+    from resume_ner.tracking.context import TrackingContext
+
+    with pytest.raises(TrackingSetupError, match=r"pip install 'resume-ner\[azure\]'"):
+        TrackingContext.open(
+            ProjectPaths.at(tmp_path / "project"), config=_azure_mlflow_config(), environ={}
+        )
+    assert not (tmp_path / "project").exists()

@@ -16,6 +16,7 @@ import typer
 
 from resume_ner.cli import data as data_cli
 from resume_ner.cli import demo as demo_cli
+from resume_ner.cli import doctor as doctor_cli
 from resume_ner.cli import hpo as hpo_cli
 from resume_ner.cli import index as index_cli
 from resume_ner.cli import models as models_cli
@@ -41,6 +42,7 @@ app.add_typer(data_cli.app, name="data")
 app.add_typer(runs_cli.app, name="runs")
 app.add_typer(index_cli.app, name="index")
 demo_cli.register(app)
+doctor_cli.register(app)
 hpo_cli.register(app)
 models_cli.register(app)
 pipeline_cli.register(app)
@@ -136,4 +138,9 @@ def main() -> None:
     # OpenMP threads that spin while waiting slow training several-fold as soon as another
     # process (an HPO worker, a test) shares the cores; set before torch is imported.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    # MLflow retries a request to a server 7 times over about 4 minutes by default, inside our
+    # own bounded retries; a short budget lets a long outage reach the tracker's outbox soon
+    # (training goes on and the values are sent when the server is back).
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "30")
     sys.exit(run(sys.argv[1:]))

@@ -69,14 +69,19 @@ def storage_exists(url: str) -> bool:
 class StaleTrialCallback:
     """What happens to a trial failed because its process died: its runs are closed, it is retried.
 
-    ``on_failed`` (when given) gets the failed trial first (to close its MLflow runs); then the
-    trial is re-queued as WAITING with the same hyperparameters by Optuna's
-    :class:`~optuna.storages.RetryHeartbeatStaleTrialCallback`, at most ``max_trial_retries``
-    times per original trial, without the dead process's attributes and run id.
+    ``on_failed`` (when given) gets the failed trial and ``cause`` (why it counts as dead, in
+    words) first, to close its MLflow runs; then the trial is re-queued as WAITING with the same
+    hyperparameters by Optuna's :class:`~optuna.storages.RetryHeartbeatStaleTrialCallback`, at
+    most ``max_trial_retries`` times per original trial, without the dead process's attributes
+    and run id. ``cause`` defaults to the heartbeat's: silent for longer than the grace period.
     """
 
     def __init__(
-        self, config: HpoConfig, on_failed: Callable[[FrozenTrial], None] | None = None
+        self,
+        config: HpoConfig,
+        on_failed: Callable[[FrozenTrial, str], None] | None = None,
+        *,
+        cause: str | None = None,
     ) -> None:
         import optuna
 
@@ -86,11 +91,12 @@ class StaleTrialCallback:
                 max_retry=config.max_trial_retries
             )
         self.on_failed = on_failed
+        self.cause = cause or f"no heartbeat for more than {config.grace_period} s"
 
     def __call__(self, study: optuna.Study, trial: FrozenTrial) -> None:
         if self.on_failed is not None:
             try:
-                self.on_failed(trial)
+                self.on_failed(trial, self.cause)
             except Exception:
                 logger.exception("could not close the runs of failed trial %d", trial.number)
         retried = copy.deepcopy(trial)
@@ -104,13 +110,13 @@ def open_storage(
     config: HpoConfig,
     *,
     read_only: bool = False,
-    on_failed_trial: Callable[[FrozenTrial], None] | None = None,
+    on_failed_trial: Callable[[FrozenTrial, str], None] | None = None,
 ) -> RDBStorage:
     """Open the RDB storage at ``url`` with heartbeat, grace period and retry of stale trials.
 
     A trial whose heartbeat is older than the grace period is failed by the next worker that
-    starts a trial and handled by :class:`StaleTrialCallback` (``on_failed_trial`` closes its
-    runs). SQLite connections wait :data:`SQLITE_BUSY_TIMEOUT_S` for other writers (several
+    starts a trial and handled by :class:`StaleTrialCallback` (``on_failed_trial`` gets the
+    trial and the cause, and closes its runs). SQLite connections wait :data:`SQLITE_BUSY_TIMEOUT_S` for other writers (several
     workers share the file). With ``read_only`` no table is created (for ``--plan``). Raises
     what :class:`optuna.storages.RDBStorage` raises for an unreachable or incompatible database.
     """
@@ -192,7 +198,7 @@ def fail_dead_local_trials(
     study: optuna.Study,
     storage: RDBStorage,
     config: HpoConfig,
-    on_failed_trial: Callable[[FrozenTrial], None] | None = None,
+    on_failed_trial: Callable[[FrozenTrial, str], None] | None = None,
 ) -> list[DeadTrial]:
     """Fail the RUNNING trials whose process on this machine died, and re-queue each one.
 
@@ -203,7 +209,7 @@ def fail_dead_local_trials(
     import optuna
     from optuna.trial import TrialState
 
-    callback = StaleTrialCallback(config, on_failed_trial)
+    callback = StaleTrialCallback(config, on_failed_trial, cause="its process is gone")
     study_id = storage.get_study_id_from_name(study.study_name)
     done = []
     for trial in find_dead_local_trials(study, config.grace_period):

@@ -6,6 +6,13 @@ the refit and ends the sweep run. Trials may run in that process or in worker pr
 sweep has one sweep run however many workers join it. Every worker claims its trials through the
 :class:`~resume_ner.hpo.budget.TrialBudget`, so the study ends with exactly its target number of
 finished trials.
+
+A worker that dies (killed, out of memory, its machine gone) leaves its trial RUNNING. Its
+heartbeat stops, so after the grace period another worker fails that trial, closes its runs as
+KILLED and runs it again with the same hyperparameters: workers that have no trial left to
+start keep watching the study for such trials until none is running (or nothing has changed for
+a while, when the sweep's owner takes over and also fails at once the trials of dead processes
+of its own machine). A killed worker does not fail the sweep; one that exits with an error does.
 """
 
 from __future__ import annotations
@@ -49,10 +56,20 @@ logger = logging.getLogger(__name__)
 
 #: Seconds between looks at the study while other workers finish their trials.
 POLL_INTERVAL_S = 1.0
+#: A worker stops watching the study after this many grace periods without any change.
+WORKER_PATIENCE_GRACE_PERIODS = 3
+#: What Optuna raises when a trial ends after another worker failed it.
+_LATE_TRIAL_MESSAGE = "Cannot tell a FAIL trial"
 
 
-def close_runs_of_failed_trial(tracking: TrackingContext, trial: FrozenTrial) -> None:
-    """Close the MLflow runs of ``trial``, which Optuna failed because its process stopped."""
+def close_runs_of_failed_trial(
+    tracking: TrackingContext, trial: FrozenTrial, cause: str = "it stopped"
+) -> None:
+    """Close the MLflow runs of ``trial``, which Optuna failed because its process stopped.
+
+    The runs end KILLED, tagged interrupted with a reason naming the process, its host and
+    ``cause`` (no heartbeat, or the process is gone).
+    """
     run_id = trial.user_attrs.get(RUN_ID_ATTR)
     if not run_id:
         return
@@ -60,7 +77,9 @@ def close_runs_of_failed_trial(tracking: TrackingContext, trial: FrozenTrial) ->
         f"process {trial.user_attrs.get(PID_ATTR, '?')} on {trial.user_attrs.get(HOST_ATTR, '?')}"
     )
     close_trial_runs(
-        tracking, str(run_id), f"trial {trial.number} failed: {where} stopped running it"
+        tracking,
+        str(run_id),
+        f"trial {trial.number} failed: {where} stopped running it ({cause})",
     )
 
 
@@ -75,6 +94,16 @@ def run_trials(study: optuna.Study, objective: TrialObjective, budget: TrialBudg
     while budget.claim():
         try:
             study.optimize(objective, n_trials=1, catch=(), gc_after_trial=False)
+        except ValueError as exc:
+            if _LATE_TRIAL_MESSAGE not in str(exc):
+                raise
+            # Another worker failed this trial as stale while it ran (its heartbeats came
+            # late: an overloaded machine, or a grace period too short) and re-queued it.
+            logger.warning(
+                "a trial of this process was failed by another worker while it ran (%s); "
+                "raise grace_period_s in hpo.yaml if this repeats",
+                exc,
+            )
         finally:
             budget.release()
         ran += 1
@@ -96,22 +125,35 @@ def wait_for_running_trials(
     hpo: HpoConfig,
     run_more: Callable[[], int],
     *,
-    on_failed_trial: Callable[[FrozenTrial], None] | None = None,
+    on_failed_trial: Callable[[FrozenTrial, str], None] | None = None,
+    local_processes: bool = True,
+    patience_s: float | None = None,
     poll_s: float = POLL_INTERVAL_S,
 ) -> None:
-    """Return once no trial of ``study`` is RUNNING, running re-queued ones on the way.
+    """Return once no trial of ``study`` is RUNNING, running re-queued or missing ones on the way.
 
-    Trials of dead processes of this machine are failed at once, those of silent workers
-    elsewhere when their heartbeat is older than the grace period; either kind is re-queued as
-    WAITING and ``run_more`` (which runs trials in this process) picks it up.
+    Trials of silent workers are failed when their heartbeat is older than the grace period;
+    with ``local_processes`` the trials of dead processes of this machine are failed at once too.
+    Either kind is re-queued as WAITING and ``run_more`` (which runs trials in this process, as
+    the budget allows) picks it up. With ``patience_s``, also returns once the running trials
+    and the study's trial count have not changed for that long.
     """
+    last_change = time.monotonic()
+    seen: tuple[int, frozenset[int]] | None = None
     while True:
-        fail_dead_local_trials(study, storage, hpo, on_failed_trial)
+        if local_processes:
+            fail_dead_local_trials(study, storage, hpo, on_failed_trial)
         fail_stale_trials(study)
-        counts = count_trials(study)
-        if counts.waiting and run_more():
+        if run_more():
             continue
-        if counts.running == 0:
+        trials = study.get_trials(deepcopy=False)
+        running = frozenset(t.number for t in trials if t.state.name == "RUNNING")
+        if not running:
+            return
+        if (len(trials), running) != seen:
+            seen, last_change = (len(trials), running), time.monotonic()
+        elif patience_s is not None and time.monotonic() - last_change > patience_s:
+            logger.info("trials %s still running elsewhere; leaving them", sorted(running))
             return
         time.sleep(poll_s)
 
@@ -171,6 +213,17 @@ def worker_main(spec: WorkerSpec, events: Any) -> None:
         budget=budget,
     )
     run_trials(study, objective, budget)
+    if not budget.expired():
+        # Stay to take over the trials of workers that die: their heartbeat tells.
+        wait_for_running_trials(
+            study,
+            storage,
+            hpo,
+            lambda: run_trials(study, objective, budget),
+            on_failed_trial=functools.partial(close_runs_of_failed_trial, tracking),
+            local_processes=False,
+            patience_s=WORKER_PATIENCE_GRACE_PERIODS * hpo.grace_period,
+        )
 
 
 def run_worker_processes(
@@ -179,24 +232,29 @@ def run_worker_processes(
     """Start one process per spec, relay their events to ``progress``, wait for them all.
 
     Processes are spawned (not forked), so each starts clean of this process's threads and
-    connections. Raises :class:`HpoError` naming the workers that exited with an error.
+    connections; each has its own event queue, so that a worker killed while writing to it
+    cannot block the others. A worker killed by a signal is reported (its trial is failed and
+    retried through the heartbeat); raises :class:`HpoError` naming the workers that exited with
+    an error.
     """
     import multiprocessing
 
     context = multiprocessing.get_context("spawn")
-    events = context.Queue()
+    queues = [context.Queue() for _ in specs]
     processes = [
-        context.Process(target=worker_main, args=(spec, events), name=f"hpo-worker-{spec.index}")
-        for spec in specs
+        context.Process(target=worker_main, args=(spec, queue), name=f"hpo-worker-{spec.index}")
+        for spec, queue in zip(specs, queues, strict=True)
     ]
     for process in processes:
         process.start()
     try:
         while any(process.is_alive() for process in processes):
-            forward_events(events, progress, timeout_s=poll_s)
+            if not sum(forward_events(queue, progress, timeout_s=0) for queue in queues):
+                time.sleep(poll_s)
         for process in processes:
             process.join()
-        forward_events(events, progress, timeout_s=0)
+        for queue in queues:
+            forward_events(queue, progress, timeout_s=0)
     except BaseException:
         for process in processes:
             if process.is_alive():
@@ -204,6 +262,18 @@ def run_worker_processes(
         for process in processes:
             process.join(timeout=30)
         raise
-    failed = [f"{p.name} (exit code {p.exitcode})" for p in processes if p.exitcode != 0]
+    for process in processes:
+        if process.exitcode is not None and process.exitcode < 0:
+            message = (
+                f"{process.name} (pid {process.pid}) was killed by signal {-process.exitcode}; "
+                "its trial is failed and run again"
+            )
+            logger.warning(message)
+            progress.note(message)
+    failed = [
+        f"{p.name} (exit code {p.exitcode})"
+        for p in processes
+        if p.exitcode is None or p.exitcode > 0
+    ]
     if failed:
         raise HpoError(f"sweep workers failed: {', '.join(failed)}")

@@ -122,7 +122,9 @@ class TrainingResult:
     ``backbone`` holds the trained model (best epoch's weights when there was a validation
     split); ``validation_metrics`` are the best epoch's, ``test_metrics`` those of that model on
     the test documents. ``tracking_errors`` lists tracking calls that failed (training went on;
-    the values stay queued in the tracker for the run's next batch or its end).
+    values a store that was down did not take wait in the tracker's outbox for the run's next
+    call). ``not_logged`` describes what was still not logged when training ended (the store
+    stayed unreachable past the retry budget); each line is in ``tracking_errors`` too.
     """
 
     backbone: Backbone
@@ -136,6 +138,7 @@ class TrainingResult:
     metrics_path: Path | None
     seconds: float
     tracking_errors: list[str] = field(default_factory=list)
+    not_logged: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready summary (the content of ``metrics.json``)."""
@@ -173,7 +176,7 @@ class _TrackerCallback:
 
     def __call__(self, epoch: int, metrics: Mapping[str, float]) -> None:
         try:
-            self.tracker.log_epoch_metrics(self.run_id, metrics, epoch)
+            sent = self.tracker.log_epoch_metrics(self.run_id, metrics, epoch)
         except Exception as exc:
             self.errors.append(f"epoch {epoch}: {type(exc).__name__}: {exc}")
             logger.warning(
@@ -181,6 +184,11 @@ class _TrackerCallback:
                 epoch,
                 self.run_id,
                 exc,
+            )
+            return
+        if not sent:
+            self.errors.append(
+                f"epoch {epoch}: tracking store unreachable; metrics held for the next call"
             )
 
 
@@ -214,13 +222,30 @@ def _log_final(tracker: MLflowTrainingTracker, run_id: str, result: TrainingResu
         logger.warning(
             "could not log the final metrics to run %s (kept for later): %s", run_id, exc
         )
-    if result.checkpoint_dir is None:
-        return
+    if result.checkpoint_dir is not None:
+        try:
+            tracker.log_training_artifacts(run_id, result.checkpoint_dir, result.metrics_path)
+        except Exception as exc:
+            result.tracking_errors.append(f"artifacts: {type(exc).__name__}: {exc}")
+            logger.warning("could not upload the checkpoint to run %s: %s", run_id, exc)
+    _report_unlogged(tracker, run_id, result)
+
+
+def _report_unlogged(tracker: MLflowTrainingTracker, run_id: str, result: TrainingResult) -> None:
+    """Send what the tracker still holds for the run; report whatever the store did not take."""
     try:
-        tracker.log_training_artifacts(run_id, result.checkpoint_dir, result.metrics_path)
+        tracker.flush(run_id)
     except Exception as exc:
-        result.tracking_errors.append(f"artifacts: {type(exc).__name__}: {exc}")
-        logger.warning("could not upload the checkpoint to run %s: %s", run_id, exc)
+        result.tracking_errors.append(f"held values: {type(exc).__name__}: {exc}")
+        logger.warning("could not send the values held for run %s: %s", run_id, exc)
+    result.not_logged = tracker.unlogged(run_id)
+    if result.not_logged:
+        result.tracking_errors.extend(f"not logged: {line}" for line in result.not_logged)
+        logger.warning(
+            "training finished, but the tracking store did not take everything for run %s:\n  %s",
+            run_id,
+            "\n  ".join(result.not_logged),
+        )
 
 
 def train_and_evaluate(
@@ -250,7 +275,9 @@ def train_and_evaluate(
     ``callbacks`` get ``(epoch, metrics)`` after every epoch (after the tracker has logged
     them); what they raise (``optuna.TrialPruned``) propagates. With ``tracker`` and
     ``run_id`` each epoch, the final scores and the checkpoint are logged into that run; a
-    tracking failure never stops training (see :attr:`TrainingResult.tracking_errors`).
+    tracking failure never stops training: values a store that is down did not take are held
+    and sent with the run's next call, and what was still not logged at the end is reported
+    (logged as a warning and in :attr:`TrainingResult.not_logged`).
 
     Raises :class:`SplitOverlapError` when a validation or test document is also a training
     document, :class:`~resume_ner.training.errors.BackboneError` when the backbone cannot be

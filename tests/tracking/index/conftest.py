@@ -1,12 +1,10 @@
 """Backends for the index tests: the file backend, the SQL backend on SQLite, and the SQL
-backend on PostgreSQL when ``RESUME_NER_TEST_POSTGRES_URL`` names a server (a URL to a database
-the tests may create databases from, e.g. ``postgresql+psycopg://postgres@127.0.0.1/postgres``)."""
+backend on PostgreSQL (a fresh database per test on the session's real server, see
+``tests/postgres_server.py``)."""
 
 from __future__ import annotations
 
-import os
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,9 +12,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from index_params import BACKEND_KINDS, POSTGRES_URL_VARIABLE
+from index_params import BACKEND_KINDS
 from index_workers import BackendSpec
 
+from postgres_server import PostgresServer, postgres  # noqa: F401  (the session's server)
 from resume_ner.tracking.index.base import IndexBackend
 
 
@@ -36,24 +35,12 @@ def sqlite_spec(tmp_path: Path) -> BackendSpec:
 
 
 @pytest.fixture
-def postgresql_spec() -> Iterator[BackendSpec]:
-    server_url = os.environ.get(POSTGRES_URL_VARIABLE)
-    if not server_url:
-        pytest.skip(f"set {POSTGRES_URL_VARIABLE} to run the PostgreSQL index tests")
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"resume_ner_index_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+def postgresql_spec(postgres: PostgresServer) -> Iterator[BackendSpec]:  # noqa: F811
+    url = postgres.create_database("resume_ner_index")
     try:
         yield BackendSpec("sql", url=url)
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        postgres.drop_database(url)
 
 
 @pytest.fixture(params=BACKEND_KINDS)

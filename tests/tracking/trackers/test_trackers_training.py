@@ -193,3 +193,80 @@ def test_label_schema_given_as_a_label_list_hashes_like_the_mapping(
     schema = {str(index): label for index, label in ID2LABEL.items()}
     assert digest == sha256_hex(canonical_json(schema))
     assert project.client.get_run(run_id).data.tags["code.artifact.label_schema_hash"] == digest
+
+
+class Outage:
+    """Switches a tracker between its store and a tracking server that is down (nothing listens
+    on its port); MLflow's own HTTP retries are off, so each call fails fast."""
+
+    def __init__(self, tracker, monkeypatch: pytest.MonkeyPatch) -> None:
+        import dataclasses
+        import socket
+
+        from resume_ner.tracking.client import get_client
+
+        monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        self.tracker = tracker
+        self.reachable = tracker.tracking
+        self.down_context = dataclasses.replace(
+            self.reachable, client=get_client(f"http://127.0.0.1:{port}")
+        )
+
+    def down(self) -> None:
+        self.tracker.tracking = self.down_context
+
+    def back(self) -> None:
+        self.tracker.tracking = self.reachable
+
+
+@pytest.fixture
+def outage(tracker, monkeypatch: pytest.MonkeyPatch) -> Outage:
+    return Outage(tracker, monkeypatch)
+
+
+def test_epochs_a_down_server_missed_are_sent_first_by_the_next_call_with_their_time(
+    project, tracker, training_context, outage
+):
+    """About 4 s: the failing batch is retried with backoff before its values are held."""
+    run_id = tracker.start_training_run(training_context)
+    assert tracker.log_epoch_metrics(run_id, {"train_loss": 0.9}, epoch=1)
+    outage.down()
+
+    assert tracker.log_epoch_metrics(run_id, {"train_loss": 0.7}, epoch=2) is False
+    assert tracker.unlogged(run_id)[0] == "metric train_loss at step 2"
+
+    outage.back()
+    assert tracker.log_epoch_metrics(run_id, {"train_loss": 0.5}, epoch=3)
+    assert tracker.unlogged(run_id) == []
+    history = project.client.get_metric_history(run_id, "train_loss")
+    assert [(m.step, m.value) for m in history] == [(1, 0.9), (2, 0.7), (3, 0.5)]
+    stamps = [m.timestamp for m in history]
+    assert stamps == sorted(stamps)
+
+
+def test_ending_a_run_while_the_server_is_down_reports_instead_of_raising(
+    project, tracker, training_context, outage
+):
+    """About 8 s: two batches are retried with backoff before their values are held."""
+    run_id = tracker.start_training_run(training_context)
+    outage.down()
+    tracker.log_epoch_metrics(run_id, {"train_loss": 0.7}, epoch=1)
+
+    with tracker.managed_run(run_id):
+        pass
+
+    assert "metric train_loss at step 1" in tracker.unlogged(run_id)
+    outage.back()
+    assert tracker.flush(run_id) is True
+    assert [m.step for m in project.client.get_metric_history(run_id, "train_loss")] == [1]
+
+
+def test_a_value_the_store_refuses_still_raises(project, tracker, training_context):
+    run_id = tracker.start_training_run(training_context)
+
+    with pytest.raises(ValueError, match="not a number"):
+        tracker.log_epoch_metrics(run_id, {"train_loss": "high"}, epoch=1)
+    assert tracker.unlogged(run_id) == []

@@ -1,64 +1,202 @@
 """The file backend: the run index and the version counter as JSON files on one machine.
 
-Each file is guarded by a ``filelock.FileLock`` on ``<file>.lock``, which is never deleted
-(deleting it would let a waiter lock a stale inode while a newcomer locks a new one). Reads take
-the lock as well, and writes go to a temporary file in the same folder that is flushed, synced
-and then renamed over the old one, so a reader never sees half a file. When the lock cannot be
-taken in time, nothing is read or written (:class:`IndexLockTimeoutError`).
+Each is a :class:`~resume_ner.tracking.index.journal.JournaledDocument`: a JSON snapshot
+(``mlflow_index.json``, ``run_name_counter.json``) plus an append-only journal of the changes
+since (``<file>.journal``), guarded by a ``filelock.FileLock`` on ``<file>.lock``. Reads take the
+lock as well. A change appends one line, so recording a run costs the same with ten entries as
+with ten thousand; handing out a version flushes that line to disk (one ``fdatasync``) before
+the version is returned, other changes are left to the operating system (losing them to a power
+cut only leaves a reservation that cleanup reclaims, or a cache entry that a tag search
+replaces). When a lock cannot be taken in time, nothing is read or written
+(:class:`IndexLockTimeoutError`).
 
-The index is a cache: an unreadable index file is moved aside with a warning and the index
-starts empty. The counter is not: an unreadable counter file raises :class:`IndexCorruptError`,
-because starting the versions again would hand out names that runs already have.
+The index is a cache: an unreadable snapshot or journal is moved aside with a warning and the
+index goes on without it. The counter is not: an unreadable counter raises
+:class:`IndexCorruptError`, because starting the versions again would hand out names that runs
+already have.
 """
 
 from __future__ import annotations
 
-import contextlib
-import inspect
-import json
+import heapq
 import logging
 import os
 import socket
-import stat
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
-
-from filelock import FileLock, Timeout
 
 from resume_ner.tracking.index.base import (
     REBUILD_COMMAND,
     IndexBackend,
     IndexCorruptError,
     IndexEntry,
-    IndexLockTimeoutError,
     Reservation,
     newest_entries,
+    normalize_utc_iso,
     parse_utc_iso,
     utc_now_iso,
     with_normalized_time,
+)
+from resume_ner.tracking.index.journal import (
+    DEFAULT_COMPACT_AFTER,
+    CorruptFileError,
+    JournaledDocument,
+    require,
 )
 
 logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 DEFAULT_LOCK_TIMEOUT_S = 30.0
+#: Changes the index journal collects before it is folded into the JSON file: a lookup in a
+#: fresh process reads the journal too, so it is kept short (folding 10,000 entries every 128
+#: changes costs a fraction of a millisecond per change).
+INDEX_COMPACT_AFTER = 128
+#: Changes the counter journal collects before it is folded (only writers read it).
+COUNTER_COMPACT_AFTER = DEFAULT_COMPACT_AFTER
 
 _ENTRY_FIELDS = ("run_id", "experiment_id", "tracking_uri")
 
-# Newer filelock releases can promise never to unlink the lock file (and never to fall back to
-# a marker-file lock that is released by deleting it); older ones never unlink it on Unix.
-_LOCK_OPTIONS: dict[str, Any] = (
-    {"preserve_lock_file": True}
-    if "preserve_lock_file" in inspect.signature(FileLock).parameters
-    else {}
-)
-
-
 _T = TypeVar("_T")
+
+
+# --- the run index ---------------------------------------------------------------------------
+
+
+def _index_entries_object(document: Any) -> dict[str, Any]:
+    require(isinstance(document, dict), "the document is not a JSON object")
+    require(document.get("format") == FORMAT_VERSION, f"format is not {FORMAT_VERSION}")
+    raw_entries = document.get("entries")
+    require(isinstance(raw_entries, dict), "'entries' is not an object")
+    return raw_entries
+
+
+def _parse_entry(run_key_hash: str, raw: Any) -> IndexEntry:
+    require(isinstance(raw, dict), f"entry {run_key_hash!r} is not an object")
+    for name in (*_ENTRY_FIELDS, "updated_at"):
+        require(isinstance(raw.get(name), str), f"entry {run_key_hash!r} has no {name}")
+    run_name = raw.get("run_name")
+    require(run_name is None or isinstance(run_name, str), "run_name is not text")
+    try:
+        parse_utc_iso(raw["updated_at"])
+    except ValueError:
+        raise CorruptFileError(f"entry {run_key_hash!r} has no ISO updated_at") from None
+    return IndexEntry(
+        run_key_hash=run_key_hash,
+        run_id=raw["run_id"],
+        experiment_id=raw["experiment_id"],
+        tracking_uri=raw["tracking_uri"],
+        run_name=run_name,
+        updated_at=raw["updated_at"],
+    )
+
+
+def _entry_fields(entry: IndexEntry) -> dict[str, Any]:
+    return {
+        "run_id": entry.run_id,
+        "experiment_id": entry.experiment_id,
+        "tracking_uri": entry.tracking_uri,
+        "run_name": entry.run_name,
+        "updated_at": entry.updated_at,
+    }
+
+
+class _IndexState:
+    """The index in memory: entries as stored, checked only when a write needs all of them.
+
+    A lookup checks only the entry it reads, so that a hit on a large index costs little more
+    than parsing the file. Eviction takes the least recently updated entry from a heap, built
+    the first time the index is full.
+    """
+
+    def __init__(self, raw: dict[str, Any], *, checked: bool) -> None:
+        self.raw = raw
+        self.checked = checked
+        self._heap: list[tuple[str, str]] | None = None
+
+    def check_all(self) -> None:
+        """Check every entry (raises :class:`CorruptFileError`), normalising its time."""
+        if self.checked:
+            return
+        for key, raw in self.raw.items():
+            _parse_entry(key, raw)
+            raw["updated_at"] = normalize_utc_iso(raw["updated_at"])
+        self.checked = True
+
+    def entry(self, run_key_hash: str) -> IndexEntry | None:
+        raw = self.raw.get(run_key_hash)
+        return None if raw is None else _parse_entry(run_key_hash, raw)
+
+    def entries(self) -> list[IndexEntry]:
+        self.check_all()
+        return [_parse_entry(key, raw) for key, raw in self.raw.items()]
+
+    def put(self, entry: IndexEntry, max_entries: int) -> None:
+        """Insert or replace ``entry`` (stored time), then evict the least recently updated
+        others until at most ``max_entries`` remain."""
+        self.raw[entry.run_key_hash] = _entry_fields(entry)
+        if self._heap is not None:
+            heapq.heappush(self._heap, (entry.updated_at, entry.run_key_hash))
+        while len(self.raw) > max_entries:
+            self._evict_oldest(keep=entry.run_key_hash)
+
+    def remove(self, run_key_hash: str) -> bool:
+        return self.raw.pop(run_key_hash, None) is not None
+
+    def _evict_oldest(self, keep: str) -> None:
+        self.check_all()
+        if self._heap is None:
+            self._heap = [(raw["updated_at"], key) for key, raw in self.raw.items()]
+            heapq.heapify(self._heap)
+        kept_back = []
+        while self._heap:
+            updated_at, key = heapq.heappop(self._heap)
+            raw = self.raw.get(key)
+            if raw is None or raw["updated_at"] != updated_at:
+                continue  # removed or updated since it was pushed
+            if key == keep:
+                kept_back.append((updated_at, key))
+                continue
+            del self.raw[key]
+            break
+        for item in kept_back:
+            heapq.heappush(self._heap, item)
+
+
+class _IndexCodec:
+    """Journal records of the index: ``put`` (an entry and the size bound) and ``remove``."""
+
+    def empty(self) -> _IndexState:
+        return _IndexState({}, checked=True)
+
+    def load(self, document: Any) -> _IndexState:
+        return _IndexState(dict(_index_entries_object(document)), checked=False)
+
+    def apply(self, state: _IndexState, record: Any) -> None:
+        require(isinstance(record, dict), "the record is not an object")
+        operation = record.get("op")
+        if operation == "put":
+            raw = record.get("entry")
+            require(isinstance(raw, dict), "the put has no entry")
+            key = raw.get("run_key_hash")
+            require(isinstance(key, str) and bool(key), "the entry has no run_key_hash")
+            bound = record.get("max")
+            require(isinstance(bound, int) and bound >= 1, "the put has no size bound")
+            state.put(_parse_entry(key, raw), bound)
+        elif operation == "remove":
+            key = record.get("run_key_hash")
+            require(isinstance(key, str), "the remove has no run_key_hash")
+            state.remove(key)
+        else:
+            raise CorruptFileError(f"unknown operation {operation!r}")
+
+    def dump(self, state: _IndexState) -> dict[str, Any]:
+        state.check_all()
+        return {"format": FORMAT_VERSION, "entries": state.raw}
+
+
+# --- the version counter ---------------------------------------------------------------------
 
 
 def _new_counter() -> dict[str, Any]:
@@ -73,201 +211,125 @@ def _raise_floor(counter: dict[str, Any], version: int) -> bool:
     return True
 
 
-class _CorruptFileError(ValueError):
-    """A JSON file holds something other than what this backend writes."""
-
-
-class _LockedJsonFile:
-    """One JSON document on disk, read and replaced only while holding its lock."""
-
-    def __init__(self, path: Path, lock_timeout: float) -> None:
-        self.path = path
-        self.lock_path = path.with_name(path.name + ".lock")
-        self._lock = FileLock(self.lock_path, timeout=lock_timeout, **_LOCK_OPTIONS)
-        self._lock_timeout = lock_timeout
-
-    @contextmanager
-    def locked(self) -> Iterator[None]:
-        """Hold the file's lock; raise :class:`IndexLockTimeoutError` when it is not obtained."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._lock.acquire()
-        except Timeout:
-            raise IndexLockTimeoutError(
-                f"could not lock {self.lock_path} within {self._lock_timeout:g} s; another "
-                "process holds it (nothing was read or written)"
-            ) from None
-        try:
-            yield
-        finally:
-            self._lock.release()
-
-    def read(self) -> Any | None:
-        """The parsed document, ``None`` when the file does not exist; the lock must be held.
-
-        Raises :class:`_CorruptFileError` when the file is empty or not JSON.
-        """
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
-            return None
-        if not raw.strip():
-            raise _CorruptFileError("the file is empty")
-        try:
-            return json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise _CorruptFileError(str(exc)) from exc
-
-    def write(self, document: Any, *, durable: bool = True) -> None:
-        """Replace the file with ``document`` atomically; the lock must be held.
-
-        The rename is atomic either way, so a killed process never leaves a torn file.
-        ``durable`` also flushes the data and the rename to disk, so that they survive a
-        power loss; each flush costs milliseconds, so only writes whose loss would matter
-        (handing out a version) ask for it.
-        """
-        payload = json.dumps(document, separators=(",", ":"), sort_keys=True).encode("utf-8")
-        fd, temp_name = tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
-        )
-        try:
-            os.fchmod(fd, self._file_mode())
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(payload)
-                handle.flush()
-                if durable:
-                    os.fsync(handle.fileno())
-            os.replace(temp_name, self.path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temp_name)
-            raise
-        if durable:
-            _fsync_directory(self.path.parent)
-
-    def _file_mode(self) -> int:
-        # Keep the permissions a replaced file had (the temporary file starts owner-only).
-        try:
-            return stat.S_IMODE(self.path.stat().st_mode)
-        except FileNotFoundError:
-            return 0o644
-
-    def move_aside(self) -> Path:
-        """Rename the file to ``<name>.corrupt-<UTC timestamp>``; the lock must be held."""
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
-        os.replace(self.path, target)
-        return target
-
-
-def _fsync_directory(folder: Path) -> None:
-    # Makes the rename itself durable; some platforms cannot open a folder, which is harmless.
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _require(condition: bool, problem: str) -> None:
-    if not condition:
-        raise _CorruptFileError(problem)
-
-
-def _index_entries_object(document: Any) -> dict[str, Any]:
-    _require(isinstance(document, dict), "the document is not a JSON object")
-    _require(document.get("format") == FORMAT_VERSION, f"format is not {FORMAT_VERSION}")
-    raw_entries = document.get("entries")
-    _require(isinstance(raw_entries, dict), "'entries' is not an object")
-    return raw_entries
-
-
-def _parse_entry(run_key_hash: str, raw: Any) -> IndexEntry:
-    _require(isinstance(raw, dict), f"entry {run_key_hash!r} is not an object")
-    for name in (*_ENTRY_FIELDS, "updated_at"):
-        _require(isinstance(raw.get(name), str), f"entry {run_key_hash!r} has no {name}")
-    run_name = raw.get("run_name")
-    _require(run_name is None or isinstance(run_name, str), "run_name is not text")
-    try:
-        parse_utc_iso(raw["updated_at"])
-    except ValueError:
-        raise _CorruptFileError(f"entry {run_key_hash!r} has no ISO updated_at") from None
-    return IndexEntry(
-        run_key_hash=run_key_hash,
-        run_id=raw["run_id"],
-        experiment_id=raw["experiment_id"],
-        tracking_uri=raw["tracking_uri"],
-        run_name=run_name,
-        updated_at=raw["updated_at"],
-    )
-
-
-def _parse_index(document: Any) -> dict[str, IndexEntry]:
-    return {key: _parse_entry(key, raw) for key, raw in _index_entries_object(document).items()}
-
-
-def _parse_one_entry(document: Any, run_key_hash: str) -> IndexEntry | None:
-    # A lookup validates only the entry it reads: checking all of them would make a hit on a
-    # large index slower than MLflow's own tag search.
-    raw = _index_entries_object(document).get(run_key_hash)
-    return None if raw is None else _parse_entry(run_key_hash, raw)
-
-
-def _index_document(entries: Mapping[str, IndexEntry]) -> dict[str, Any]:
-    return {
-        "format": FORMAT_VERSION,
-        "entries": {
-            key: {
-                "run_id": entry.run_id,
-                "experiment_id": entry.experiment_id,
-                "tracking_uri": entry.tracking_uri,
-                "run_name": entry.run_name,
-                "updated_at": entry.updated_at,
-            }
-            for key, entry in entries.items()
-        },
-    }
-
-
 def _is_count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
+def _check_reservation(key: str, version: str, held: Any) -> None:
+    require(isinstance(held, dict), f"reservation {key!r}/{version} is not an object")
+    require(
+        isinstance(held.get("host"), str)
+        and isinstance(held.get("reserved_at"), str)
+        and isinstance(held.get("pid"), int)
+        and (held.get("run_id") is None or isinstance(held.get("run_id"), str)),
+        f"reservation {key!r}/{version} is incomplete",
+    )
+
+
 def _validate_counters(document: Any) -> dict[str, dict[str, Any]]:
-    _require(isinstance(document, dict), "the document is not a JSON object")
-    _require(document.get("format") == FORMAT_VERSION, f"format is not {FORMAT_VERSION}")
+    require(isinstance(document, dict), "the document is not a JSON object")
+    require(document.get("format") == FORMAT_VERSION, f"format is not {FORMAT_VERSION}")
     counters = document.get("counters")
-    _require(isinstance(counters, dict), "'counters' is not an object")
+    require(isinstance(counters, dict), "'counters' is not an object")
     for key, counter in counters.items():
-        _require(isinstance(counter, dict), f"counter {key!r} is not an object")
-        _require(_is_count(counter.get("next_version")), f"counter {key!r} has no next_version")
+        require(isinstance(counter, dict), f"counter {key!r} is not an object")
+        require(_is_count(counter.get("next_version")), f"counter {key!r} has no next_version")
         reservations = counter.get("reservations")
-        _require(isinstance(reservations, dict), f"counter {key!r} has no reservations object")
+        require(isinstance(reservations, dict), f"counter {key!r} has no reservations object")
         for version, held in reservations.items():
-            _require(version.isdigit(), f"counter {key!r} holds a non-numeric version")
-            _require(isinstance(held, dict), f"reservation {key!r}/{version} is not an object")
-            _require(
-                isinstance(held.get("host"), str)
-                and isinstance(held.get("reserved_at"), str)
-                and isinstance(held.get("pid"), int)
-                and (held.get("run_id") is None or isinstance(held.get("run_id"), str)),
-                f"reservation {key!r}/{version} is incomplete",
-            )
+            require(version.isdigit(), f"counter {key!r} holds a non-numeric version")
+            _check_reservation(key, version, held)
     return counters
 
 
+def _reserve(
+    counters: dict[str, dict[str, Any]], key: str, version: int, held: dict[str, Any]
+) -> None:
+    counter = counters.setdefault(key, _new_counter())
+    _raise_floor(counter, version)
+    counter["reservations"][str(version)] = held
+
+
+def _commit(counters: dict[str, dict[str, Any]], key: str, run_id: str, version: int) -> bool:
+    """Raise the floor past ``version`` and drop its reservation when ``run_id`` may hold it;
+    whether it was held."""
+    counter = counters.setdefault(key, _new_counter())
+    _raise_floor(counter, version)
+    held = counter["reservations"].get(str(version))
+    if held is None or held["run_id"] not in (None, run_id):
+        return False
+    del counter["reservations"][str(version)]
+    return True
+
+
+def _drop(counters: dict[str, dict[str, Any]], key: str, version: int) -> bool:
+    counter = counters.get(key)
+    return counter is not None and counter["reservations"].pop(str(version), None) is not None
+
+
+class _CounterCodec:
+    """Journal records of the counter: ``reserve``, ``commit``, ``drop`` (released or reclaimed
+    reservations) and ``floor``."""
+
+    def empty(self) -> dict[str, dict[str, Any]]:
+        return {}
+
+    def load(self, document: Any) -> dict[str, dict[str, Any]]:
+        return _validate_counters(document)
+
+    def apply(self, state: dict[str, dict[str, Any]], record: Any) -> None:
+        require(isinstance(record, dict), "the record is not an object")
+        operation = record.get("op")
+        if operation == "floor":
+            floors = record.get("floors")
+            require(isinstance(floors, dict), "the floor has no floors")
+            for key, floor in floors.items():
+                require(_is_count(floor), f"floor of {key!r} is not a count")
+                _raise_floor(state.setdefault(key, _new_counter()), floor)
+            return
+        if operation == "drop":
+            targets = record.get("targets")
+            require(isinstance(targets, list), "the drop has no targets")
+            for target in targets:
+                require(
+                    isinstance(target, list)
+                    and len(target) == 2
+                    and isinstance(target[0], str)
+                    and _is_count(target[1]),
+                    "a drop target is not [counter_key, version]",
+                )
+                _drop(state, target[0], target[1])
+            return
+        key, version = record.get("key"), record.get("version")
+        require(isinstance(key, str) and bool(key), "the record has no counter key")
+        require(_is_count(version), "the record has no version")
+        if operation == "reserve":
+            held = record.get("held")
+            _check_reservation(key, str(version), held)
+            _reserve(state, key, version, dict(held))
+        elif operation == "commit":
+            run_id = record.get("run_id")
+            require(isinstance(run_id, str) and bool(run_id), "the commit has no run_id")
+            _commit(state, key, run_id, version)
+        else:
+            raise CorruptFileError(f"unknown operation {operation!r}")
+
+    def dump(self, state: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        return {"format": FORMAT_VERSION, "counters": state}
+
+
+# --- the backend -----------------------------------------------------------------------------
+
+
 class FileIndexBackend(IndexBackend):
-    """The run index and version counter as two JSON files, each guarded by a file lock.
+    """The run index and version counter as two journaled JSON files, each under a file lock.
 
     ``index_path`` maps run-key hashes to entries; ``counter_path`` holds, per counter key, only
     the next version and the live reservations (committed ones are removed), so it stays small.
     ``lock_timeout`` is how long an operation waits for a lock before raising
-    :class:`IndexLockTimeoutError`.
+    :class:`IndexLockTimeoutError`; ``compact_after`` is how many changes a journal collects
+    before it is folded into its JSON file (default :data:`INDEX_COMPACT_AFTER` and
+    :data:`COUNTER_COMPACT_AFTER`). One backend may be shared by several threads.
     """
 
     def __init__(
@@ -275,205 +337,251 @@ class FileIndexBackend(IndexBackend):
         index_path: Path | str,
         counter_path: Path | str,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT_S,
+        *,
+        compact_after: int | None = None,
     ) -> None:
         self.index_path = Path(index_path)
         self.counter_path = Path(counter_path)
         if self.index_path.resolve() == self.counter_path.resolve():
             raise ValueError("the index and the version counter need two different files")
-        self._index = _LockedJsonFile(self.index_path, lock_timeout)
-        self._counters = _LockedJsonFile(self.counter_path, lock_timeout)
+        self._index: JournaledDocument[_IndexState] = JournaledDocument(
+            self.index_path,
+            _IndexCodec(),
+            lock_timeout=lock_timeout,
+            durable_snapshot=False,
+            compact_after=compact_after or INDEX_COMPACT_AFTER,
+        )
+        self._counters: JournaledDocument[dict[str, dict[str, Any]]] = JournaledDocument(
+            self.counter_path,
+            _CounterCodec(),
+            lock_timeout=lock_timeout,
+            durable_snapshot=True,
+            compact_after=compact_after or COUNTER_COMPACT_AFTER,
+        )
 
     def __repr__(self) -> str:
         return f"FileIndexBackend({str(self.index_path)!r}, {str(self.counter_path)!r})"
 
+    def compact(self) -> None:
+        """Fold both journals into their JSON files now (they are also folded on their own).
+
+        Raises :class:`IndexCorruptError` when the counter cannot be read; an unreadable index
+        is moved aside as on any write.
+        """
+        with self._index.locked():
+            self._read_index(check_all=True)
+            self._index.compact()
+        with self._counters.locked():
+            self._read_counters()
+            self._counters.compact()
+
     # --- run index -------------------------------------------------------------------------
 
-    def _load_index(self) -> dict[str, IndexEntry]:
-        return self._read_index(_parse_index, {})
-
-    def _read_index(self, parse: Callable[[Any], _T], empty: _T) -> _T:
+    def _read_index(self, *, check_all: bool = False) -> _IndexState:
+        """The index (lock held); an unreadable part is moved aside and the rest is used."""
         try:
-            document = self._index.read()
-            return empty if document is None else parse(document)
-        except _CorruptFileError as exc:
-            moved = self._index.move_aside()
-            logger.warning(
-                "run index %s is corrupt (%s); moved it to %s and starting with an empty index "
-                "(run `%s` to fill it from MLflow)",
-                self.index_path,
-                exc,
-                moved.name,
-                REBUILD_COMMAND,
-            )
-            return empty
+            return self._checked_index(check_all)
+        except CorruptFileError as exc:
+            self._set_aside_index(exc, everything=False)
+        try:
+            return self._checked_index(check_all)
+        except CorruptFileError as exc:
+            self._set_aside_index(exc, everything=True)
+        return self._checked_index(check_all)
 
-    def _update_index(self, change: Callable[[dict[str, IndexEntry]], Any]) -> Any:
+    def _checked_index(self, check_all: bool) -> _IndexState:
+        state = self._index.read()
+        if check_all:
+            try:
+                state.check_all()
+            except CorruptFileError as exc:
+                # Only entries of the snapshot are checked late; the journal's were on reading.
+                raise CorruptFileError(str(exc), self.index_path) from None
+        return state
+
+    def _set_aside_index(self, exc: CorruptFileError, *, everything: bool) -> None:
+        journal_only = not everything and exc.path == self._index.journal_path
+        moved = self._index.move_aside(
+            snapshot=not journal_only, journal=everything or journal_only
+        )
+        logger.warning(
+            "run index %s is corrupt (%s); moved %s aside and going on without it "
+            "(run `%s` to fill the index from MLflow)",
+            exc.path or self.index_path,
+            exc,
+            ", ".join(path.name for path in moved) or "nothing",
+            REBUILD_COMMAND,
+        )
+
+    def _update_index(self, change: Callable[[_IndexState], tuple[_T, list[Any]]]) -> _T:
         with self._index.locked():
-            entries = self._load_index()
-            result = change(entries)
-            self._index.write(_index_document(entries), durable=False)
-            return result
+            self._read_index(check_all=True)
+            return self._index.change(lambda state: (*change(state), False))
 
     def put_entry(self, entry: IndexEntry, max_entries: int) -> None:
-        entry = with_normalized_time(entry)
-
-        def change(entries: dict[str, IndexEntry]) -> None:
-            entries.pop(entry.run_key_hash, None)
-            if len(entries) >= max_entries:
-                kept = newest_entries(entries.values(), max_entries - 1) if max_entries > 1 else []
-                entries.clear()
-                entries.update((kept_entry.run_key_hash, kept_entry) for kept_entry in kept)
-            entries[entry.run_key_hash] = entry
-
         if max_entries < 1:
             raise ValueError(f"max_entries must be at least 1, got {max_entries}")
+        entry = with_normalized_time(entry)
+        record = {
+            "op": "put",
+            "entry": {"run_key_hash": entry.run_key_hash, **_entry_fields(entry)},
+            "max": max_entries,
+        }
+
+        def change(state: _IndexState) -> tuple[None, list[Any]]:
+            state.put(entry, max_entries)
+            return None, [record]
+
         self._update_index(change)
 
     def get_entry(self, run_key_hash: str) -> IndexEntry | None:
         with self._index.locked():
-            return self._read_index(lambda document: _parse_one_entry(document, run_key_hash), None)
+            try:
+                return self._index.read().entry(run_key_hash)
+            except CorruptFileError as exc:
+                self._set_aside_index(exc, everything=False)
+                return self._read_index().entry(run_key_hash)
 
     def remove_entry(self, run_key_hash: str) -> bool:
-        return self._update_index(lambda entries: entries.pop(run_key_hash, None) is not None)
+        def change(state: _IndexState) -> tuple[bool, list[Any]]:
+            removed = state.remove(run_key_hash)
+            return removed, [{"op": "remove", "run_key_hash": run_key_hash}] if removed else []
+
+        return self._update_index(change)
 
     def list_entries(self) -> list[IndexEntry]:
         with self._index.locked():
-            return list(self._load_index().values())
+            return self._read_index(check_all=True).entries()
 
     def replace_entries(self, entries: Iterable[IndexEntry], max_entries: int) -> None:
         kept = newest_entries(entries, max_entries)
+        state = _IndexState({e.run_key_hash: _entry_fields(e) for e in kept}, checked=True)
         with self._index.locked():
-            self._index.write(
-                _index_document({entry.run_key_hash: entry for entry in kept}), durable=False
-            )
+            self._index.replace(state)
 
     # --- version counter -------------------------------------------------------------------
 
-    def _load_counters(self) -> dict[str, dict[str, Any]]:
+    def _read_counters(self) -> dict[str, dict[str, Any]]:
         try:
-            document = self._counters.read()
-            return {} if document is None else _validate_counters(document)
-        except _CorruptFileError as exc:
+            return self._counters.read()
+        except CorruptFileError as exc:
             raise IndexCorruptError(
-                f"the run-name version counter {self.counter_path} cannot be read ({exc}); "
-                f"versions are not restarted, since that would repeat run names. Run "
+                f"the run-name version counter {exc.path or self.counter_path} cannot be read "
+                f"({exc}); versions are not restarted, since that would repeat run names. Run "
                 f"`{REBUILD_COMMAND}` to restore the counters from the run names in MLflow."
             ) from exc
 
     def _update_counters(
         self,
-        change: Callable[[dict[str, dict[str, Any]]], tuple[_T, bool]],
+        change: Callable[[dict[str, dict[str, Any]]], tuple[_T, list[Any]]],
         *,
-        durable: bool = True,
+        durable: bool,
     ) -> _T:
-        """Apply ``change`` under the lock; it returns its result and whether it changed
-        anything (the file is rewritten only then). ``durable``: see ``_LockedJsonFile.write``."""
+        """Apply ``change`` under the lock; it returns its result and the records that redo it
+        (none when nothing changed). ``durable`` records are on disk before this returns."""
         with self._counters.locked():
-            counters = self._load_counters()
-            result, changed = change(counters)
-            if changed:
-                self._counters.write(
-                    {"format": FORMAT_VERSION, "counters": counters}, durable=durable
-                )
-            return result
+            self._read_counters()
+            return self._counters.change(lambda counters: (*change(counters), durable))
 
     def reserve_version(self, counter_key: str, run_id: str | None) -> int:
-        def change(counters: dict[str, dict[str, Any]]) -> tuple[int, bool]:
+        def change(counters: dict[str, dict[str, Any]]) -> tuple[int, list[Any]]:
             counter = counters.setdefault(counter_key, _new_counter())
             if run_id is not None:
                 for version, held in counter["reservations"].items():
                     if held["run_id"] == run_id:
-                        return int(version), False
+                        return int(version), []
             version = counter["next_version"]
-            counter["next_version"] = version + 1
-            counter["reservations"][str(version)] = {
+            held = {
                 "run_id": run_id,
                 "host": socket.gethostname(),
                 "pid": os.getpid(),
                 "reserved_at": utc_now_iso(),
             }
-            return version, True
+            _reserve(counters, counter_key, version, held)
+            return version, [
+                {"op": "reserve", "key": counter_key, "version": version, "held": held}
+            ]
 
-        return self._update_counters(change)
+        return self._update_counters(change, durable=True)
 
     def commit_version(self, counter_key: str, run_id: str, version: int) -> bool:
-        def change(counters: dict[str, dict[str, Any]]) -> tuple[bool, bool]:
-            counter = counters.setdefault(counter_key, _new_counter())
-            raised = _raise_floor(counter, version)
-            held = counter["reservations"].get(str(version))
-            if held is None or held["run_id"] not in (None, run_id):
-                return False, raised
-            del counter["reservations"][str(version)]
-            return True, True
+        def change(counters: dict[str, dict[str, Any]]) -> tuple[bool, list[Any]]:
+            counter = counters.get(counter_key)
+            before = (
+                None if counter is None else (counter["next_version"], len(counter["reservations"]))
+            )
+            committed = _commit(counters, counter_key, run_id, version)
+            counter = counters[counter_key]
+            if (counter["next_version"], len(counter["reservations"])) == before:
+                return committed, []
+            return committed, [
+                {"op": "commit", "key": counter_key, "version": version, "run_id": run_id}
+            ]
 
         # The version was made durable when it was reserved; losing the commit only leaves
         # a reservation that cleanup reclaims.
         return self._update_counters(change, durable=False)
 
     def release_version(self, counter_key: str, version: int) -> bool:
-        def change(counters: dict[str, dict[str, Any]]) -> tuple[bool, bool]:
-            counter = counters.get(counter_key)
-            if counter is None or str(version) not in counter["reservations"]:
-                return False, False
-            del counter["reservations"][str(version)]
-            return True, True
+        def change(counters: dict[str, dict[str, Any]]) -> tuple[bool, list[Any]]:
+            if not _drop(counters, counter_key, version):
+                return False, []
+            return True, [{"op": "drop", "targets": [[counter_key, version]]}]
 
         return self._update_counters(change, durable=False)
 
     def list_reservations(self) -> list[Reservation]:
         with self._counters.locked():
-            counters = self._load_counters()
-        return [
-            Reservation(
-                counter_key=key,
-                version=int(version),
-                run_id=held["run_id"],
-                host=held["host"],
-                pid=held["pid"],
-                reserved_at=held["reserved_at"],
-            )
-            for key, counter in counters.items()
-            for version, held in counter["reservations"].items()
-        ]
+            counters = self._read_counters()
+            return [
+                Reservation(
+                    counter_key=key,
+                    version=int(version),
+                    run_id=held["run_id"],
+                    host=held["host"],
+                    pid=held["pid"],
+                    reserved_at=held["reserved_at"],
+                )
+                for key, counter in counters.items()
+                for version, held in counter["reservations"].items()
+            ]
 
     def drop_reservations(self, reservations: Iterable[Reservation]) -> int:
-        targets = [(r.counter_key, str(r.version)) for r in reservations]
+        targets = sorted({(r.counter_key, r.version) for r in reservations})
         if not targets:
             return 0
 
-        def change(counters: dict[str, dict[str, Any]]) -> tuple[int, bool]:
-            dropped = 0
-            for key, version in targets:
-                counter = counters.get(key)
-                if counter is not None and counter["reservations"].pop(version, None) is not None:
-                    dropped += 1
-            return dropped, dropped > 0
+        def change(counters: dict[str, dict[str, Any]]) -> tuple[int, list[Any]]:
+            dropped = [[key, version] for key, version in targets if _drop(counters, key, version)]
+            return len(dropped), [{"op": "drop", "targets": dropped}] if dropped else []
 
-        return self._update_counters(change)
+        return self._update_counters(change, durable=True)
 
     def ensure_versions_at_least(self, floors: Mapping[str, int]) -> None:
         if not floors:
             return
 
-        def change(counters: dict[str, dict[str, Any]]) -> tuple[None, bool]:
-            raised = False
-            for key, floor in floors.items():
-                raised |= _raise_floor(counters.setdefault(key, _new_counter()), floor)
-            return None, raised
+        def change(counters: dict[str, dict[str, Any]]) -> tuple[None, list[Any]]:
+            raised = {
+                key: floor
+                for key, floor in floors.items()
+                if floor >= 1 and _raise_floor(counters.setdefault(key, _new_counter()), floor)
+            }
+            return None, [{"op": "floor", "floors": raised}] if raised else []
 
-        self._update_counters(change)
+        self._update_counters(change, durable=True)
 
     def discard_corrupt_counters(self) -> bool:
         with self._counters.locked():
             try:
-                self._load_counters()
-            except IndexCorruptError as exc:
+                self._counters.read()
+            except CorruptFileError as exc:
                 moved = self._counters.move_aside()
                 logger.warning(
-                    "moved the unreadable version counter %s to %s (%s)",
-                    self.counter_path,
-                    moved.name,
-                    exc.__cause__,
+                    "moved the unreadable version counter %s aside (%s: %s)",
+                    ", ".join(path.name for path in moved),
+                    exc.path,
+                    exc,
                 )
                 return True
         return False

@@ -13,6 +13,11 @@ for every fold metric, the mean over folds under the metric's own name (so trial
 without CV are compared by the same metric) and the population standard deviation as
 ``<name>_std``.
 
+In background mode (``MLflowSweepTracker(tracking, synchronous=False)``),
+:meth:`MLflowSweepTracker.submit_trial_run` and :meth:`MLflowSweepTracker.submit_fold_run` queue
+those calls on the process's run writer, so that a trial is not held up by the tracking store
+at all; ending the sweep run waits for them.
+
 Sweep summaries are tags and metrics, never params: a resumed sweep logs a new summary, and
 MLflow params cannot change once written.
 """
@@ -29,7 +34,8 @@ from typing import Any
 
 from resume_ner.naming.context import NamingContext
 from resume_ner.naming.keys import build_hpo_trial_key, build_hpo_trial_key_hash
-from resume_ner.tracking.trackers.base import BaseTracker
+from resume_ner.tracking.trackers.base import BaseTracker, RunRef
+from resume_ner.tracking.trackers.run_writer import RunHandle
 
 logger = logging.getLogger(__name__)
 
@@ -205,9 +211,34 @@ class MLflowSweepTracker(BaseTracker):
         )
         return stage_run.run_id if stage_run else None
 
+    def submit_trial_run(
+        self,
+        sweep_run_id: str | None,
+        context: NamingContext,
+        *,
+        hyperparameters: Mapping[str, Any],
+        n_folds: int | None = None,
+        tags: Mapping[str, Any] | None = None,
+    ) -> RunHandle | None:
+        """Have a trial run created under the sweep; return its handle at once in background
+        mode (see :meth:`BaseTracker.submit_run`), else once it exists.
+
+        As :meth:`start_trial_run`, with ``tags`` (registry names) joining the creating call.
+        Returns ``None`` when ``sweep_run_id`` is ``None`` (the sweep is not tracked).
+        """
+        if sweep_run_id is None:
+            return None
+        return self.submit_run(
+            context,
+            parent=sweep_run_id,
+            tags={"hpo.n_folds": n_folds, **(tags or {})},
+            params=hyperparameters,
+            defer_params=True,
+        )
+
     def log_trial_result(
         self,
-        trial_run_id: str | None,
+        trial_run_id: RunRef | None,
         *,
         metrics: Mapping[str, float] | None = None,
         fold_metrics: Sequence[Mapping[str, float]] | None = None,
@@ -234,8 +265,15 @@ class MLflowSweepTracker(BaseTracker):
         stage_run = self.start_run(context, parent_run_id=trial_run_id)
         return stage_run.run_id if stage_run else None
 
+    def submit_fold_run(self, trial_run: RunRef | None, context: NamingContext) -> RunHandle | None:
+        """Have a CV fold run created under its trial (given by id or handle); return its
+        handle at once in background mode, else once it exists (``None`` when not tracked)."""
+        if trial_run is None:
+            return None
+        return self.submit_run(context, parent=trial_run)
+
     def log_fold_result(
-        self, fold_run_id: str | None, metrics: Mapping[str, float], step: int | None = None
+        self, fold_run_id: RunRef | None, metrics: Mapping[str, float], step: int | None = None
     ) -> None:
         """Log a fold's metrics in one batch."""
         self.log(fold_run_id, metrics=metrics, step=step)

@@ -7,10 +7,18 @@ is never a param: it overflows param limits and Azure ML's 200-params cap, so it
 hashed JSON artifact (``label_schema/<hash>.json``) with its hash as the tag
 ``artifact.label_schema_hash``. Per-entity metrics are named ``<entity>_<metric>`` (for example
 ``SKILLS_f1``); per-epoch metrics carry the epoch as their step.
+
+A tracking server that is down never stops training: a batch that still fails after its
+bounded retries (:func:`~resume_ner.tracking.batching.log_batch_chunked`) on a transient error
+is held in the tracker's :class:`~resume_ner.tracking.outbox.Outbox`, sent first by the run's
+next successful call (or by :meth:`MLflowTrainingTracker.flush`), and whatever is still held at
+the end is reported by :meth:`MLflowTrainingTracker.unlogged`. Errors a retry cannot mend (a
+refused value) still raise.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -18,7 +26,12 @@ from typing import Any
 
 from resume_ner.naming.context import NamingContext
 from resume_ner.tracking.artifacts.stage_helpers import upload_training_artifacts
+from resume_ner.tracking.context import TrackingContext
+from resume_ner.tracking.outbox import Outbox
+from resume_ner.tracking.retry import is_transient_error
 from resume_ner.tracking.trackers.base import BaseTracker
+
+logger = logging.getLogger(__name__)
 
 LABEL_SCHEMA_ARTIFACT_DIR = "label_schema"
 #: Param names that carry the label schema; they never become params.
@@ -58,9 +71,60 @@ def _label_schema(params: Mapping[str, Any]) -> dict[str, str] | None:
 
 
 class MLflowTrainingTracker(BaseTracker):
-    """Runs of final training (``tracking.training`` in ``mlflow.yaml``)."""
+    """Runs of final training (``tracking.training`` in ``mlflow.yaml``).
+
+    Values a transient tracking failure kept from the store wait in ``outbox`` (see the module
+    docstring); ending a run whose store is unreachable returns ``False`` instead of raising.
+    """
 
     stage = "training"
+
+    def __init__(
+        self,
+        tracking: TrackingContext,
+        *,
+        synchronous: bool = True,
+        outbox: Outbox | None = None,
+    ) -> None:
+        super().__init__(tracking, synchronous=synchronous)
+        self.outbox = outbox if outbox is not None else Outbox()
+
+    def _send(self, run_id: str, pending: Any) -> None:
+        # What an earlier call could not send goes first, so metric histories stay in order.
+        held = self.outbox.take(run_id)
+        if held:
+            pending.params = {**held.params, **pending.params}
+            pending.metrics[:0] = held.metrics
+            pending.tags = {**held.tags, **pending.tags}
+        try:
+            super()._send(run_id, pending)
+        except Exception as exc:
+            if not is_transient_error(exc):
+                raise  # the caller keeps every value (held ones included) for its next batch
+            self.outbox.hold(
+                run_id, params=pending.params, metrics=pending.metrics, tags=pending.tags, error=exc
+            )
+            logger.warning(
+                "tracking store unreachable for run %s after retries; holding the values for "
+                "its next call: %s",
+                run_id,
+                exc,
+            )
+
+    def flush(self, run_id: str | None) -> bool:
+        """Send what the outbox holds for ``run_id`` now; return whether nothing is left held.
+
+        A transient failure keeps the values held (``False``); an error a retry cannot mend
+        raises, as :meth:`log` does.
+        """
+        if run_id is None or not self.outbox.holds(run_id):
+            return True
+        self.log(run_id)
+        return not self.outbox.holds(run_id)
+
+    def unlogged(self, run_id: str | None) -> list[str]:
+        """What is still held for ``run_id``, in words (:meth:`Outbox.describe`); empty if none."""
+        return [] if run_id is None else self.outbox.describe(run_id)
 
     def start_training_run(
         self,
@@ -134,9 +198,14 @@ class MLflowTrainingTracker(BaseTracker):
 
     def log_epoch_metrics(
         self, run_id: str | None, metrics: Mapping[str, float], epoch: int
-    ) -> None:
-        """Log one epoch's metrics (loss, learning rate, validation scores) at step ``epoch``."""
+    ) -> bool:
+        """Log one epoch's metrics (loss, learning rate, validation scores) at step ``epoch``.
+
+        Returns whether they reached the store; ``False`` when the store was unreachable and
+        they wait in the outbox (with anything held before) for the run's next call.
+        """
         self.log(run_id, metrics=metrics, step=epoch)
+        return run_id is None or not self.outbox.holds(run_id)
 
     def log_evaluation(
         self,
