@@ -10,7 +10,7 @@ with all tags, one ``log_batch``, one ``set_terminated``.
 In *background mode* (``synchronous=False``) all of that MLflow work is done by the process's
 :mod:`run writer <resume_ner.tracking.trackers.run_writer>`, in the order it was asked for.
 :meth:`BaseTracker.submit_run` queues a run's creation and returns a
-:class:`~resume_ner.tracking.trackers.run_writer.RunHandle` at once; logging into and ending a
+:class:`~resume_ner.tracking.trackers.run_writer.QueuedRun` at once; logging into and ending a
 run given by its handle is queued too, so the caller is not held up by the store at all. Work on
 a run given by its id is queued as well and waited for, so it keeps its place in the order and
 its errors reach the caller.
@@ -41,7 +41,7 @@ from resume_ner.tracking.errors import RunCreationError
 from resume_ner.tracking.lifecycle import terminate_run_safe
 from resume_ner.tracking.stage_runs import StageRun, start_stage_run
 from resume_ner.tracking.trackers.run_writer import (
-    RunHandle,
+    QueuedRun,
     RunWriter,
     new_handle_key,
     run_writer,
@@ -61,7 +61,7 @@ AZURE_MAX_PARAMS_PER_RUN = 200
 STATUS_NOTE_MAX_LENGTH = 200
 
 #: A run a tracker works on: its MLflow run id, or the handle of a run whose creation it queued.
-RunRef = str | RunHandle
+RunRef = str | QueuedRun
 
 _T = TypeVar("_T")
 
@@ -136,7 +136,7 @@ class BaseTracker:
     stage is disabled every ``start_*`` and ``submit_*`` method returns ``None`` and every
     method given a ``None`` run does nothing, so callers need no branches. With
     ``synchronous=False`` the tracker works in background mode (see the module docstring):
-    creating, logging into and ending runs given by a :class:`RunHandle` never waits for the
+    creating, logging into and ending runs given by a :class:`QueuedRun` never waits for the
     store, and :meth:`drain` waits for what is queued. Methods taking a run accept its id or
     the handle :meth:`submit_run` returned; refer to a run by its handle throughout once it was
     submitted. One tracker may be used from several threads.
@@ -189,7 +189,7 @@ class BaseTracker:
     def stage_run(self, run: RunRef) -> StageRun | None:
         """The identity of a run this tracker started and has not ended yet, else ``None``
         (also for a handle whose run is not created yet)."""
-        if isinstance(run, RunHandle):
+        if isinstance(run, QueuedRun):
             if not run.done() or run.failed():
                 return None
             run = run.run_id
@@ -250,13 +250,13 @@ class BaseTracker:
         tags: Mapping[str, Any] | None = None,
         params: Mapping[str, Any] | None = None,
         defer_params: bool = False,
-    ) -> RunHandle | None:
+    ) -> QueuedRun | None:
         """Have the run of ``context`` created (nested under ``parent``); return its handle.
 
         In background mode the creation is queued and this returns at once; the run's name
         version, tags and index entry are as :meth:`start_run` makes them. A failed creation is
         logged, kept for :meth:`drain`, and raised by the handle's
-        :attr:`~RunHandle.run_id`; work queued for the run afterwards is skipped. Otherwise the
+        :attr:`~QueuedRun.run_id`; work queued for the run afterwards is skipped. Otherwise the
         run is created before this returns (and errors propagate as from :meth:`start_run`).
         ``params`` are deferred to the run's next batch with ``defer_params``, else logged
         once it exists. Returns ``None`` when the stage is disabled.
@@ -273,13 +273,13 @@ class BaseTracker:
 
         if self._writer is None:
             try:
-                handle = RunHandle.of(create(), key)
+                handle = QueuedRun.of(create(), key)
             except BaseException:
                 with self._lock:
                     self._pending.pop(key, None)
                 raise
         else:
-            handle = RunHandle(self._writer.submit(create), key)
+            handle = QueuedRun(self._writer.submit(create), key)
             handle.add_done_callback(
                 lambda future: self._creation_done(future, key, context.process_type)
             )
@@ -288,7 +288,7 @@ class BaseTracker:
         return handle
 
     def _parent_run_id(self, parent: RunRef) -> str:
-        if not isinstance(parent, RunHandle):
+        if not isinstance(parent, QueuedRun):
             return parent
         try:
             return parent.run_id
@@ -342,12 +342,12 @@ class BaseTracker:
         if self._writer is None:
             return operation()
         future = self._writer.submit(operation)
-        if not isinstance(run, RunHandle):
+        if not isinstance(run, QueuedRun):
             return future.result()
         future.add_done_callback(lambda done: self._background_done(done, run, what))
         return None
 
-    def _background_done(self, future: Future[Any], run: RunHandle, what: str) -> None:
+    def _background_done(self, future: Future[Any], run: QueuedRun, what: str) -> None:
         exc = future.exception()
         if exc is None:
             return
@@ -369,7 +369,7 @@ class BaseTracker:
         return failures
 
     def _key(self, run: RunRef) -> str:
-        if isinstance(run, RunHandle):
+        if isinstance(run, QueuedRun):
             return run.key
         with self._lock:
             return self._aliases.get(run, run)
@@ -377,7 +377,7 @@ class BaseTracker:
     @staticmethod
     def _created(run: RunRef) -> str | None:
         """The run id, or ``None`` for a handle whose creation failed (already reported)."""
-        if isinstance(run, RunHandle):
+        if isinstance(run, QueuedRun):
             if run.failed():
                 logger.debug("skipping work for run %s, which was not created", run.key)
                 return None

@@ -3,7 +3,7 @@
 A tracker in background mode hands its MLflow work (create a run, log a batch, end a run, and
 the run index and version counter work that goes with them) to :func:`run_writer` and goes on;
 the writer performs the operations one after the other, in the order they were submitted, so a
-run is always created before it is logged into and ended. :class:`RunHandle` stands for a run
+run is always created before it is logged into and ended. :class:`QueuedRun` stands for a run
 whose creation is queued: its id is there once the writer has created it.
 
 Nothing queued is lost when the process ends normally: the writer is flushed at interpreter exit
@@ -40,7 +40,7 @@ _WRITER_PID: int | None = None
 _WRITER_LOCK = threading.Lock()
 
 
-class RunHandle:
+class QueuedRun:
     """A run whose creation was submitted to the background writer.
 
     ``key`` names the run inside its tracker until (and after) it exists. :attr:`run_id` and
@@ -52,7 +52,7 @@ class RunHandle:
         self._future = future
 
     @classmethod
-    def of(cls, stage_run: StageRun, key: str | None = None) -> RunHandle:
+    def of(cls, stage_run: StageRun, key: str | None = None) -> QueuedRun:
         """A handle for a run that already exists."""
         future: Future[StageRun] = Future()
         future.set_result(stage_run)
@@ -85,10 +85,10 @@ class RunHandle:
 
     def __repr__(self) -> str:
         if not self._future.done():
-            return f"RunHandle({self.key}, pending)"
+            return f"QueuedRun({self.key}, pending)"
         if self._future.exception() is not None:
-            return f"RunHandle({self.key}, failed)"
-        return f"RunHandle({self.key}, run_id={self._future.result().run_id})"
+            return f"QueuedRun({self.key}, failed)"
+        return f"QueuedRun({self.key}, run_id={self._future.result().run_id})"
 
 
 def new_handle_key() -> str:

@@ -35,7 +35,7 @@ from typing import Any
 from resume_ner.naming.context import NamingContext
 from resume_ner.naming.keys import build_hpo_trial_key, build_hpo_trial_key_hash
 from resume_ner.tracking.trackers.base import BaseTracker, RunRef
-from resume_ner.tracking.trackers.run_writer import RunHandle
+from resume_ner.tracking.trackers.run_writer import QueuedRun
 
 logger = logging.getLogger(__name__)
 
@@ -219,7 +219,7 @@ class MLflowSweepTracker(BaseTracker):
         hyperparameters: Mapping[str, Any],
         n_folds: int | None = None,
         tags: Mapping[str, Any] | None = None,
-    ) -> RunHandle | None:
+    ) -> QueuedRun | None:
         """Have a trial run created under the sweep; return its handle at once in background
         mode (see :meth:`BaseTracker.submit_run`), else once it exists.
 
@@ -265,7 +265,7 @@ class MLflowSweepTracker(BaseTracker):
         stage_run = self.start_run(context, parent_run_id=trial_run_id)
         return stage_run.run_id if stage_run else None
 
-    def submit_fold_run(self, trial_run: RunRef | None, context: NamingContext) -> RunHandle | None:
+    def submit_fold_run(self, trial_run: RunRef | None, context: NamingContext) -> QueuedRun | None:
         """Have a CV fold run created under its trial (given by id or handle); return its
         handle at once in background mode, else once it exists (``None`` when not tracked)."""
         if trial_run is None:
