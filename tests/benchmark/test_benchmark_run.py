@@ -57,6 +57,7 @@ def test_benchmark_run_logs_percentiles_and_throughput_per_runtime_shape_with_en
     assert run.data.tags["code.lineage.parent_run_id"] == "conversion-run-1"
     assert run.data.tags["code.environment.usable_cores"] == str(result.environment["usable_cores"])
     assert run.data.tags["code.environment.onnxruntime_version"]
+    assert "onnxruntime_allow_spinning=False" in run.data.tags["code.environment.threads"]
     assert run.data.params["served_format"] == "int8"
     artifacts = {item.path for item in project.client.list_artifacts(result.run_id)}
     assert {"environment.json", "benchmark.json", "plots"} <= artifacts

@@ -10,7 +10,7 @@ from resume_ner.config.conversion import ConversionConfig, load_conversion_confi
 from resume_ner.config.errors import ConfigError
 
 
-def test_shipped_defaults_quantize_only_within_one_point_of_f1_on_all_physical_cores():
+def test_shipped_defaults_quantize_only_within_one_point_of_f1_on_sleeping_physical_cores():
     config = load_conversion_config()
 
     assert config == ConversionConfig()
@@ -20,6 +20,7 @@ def test_shipped_defaults_quantize_only_within_one_point_of_f1_on_all_physical_c
     assert config.attention == "eager"
     assert config.session.graph_optimization == "all"
     assert config.session.intra_op_threads is None
+    assert config.session.allow_spinning is False
 
 
 def test_unknown_quantize_mode_names_the_file_and_key(tmp_path: Path):

@@ -26,6 +26,23 @@ def _convert(tracking, trained, out_dir, config=None):
     )
 
 
+def _load_onnx_model(model_uri, tracking_uri, dst_path, monkeypatch):
+    """The ONNX model behind ``model_uri``, resolved in the store at ``tracking_uri``.
+
+    MLflow resolves ``models:/`` URIs through its process-wide tracking URI, which outranks
+    ``MLFLOW_TRACKING_URI`` once any code in the process has set it; it is swapped for this
+    store's only for the call (switching it also rewrites ``MLFLOW_TRACKING_URI``, which
+    ``monkeypatch`` restores).
+    """
+    import mlflow.onnx
+    from mlflow.tracking._tracking_service.utils import _use_tracking_uri
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", tracking_uri)
+    dst_path.mkdir(parents=True)
+    with _use_tracking_uri(tracking_uri):
+        return mlflow.onnx.load_model(model_uri, dst_path=str(dst_path))
+
+
 def _artifacts(client, run_id, path=None):
     found = []
     for item in client.list_artifacts(run_id, path):
@@ -71,10 +88,9 @@ def test_conversion_run_holds_parity_figures_bundle_and_an_onnx_flavour_model(
     assert logged.status == LoggedModelStatus.READY
     assert logged.source_run_id == result.run_id
     assert [output.model_id for output in run.outputs.model_outputs] == [result.model_id]
-    import mlflow.onnx
-
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", project.tracking_uri)
-    model = mlflow.onnx.load_model(result.model_uri)
+    model = _load_onnx_model(
+        result.model_uri, project.tracking_uri, tmp_path / "download", monkeypatch
+    )
     assert [item.name for item in model.graph.input] == list(manifest.input_names)
 
 
@@ -90,10 +106,9 @@ def test_register_bundle_creates_a_new_model_version_each_time(
     version = project.client.get_model_version("resume-ner-test", first)
     assert version.run_id == result.run_id
     assert version.source == project.client.get_logged_model(result.model_id).artifact_location
-    import mlflow.onnx
-
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", project.tracking_uri)
-    model = mlflow.onnx.load_model("models:/resume-ner-test/1")
+    model = _load_onnx_model(
+        "models:/resume-ner-test/1", project.tracking_uri, tmp_path / "download", monkeypatch
+    )
     assert [item.name for item in model.graph.output] == ["logits"]
 
 

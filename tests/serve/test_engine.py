@@ -12,17 +12,25 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import onnx
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "conversion"))
 
 from tiny_bundle_helpers import tiny_bundle, tiny_model
 
+from resume_ner.config.conversion import SessionConfig
 from resume_ner.data.alignment import encode_documents
 from resume_ner.data.synthetic import generate_document
 from resume_ner.serve.bundle import MODEL_FILES, BundleError, read_manifest, write_manifest
 from resume_ner.serve.engine import Entity, InferenceEngine
-from resume_ner.serve.session import physical_core_count
+from resume_ner.serve.session import (
+    INTER_OP_SPINNING,
+    INTRA_OP_SPINNING,
+    open_session,
+    physical_core_count,
+    session_options,
+)
 from resume_ner.serve.windows import pad_windows
 
 
@@ -172,6 +180,44 @@ def test_a_changed_model_file_is_refused(bundle_dir, tmp_path):
 def test_threads_default_to_the_physical_cores(bundle_dir):
     assert InferenceEngine.load(bundle_dir).threads == physical_core_count()
     assert InferenceEngine.load(bundle_dir, threads=1).threads == 1
+
+
+def test_session_threads_sleep_while_waiting_unless_the_settings_allow_spinning():
+    sleeping = session_options(SessionConfig())
+    spinning = session_options(SessionConfig(allow_spinning=True))
+
+    for key in (INTRA_OP_SPINNING, INTER_OP_SPINNING):
+        assert sleeping.get_session_config_entry(key) == "0"
+        assert spinning.get_session_config_entry(key) == "1"
+
+
+def test_session_runs_add_and_layer_norm_instead_of_the_slower_skip_layer_norm(
+    bundle_dir, tmp_path
+):
+    model = bundle_dir / MODEL_FILES["fp32"]
+    served, fused = tmp_path / "served.onnx", tmp_path / "fused.onnx"
+
+    open_session(model, SessionConfig(), optimized_model_path=served)
+    open_session(model, SessionConfig(disabled_optimizers=()), optimized_model_path=fused)
+
+    def operators(path: Path) -> set[str]:
+        return {node.op_type for node in onnx.load(str(path)).graph.node}
+
+    assert "SkipLayerNormalization" not in operators(served)
+    assert "LayerNormalization" in operators(served)
+    assert "SkipLayerNormalization" in operators(fused)
+
+
+def test_a_bundle_whose_session_settings_predate_spinning_still_loads(bundle_dir, tmp_path):
+    copy = shutil.copytree(bundle_dir, tmp_path / "bundle")
+    manifest = read_manifest(copy)
+    session = {k: v for k, v in manifest.session.items() if k != "allow_spinning"}
+    write_manifest(copy, replace(manifest, session=session))
+
+    text = generate_document(2, 5).text
+    assert InferenceEngine.load(copy).extract([text]) == InferenceEngine.load(bundle_dir).extract(
+        [text]
+    )
 
 
 def test_no_texts_empty_texts_and_a_bare_string(engine):

@@ -23,6 +23,7 @@ from typing import Any, Literal
 from resume_ner.benchmark.measure import TimingPlan, TokenCounter, make_batches, time_side_by_side
 from resume_ner.benchmark.runtimes import build_runtimes
 from resume_ner.config.benchmark import BenchmarkConfig
+from resume_ner.config.conversion import SessionConfig
 from resume_ner.naming.canonical import hash_payload
 from resume_ner.naming.context import NamingContext
 from resume_ner.serve.bundle import TOKENIZER_FILE, read_manifest
@@ -295,12 +296,14 @@ def _run(
     output_dir: Path | str | None,
 ) -> BenchmarkResult:
     measurements, skipped, served_format, threads = _measure(bundle_dir, checkpoint_dir, config)
+    session = SessionConfig.model_validate(dict(read_manifest(bundle_dir).session))
     environment = collect_environment_fingerprint(
         thread_settings={
             "benchmark_threads": threads,
             "torch_threads": threads,
             "onnxruntime_intra_op_threads": threads,
-            "onnxruntime_inter_op_threads": 1,
+            "onnxruntime_inter_op_threads": session.inter_op_threads,
+            "onnxruntime_allow_spinning": session.allow_spinning,
         }
     )
     results_path = folder / RESULTS_FILE

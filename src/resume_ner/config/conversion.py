@@ -29,12 +29,21 @@ class SessionConfig(StrictModel):
     """How ONNX Runtime runs the model: graph optimisation and threads.
 
     ``intra_op_threads`` ``None`` means one thread per physical core of the machine the session
-    opens on (hyper-threads slow the matrix kernels down rather than up).
+    opens on (hyper-threads slow the matrix kernels down rather than up). ``allow_spinning``
+    lets idle intra-op threads busy-wait for the next operator instead of sleeping: a little
+    faster on cores nothing else uses, but as soon as other work shares them (the API's own
+    tokenisation, other processes) the spinning threads take its time slices and the model's
+    latency doubles. ``disabled_optimizers`` names ONNX Runtime graph rewrites the session
+    skips (names ONNX Runtime does not know are ignored): ``SkipLayerNormFusion`` by default,
+    because its CPU ``SkipLayerNormalization`` kernel is slower than the ``Add`` and
+    ``LayerNormalization`` it replaces.
     """
 
     graph_optimization: GraphOptimization = "all"
     intra_op_threads: int | None = Field(None, ge=1)
     inter_op_threads: int = Field(1, ge=1)
+    allow_spinning: bool = False
+    disabled_optimizers: tuple[str, ...] = ("SkipLayerNormFusion",)
 
 
 class ConversionConfig(StrictModel):
@@ -45,6 +54,9 @@ class ConversionConfig(StrictModel):
     #: Attention implementation the model is exported with: ``eager`` (explicit MatMul and
     #: Softmax, which ONNX Runtime fuses and int8 quantises well) or ``sdpa``.
     attention: Attention = "eager"
+    #: Fuse GELU, layer norms, attention and embeddings with onnxruntime's transformer
+    #: optimizer before quantising (:mod:`resume_ner.conversion.fusion`).
+    transformer_fusion: bool = True
     quantize: QuantizeMode = "auto"
     max_f1_drop: float = Field(0.01, ge=0.0, le=1.0)
     quantize_preprocess: bool = True

@@ -1,6 +1,7 @@
 """Converting a trained checkpoint into a served model bundle, checked against the original.
 
 :mod:`~resume_ner.conversion.export` exports the checkpoint to ONNX,
+:mod:`~resume_ner.conversion.fusion` fuses its transformer operators,
 :mod:`~resume_ner.conversion.quantize` makes an int8 copy, :mod:`~resume_ner.conversion.parity`
 compares both with the PyTorch model (logits, labels, entity macro-F1) and decides whether int8
 may be served, :mod:`~resume_ner.conversion.build` assembles the bundle folder

@@ -1,4 +1,4 @@
-"""Build a model bundle from a checkpoint: export, quantise, check parity, keep what passed.
+"""Build a model bundle from a checkpoint: export, fuse, quantise, check parity, keep what passed.
 
 The bundle is assembled in a staging folder next to its destination and moved into place at
 the end, so a bundle folder is either complete (and checked) or absent. The int8 model stays in
@@ -13,13 +13,14 @@ import os
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from resume_ner.config.conversion import ConversionConfig
 from resume_ner.conversion.errors import ConversionError, ParityError
 from resume_ner.conversion.export import export_model, model_input_names
+from resume_ner.conversion.fusion import fuse_transformer
 from resume_ner.conversion.parity import ParityReport, check_parity
 from resume_ner.conversion.quantize import quantize_onnx
 from resume_ner.data.documents import Document
@@ -35,15 +36,19 @@ logger = logging.getLogger(__name__)
 
 #: Permissions of a bundle folder (``mkdtemp`` creates it private to its owner).
 BUNDLE_DIR_MODE = 0o755
+#: The exported model before transformer fusion, in the staging folder only.
+EXPORTED_FILE = "exported.onnx"
 
 
 @dataclass(frozen=True)
 class BundleResult:
-    """A bundle written by :func:`build_bundle`: its folder, manifest and parity report."""
+    """A bundle written by :func:`build_bundle`: its folder, manifest and parity report, and
+    how many of each operator the transformer fusion made (empty when it did not run)."""
 
     bundle_dir: Path
     manifest: BundleManifest
     parity: ParityReport
+    fused_operators: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def served_format(self) -> str:
@@ -83,8 +88,9 @@ def build_bundle(
 ) -> BundleResult:
     """Convert checkpoint ``checkpoint_dir`` into the bundle folder ``out_dir``.
 
-    Exports the model (``config.opset``, ``config.exporter``), quantises it unless
-    ``config.quantize`` is ``never``, checks parity on ``documents`` (the test split; see
+    Exports the model (``config.opset``, ``config.exporter``), fuses its transformer operators
+    (``config.transformer_fusion``, :mod:`~resume_ner.conversion.fusion`), quantises the result
+    unless ``config.quantize`` is ``never``, checks parity on ``documents`` (the test split; see
     :func:`~resume_ner.conversion.parity.check_parity`) and writes the bundle with the format
     the int8 rule chose. ``lineage`` (run ids, ...) goes into ``bundle.json``. Raises
     :class:`ParityError` (nothing written) when fp32 does not reproduce PyTorch,
@@ -104,15 +110,23 @@ def build_bundle(
     try:
         staging.chmod(BUNDLE_DIR_MODE)
         input_names = model_input_names(backbone.model, backbone.tokenizer)
-        fp32_path = export_model(
+        fp32_path = staging / MODEL_FILES["fp32"]
+        exported = export_model(
             backbone.model,
             backbone.tokenizer,
-            staging / MODEL_FILES["fp32"],
+            staging / EXPORTED_FILE if config.transformer_fusion else fp32_path,
             config.opset,
             exporter=config.exporter,
             attention=config.attention,
             input_names=input_names,
         )
+        fused: dict[str, int] | None = None
+        if config.transformer_fusion:
+            fused = fuse_transformer(exported, fp32_path, backbone.model.config)
+            if fused is None:
+                os.replace(exported, fp32_path)
+            else:
+                exported.unlink()
         models = {"fp32": ModelFile.describe(fp32_path)}
         if config.quantize != "never":
             int8_path = quantize_onnx(
@@ -155,4 +169,6 @@ def build_bundle(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     logger.info("bundle %s: serving %s (%s)", destination, manifest.format, report.decision.reason)
-    return BundleResult(bundle_dir=destination, manifest=manifest, parity=report)
+    return BundleResult(
+        bundle_dir=destination, manifest=manifest, parity=report, fused_operators=fused or {}
+    )

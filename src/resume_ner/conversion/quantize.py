@@ -29,8 +29,9 @@ def quantize_onnx(
 
     With ``preprocess``, onnxruntime's quantisation pre-processing (ONNX shape inference and
     graph clean-up; its symbolic shape inference stops on graphs of the dynamo exporter, so it
-    is skipped) runs first, so that MatMuls carry the shape information the quantiser uses. ``per_channel`` gives each output channel of a weight its own scale.
-    Raises :class:`ConversionError` when quantisation fails.
+    is skipped) runs first, so that MatMuls carry the shape information the quantiser uses.
+    ``per_channel`` gives each output channel of a weight its own scale. Raises
+    :class:`ConversionError` when quantisation fails.
     """
     from onnx import TensorProto
     from onnxruntime.quantization import QuantType, quantize_dynamic

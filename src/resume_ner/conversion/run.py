@@ -204,6 +204,7 @@ def run_conversion(
         params={
             "exporter": config.exporter,
             "export_attention": config.attention,
+            "transformer_fusion": config.transformer_fusion,
             "quantize_per_channel": config.quantize_per_channel,
             "max_f1_drop": config.max_f1_drop,
             "parity_atol": config.atol,

@@ -117,8 +117,8 @@ class InferenceEngine:
 
         ``prefer`` ``best`` serves the format the conversion chose (int8 only when it kept its
         accuracy), ``fp32``/``int8`` ask for one. ``threads`` overrides the bundle's intra-op
-        thread count (default: one per physical core). One ONNX Runtime session with full
-        graph optimisation and sequential execution on the CPU provider. Raises
+        thread count (default: one per physical core). One ONNX Runtime session on the CPU
+        provider, with the bundle's session settings (:mod:`resume_ner.serve.session`). Raises
         :class:`BundleError` when the bundle is incomplete, lacks the asked format or a model
         file does not match its hash.
         """

@@ -1,5 +1,7 @@
 """Opening an ONNX Runtime session the way the served model runs: CPU provider, full graph
-optimisation, one intra-op thread per physical core, sequential execution."""
+optimisation (but for the rewrites the bundle's session settings disable), one intra-op thread
+per physical core, sequential execution, and thread-pool threads that sleep rather than spin
+while they wait (unless the bundle's session settings say otherwise)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,9 @@ if TYPE_CHECKING:
     import onnxruntime
 
 CPU_PROVIDER = "CPUExecutionProvider"
+#: Session config keys: whether idle thread-pool threads busy-wait (see ``SessionConfig``).
+INTRA_OP_SPINNING = "session.intra_op.allow_spinning"
+INTER_OP_SPINNING = "session.inter_op.allow_spinning"
 CPUINFO_PATH = Path("/proc/cpuinfo")
 
 
@@ -53,7 +58,8 @@ def session_options(
 ) -> onnxruntime.SessionOptions:
     """Session options from ``config``; ``threads`` overrides its intra-op thread count.
 
-    Without either, intra-op threads are :func:`physical_core_count`.
+    Without either, intra-op threads are :func:`physical_core_count`. Idle threads spin only
+    with ``config.allow_spinning``.
     """
     import onnxruntime as ort
 
@@ -68,18 +74,34 @@ def session_options(
     options.intra_op_num_threads = threads or config.intra_op_threads or physical_core_count()
     options.inter_op_num_threads = config.inter_op_threads
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    spinning = "1" if config.allow_spinning else "0"
+    options.add_session_config_entry(INTRA_OP_SPINNING, spinning)
+    options.add_session_config_entry(INTER_OP_SPINNING, spinning)
     return options
 
 
 def open_session(
-    model_path: Path | str, config: SessionConfig, *, threads: int | None = None
+    model_path: Path | str,
+    config: SessionConfig,
+    *,
+    threads: int | None = None,
+    optimized_model_path: Path | str | None = None,
 ) -> onnxruntime.InferenceSession:
-    """An ``InferenceSession`` on the CPU provider for ``model_path`` (see :func:`session_options`).
+    """An ``InferenceSession`` on the CPU provider for ``model_path`` (see :func:`session_options`),
+    without the graph rewrites ``config.disabled_optimizers`` names.
 
-    Raises what ONNX Runtime raises for a missing or invalid model.
+    ``optimized_model_path`` saves the graph the session runs, after ONNX Runtime's rewrites, to
+    that file (to inspect it; the file is tied to this machine and ONNX Runtime version). Raises
+    what ONNX Runtime raises for a missing or invalid model.
     """
     import onnxruntime as ort
 
+    options = session_options(config, threads=threads)
+    if optimized_model_path is not None:
+        options.optimized_model_filepath = str(optimized_model_path)
     return ort.InferenceSession(
-        str(model_path), session_options(config, threads=threads), providers=[CPU_PROVIDER]
+        str(model_path),
+        options,
+        providers=[CPU_PROVIDER],
+        disabled_optimizers=list(config.disabled_optimizers) or None,
     )
