@@ -27,7 +27,7 @@ def test_the_shipped_hpo_yaml_equals_the_model_defaults():
 
 def test_the_default_sweep_is_small_enough_for_the_demo():
     config = HpoConfig()
-    assert config.backbones == ["tiny"] and config.n_trials == 4 and config.cv.k_folds == 3
+    assert config.backbones == ["tiny"] and config.n_trials == 4 and config.cv.k_folds == 2
     assert config.epochs is not None and config.epochs <= 2
     assert config.sampler.seed is not None and config.sampler.name == "tpe"
 

@@ -25,8 +25,8 @@ class BenchmarkConfig(StrictModel):
     sequence_lengths: list[int] = Field(default_factory=lambda: [128, 256], min_length=1)
     runtimes: list[RuntimeName] = Field(default_factory=lambda: list(RUNTIME_NAMES), min_length=1)
     baseline_runtime: RuntimeName = "eager"
-    warmup_iterations: int = Field(3, ge=0)
-    iterations: int = Field(30, ge=1)
+    warmup_iterations: int = Field(2, ge=0)
+    iterations: int = Field(10, ge=1)
     #: Stop timing one runtime on one shape after this many seconds (``min_iterations`` are
     #: always run); ``null`` runs every iteration.
     max_seconds_per_case: float | None = Field(60.0, gt=0)

@@ -85,7 +85,7 @@ class PrunerConfig(StrictModel):
 class CvConfig(StrictModel):
     """K-fold cross-validation over the HPO pool (train + validation); ``k_folds: 1`` = no CV."""
 
-    k_folds: int = Field(3, ge=1, le=20)
+    k_folds: int = Field(2, ge=1, le=20)
     seed: int = 42
 
 
