@@ -153,3 +153,30 @@ def test_a_trainer_without_the_objective_metric_fails_the_trial_with_a_clear_err
         study.optimize(objective, n_trials=1)
     run = tracking.client.get_run(study.trials[0].user_attrs["mlflow_run_id"])
     assert run.info.status == "FAILED"
+
+
+def test_a_trial_failed_by_another_worker_keeps_its_run_killed_instead_of_finishing_it(project):
+    """Another worker saw a stale heartbeat, failed the trial and will retry it: the late
+    worker must not end the trial's run FINISHED beside the retry's run."""
+    from optuna.trial import TrialState
+
+    from resume_ner.hpo.errors import TrialTakenOverError
+
+    holder = {}
+
+    class FailedElsewhere(FormulaTrainer):
+        def __call__(self, params, split, **kwargs):
+            study = holder["study"]
+            (running,) = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+            study._storage.set_trial_state_values(running._trial_id, TrialState.FAIL)
+            return super().__call__(params, split, **kwargs)
+
+    tracking, objective = _objective(project, _hpo(pruner={"name": "none"}), FailedElsewhere())
+    study = holder["study"] = _study(objective.hpo, 3e-3)
+    trial = study.ask()
+    with pytest.raises(TrialTakenOverError, match="failed by another worker"):
+        objective(trial)
+
+    run = tracking.client.get_run(trial.user_attrs["mlflow_run_id"])
+    assert run.info.status == "KILLED"
+    assert run.data.tags[project.registry.key("process", "interrupted")] == "true"

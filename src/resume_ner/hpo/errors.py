@@ -16,3 +16,8 @@ class HpoInputError(InputError, HpoError):
 
 class ObjectiveMetricMissingError(HpoError):
     """Training did not report the metric the sweep optimises."""
+
+
+class TrialTakenOverError(HpoError):
+    """Another worker failed this trial (its heartbeat looked stale) and will retry it; the
+    work of this process for it is dropped so that the trial keeps one tracked run."""

@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from resume_ner.config.hpo import HpoConfig
-from resume_ner.hpo.errors import ObjectiveMetricMissingError
+from resume_ner.hpo.errors import ObjectiveMetricMissingError, TrialTakenOverError
 from resume_ner.hpo.folds import FoldSplit, HpoData
 from resume_ner.hpo.progress import SweepProgress
 from resume_ner.hpo.search_space import suggest_params
@@ -74,8 +74,31 @@ def run_ending(exc: BaseException) -> tuple[str, dict[str, str]]:
             "process.interrupted": "true",
             "process.interrupted_reason": type(exc).__name__,
         }
+    if isinstance(exc, TrialTakenOverError):
+        return "KILLED", {
+            "process.interrupted": "true",
+            "process.interrupted_reason": str(exc)[:STATUS_NOTE_MAX_LENGTH],
+        }
     note = f"{type(exc).__name__}: {exc}"[:STATUS_NOTE_MAX_LENGTH]
     return "FAILED", {"process.status_note": note}
+
+
+def taken_over(trial: optuna.Trial) -> TrialTakenOverError:
+    """The error saying that another worker failed ``trial`` while this process ran it."""
+    return TrialTakenOverError(
+        f"trial {trial.number} was failed by another worker while this one ran it"
+    )
+
+
+def check_still_running(trial: optuna.Trial) -> None:
+    """Raise :class:`TrialTakenOverError` when the study no longer has ``trial`` RUNNING:
+    another worker failed it (a heartbeat that looked stale) and closed its runs, so finishing
+    them here would give the trial a second tracked run beside its retry's."""
+    from optuna.trial import TrialState
+
+    for frozen in trial.study.get_trials(deepcopy=False, states=(TrialState.FAIL,)):
+        if frozen.number == trial.number:
+            raise taken_over(trial)
 
 
 class TrialObjective:
@@ -152,6 +175,7 @@ class TrialObjective:
             fold_metrics = [
                 self._run_fold(trial, context, run_id, params, fold) for fold in self.data.folds
             ]
+            check_still_running(trial)
             value = self._objective_value(
                 tracker.log_trial_result(run_id, fold_metrics=fold_metrics)
             )
@@ -180,6 +204,7 @@ class TrialObjective:
             )
             metrics = dict(outcome.metrics)
             value = self._objective_value(metrics)
+            check_still_running(trial)
             tracker.defer(run_id, metrics=metrics)
         except BaseException as exc:
             self._end_after(run_id, exc)
@@ -204,6 +229,7 @@ class TrialObjective:
             )
             metrics = dict(outcome.metrics)
             value = self._objective_value(metrics)
+            check_still_running(trial)
         except BaseException as exc:
             status, tags = run_ending(exc)
             try:
@@ -241,7 +267,10 @@ class TrialObjective:
             if value is None:
                 return
             step = fold_position * epochs + epoch - 1
-            trial.report(float(value), step)
+            try:
+                trial.report(float(value), step)
+            except optuna.exceptions.UpdateFinishedTrialError as exc:
+                raise taken_over(trial) from exc
             if trial.should_prune():
                 raise optuna.TrialPruned(
                     f"trial {trial.number} at step {step} (fold {fold_position}, epoch {epoch}): "
