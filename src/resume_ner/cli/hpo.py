@@ -87,7 +87,7 @@ def hpo(
     from resume_ner.tracking.context import TrackingContext
 
     tracking = TrackingContext.open(state.paths, config_dir=state.config_dir)
-    with _progress(console) as bars:
+    with progress_bars(console) as bars:
         outcomes = run_sweep(
             tracking,
             configs,
@@ -103,7 +103,8 @@ def hpo(
         _show_outcome(console, tracking, outcome, configs.hpo.objective.metric)
 
 
-def _progress(console: Console) -> Progress:
+def progress_bars(console: Console) -> Progress:
+    """The bars of sweeps and their trials (kept on screen when done)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     return Progress(

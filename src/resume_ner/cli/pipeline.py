@@ -6,13 +6,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from resume_ner.cli.hpo import BackboneOption, NTrialsOption, RichSweepProgress
+from resume_ner.cli.hpo import BackboneOption, NTrialsOption, RichSweepProgress, progress_bars
 from resume_ner.cli.state import CliState, get_state
 from resume_ner.pipeline.progress import PipelineProgress, PipelineStep
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.progress import Progress
 
     from resume_ner.pipeline.run import PipelineResult
     from resume_ner.tracking.context import TrackingContext
@@ -58,8 +57,6 @@ def pipeline(
     Each stage reuses the FINISHED run of its identity, so running the command again creates
     no run; an interrupted sweep is resumed. The closing table lists every run with its URL.
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from resume_ner.cli.console import console
     from resume_ner.hpo.study import quiet_optuna
     from resume_ner.pipeline.run import run_pipeline
@@ -72,15 +69,7 @@ def pipeline(
         return
     _quiet_transformers()
     tracking = TrackingContext.open(state.paths, config_dir=state.config_dir)
-    bars: Progress = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    )
-    with bars:
+    with progress_bars(console) as bars:
         result = run_pipeline(
             tracking,
             config_dir=state.config_dir,
