@@ -72,13 +72,15 @@ def test_the_budget_refuses_a_trial_once_finished_and_running_trials_reach_the_t
     assert TrialBudget(study, 4, tmp_path / "budget.lock").claim()
 
 
-def test_the_budget_takes_a_waiting_retry_even_at_the_target(tmp_path):
+def test_the_budget_takes_a_waiting_retry_below_the_target_but_never_past_it(tmp_path):
     study = optuna.create_study()
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
     study.enqueue_trial({"x": 0.5})
-    budget = TrialBudget(study, 2, tmp_path / "budget.lock")
-    assert budget.claim()
-    budget.release()
+    below = TrialBudget(study, 3, tmp_path / "budget.lock")
+    assert below.claim()
+    below.release()
+    # A second retry of one failure (two processes failed the same stale trial) stays queued.
+    assert not TrialBudget(study, 2, tmp_path / "budget.lock").claim()
 
 
 def test_the_budget_stops_claiming_after_its_deadline(tmp_path):

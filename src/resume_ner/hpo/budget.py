@@ -4,8 +4,10 @@ Optuna's ``n_trials`` counts the trials one ``optimize`` call runs, not the tria
 holds; a resumed sweep or several workers would overshoot. Here a worker *claims* a trial
 before Optuna creates it: under a file lock shared by the workers of this machine it counts the
 trials that are finished (COMPLETE, PRUNED) or under way (RUNNING) and only starts another while
-that count is below the target; a WAITING trial (a failed trial re-queued with the same
-hyperparameters) is always taken, since running it creates nothing new. The lock is released as
+that count is below the target. A WAITING trial (a failed trial re-queued with the same
+hyperparameters) is what Optuna starts first, but it obeys the same count: the trial it replaces
+no longer counts once failed, and a second retry of one failure (two processes failing the same
+stale trial at once) must not push the study past its target. The lock is released as
 soon as the new trial exists in the storage (first thing in the objective), so trials run in
 parallel and only their creation is serialised.
 
@@ -56,12 +58,12 @@ class TrialBudget:
         return count_trials(self.study)
 
     def has_room(self, counts: TrialCounts | None = None) -> bool:
-        """Whether another trial may start: a WAITING one exists, or finished plus running
-        trials are below the target (and the deadline, if any, has not passed)."""
+        """Whether another trial may start: finished plus running trials are below the target
+        (and the deadline, if any, has not passed)."""
         if self.expired():
             return False
         counts = counts or self.counts()
-        return counts.waiting > 0 or counts.finished + counts.running < self.target
+        return counts.finished + counts.running < self.target
 
     def expired(self) -> bool:
         """Whether the deadline has passed."""
