@@ -9,17 +9,11 @@ from pathlib import Path
 
 import pytest
 
-BLOCK_AND_IMPORT = textwrap.dedent(
+from torch_blocker import BLOCK_TORCH_PREAMBLE
+
+BLOCK_AND_IMPORT = BLOCK_TORCH_PREAMBLE + textwrap.dedent(
     """
-    import importlib, pkgutil, sys
-
-    class Block:
-        def find_spec(self, name, path=None, target=None):
-            if name.split(".")[0] in {"torch", "transformers"}:
-                raise ImportError(f"{name} is not installed in this environment")
-            return None
-
-    sys.meta_path.insert(0, Block())
+    import importlib, pkgutil
     import resume_ner.tracking, resume_ner.naming, resume_ner.config
     modules = []
     for package in (resume_ner.tracking, resume_ner.naming, resume_ner.config):

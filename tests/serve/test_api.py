@@ -9,6 +9,7 @@ import textwrap
 
 from resume_ner.data.synthetic import generate_document
 from resume_ner.serve.bundle import read_manifest
+from torch_blocker import BLOCK_TORCH_PREAMBLE
 
 TEXT = "Jane Doe\njane.doe@example.com\nSenior Python developer in Berlin, 5 years of experience."
 
@@ -146,17 +147,8 @@ def test_validation_errors_do_not_echo_the_text_back(client, api_config):
     assert json.loads(response.text)["detail"][0]["type"] == "string_too_long"
 
 
-BLOCK_TORCH_AND_SERVE = textwrap.dedent(
+BLOCK_TORCH_AND_SERVE = BLOCK_TORCH_PREAMBLE + textwrap.dedent(
     """
-    import sys
-
-    class Block:
-        def find_spec(self, name, path=None, target=None):
-            if name.split(".")[0] in {"torch", "transformers"}:
-                raise ImportError(f"{name} is not installed in this environment")
-            return None
-
-    sys.meta_path.insert(0, Block())
     import httpx
     from resume_ner.cli import serve
     from resume_ner.config.serve import ServeConfig

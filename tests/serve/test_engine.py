@@ -15,6 +15,8 @@ import numpy as np
 import onnx
 import pytest
 
+from torch_blocker import BLOCK_TORCH_PREAMBLE
+
 sys.path.insert(0, str(Path(__file__).parents[1] / "conversion"))
 
 from tiny_bundle_helpers import tiny_bundle, tiny_model
@@ -240,17 +242,8 @@ def test_scores_are_softmax_probabilities_of_the_chosen_tags(engine):
     np.testing.assert_allclose(scores, probabilities.max(-1), rtol=1e-5)
 
 
-BLOCK_TORCH = textwrap.dedent(
+BLOCK_TORCH = BLOCK_TORCH_PREAMBLE + textwrap.dedent(
     """
-    import sys
-
-    class Block:
-        def find_spec(self, name, path=None, target=None):
-            if name.split(".")[0] in {"torch", "transformers"}:
-                raise ImportError(f"{name} is not installed in this environment")
-            return None
-
-    sys.meta_path.insert(0, Block())
     from resume_ner.serve.engine import InferenceEngine
 
     engine = InferenceEngine.load(sys.argv[1])
