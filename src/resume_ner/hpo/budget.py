@@ -18,6 +18,8 @@ count is checked without the lock and a study can end with a trial or two more t
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -82,6 +84,15 @@ class TrialBudget:
             return True
         self.release()
         return False
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the lock without claiming a trial: failing a stale trial and re-queueing it must
+        not interleave with a claim, or a worker could count the failed trial as gone before
+        its retry exists, start a new trial in its place, and leave the retry WAITING forever.
+        """
+        with self._lock:
+            yield
 
     def release(self) -> None:
         """Release the claim (does nothing when none is held)."""

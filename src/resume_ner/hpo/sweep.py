@@ -491,7 +491,8 @@ class SweepRunner:
                 study,
                 storage,
                 hpo,
-                lambda: run_trials(study, objective, budget),
+                objective,
+                budget,
                 on_failed_trial=functools.partial(close_runs_of_failed_trial, self.tracking),
             )
 

@@ -123,7 +123,8 @@ def wait_for_running_trials(
     study: optuna.Study,
     storage: RDBStorage,
     hpo: HpoConfig,
-    run_more: Callable[[], int],
+    objective: TrialObjective,
+    budget: TrialBudget,
     *,
     on_failed_trial: Callable[[FrozenTrial, str], None] | None = None,
     local_processes: bool = True,
@@ -134,17 +135,18 @@ def wait_for_running_trials(
 
     Trials of silent workers are failed when their heartbeat is older than the grace period;
     with ``local_processes`` the trials of dead processes of this machine are failed at once too.
-    Either kind is re-queued as WAITING and ``run_more`` (which runs trials in this process, as
-    the budget allows) picks it up. With ``patience_s``, also returns once the running trials
+    Either kind is re-queued as WAITING, under ``budget``'s lock so that no claim sees the
+    failure without its retry, and this process runs it when the budget allows. With ``patience_s``, also returns once the running trials
     and the study's trial count have not changed for that long.
     """
     last_change = time.monotonic()
     seen: tuple[int, frozenset[int]] | None = None
     while True:
-        if local_processes:
-            fail_dead_local_trials(study, storage, hpo, on_failed_trial)
-        fail_stale_trials(study)
-        if run_more():
+        with budget.exclusive():
+            if local_processes:
+                fail_dead_local_trials(study, storage, hpo, on_failed_trial)
+            fail_stale_trials(study)
+        if run_trials(study, objective, budget):
             continue
         trials = study.get_trials(deepcopy=False)
         running = frozenset(t.number for t in trials if t.state.name == "RUNNING")
@@ -219,7 +221,8 @@ def worker_main(spec: WorkerSpec, events: Any) -> None:
             study,
             storage,
             hpo,
-            lambda: run_trials(study, objective, budget),
+            objective,
+            budget,
             on_failed_trial=functools.partial(close_runs_of_failed_trial, tracking),
             local_processes=False,
             patience_s=WORKER_PATIENCE_GRACE_PERIODS * hpo.grace_period,

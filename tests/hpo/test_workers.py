@@ -1,0 +1,60 @@
+"""Waiting for other workers: a dead worker's trial is failed and re-queued atomically."""
+
+from __future__ import annotations
+
+import pytest
+from filelock import FileLock, Timeout
+from hpo_helpers import dead_pid
+
+from resume_ner.config.hpo import HpoConfig
+from resume_ner.hpo.budget import TrialBudget
+from resume_ner.hpo.storage import HOST_ATTR, PID_ATTR, open_storage
+from resume_ner.hpo.study import open_study
+from resume_ner.hpo.workers import wait_for_running_trials
+from resume_ner.tracking.liveness import this_host
+
+
+def _never_called(trial):
+    raise AssertionError("the budget is full: no trial may start")
+
+
+def test_a_dead_workers_trial_is_failed_and_requeued_while_no_worker_can_claim(tmp_path):
+    """Otherwise a worker claiming in between counts the trial as gone before its retry
+    exists, starts a new trial in its place, and the retry stays WAITING for ever."""
+    hpo = HpoConfig()
+    storage = open_storage(f"sqlite:///{tmp_path / 'study.db'}", hpo)
+    study = open_study(storage, "study", hpo)
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+    orphan = study.ask()
+    orphan.suggest_float("x", 0, 1)
+    orphan.set_user_attr(HOST_ATTR, this_host())
+    orphan.set_user_attr(PID_ATTR, dead_pid())
+    lock_path = tmp_path / "budget.lock"
+    claims_while_failing: list[bool] = []
+
+    def try_to_claim(trial, cause):
+        try:
+            FileLock(str(lock_path)).acquire(timeout=0)
+        except Timeout:
+            claims_while_failing.append(False)
+        else:
+            claims_while_failing.append(True)
+
+    budget = TrialBudget(study, 1, lock_path)
+    wait_for_running_trials(
+        study, storage, hpo, _never_called, budget, on_failed_trial=try_to_claim, poll_s=0.01
+    )
+
+    assert claims_while_failing == [False]
+    states = [t.state.name for t in study.get_trials(deepcopy=False)]
+    assert states == ["COMPLETE", "FAIL", "WAITING"]
+
+
+def test_the_budget_lock_held_exclusively_blocks_claims(tmp_path):
+    lock_path = tmp_path / "budget.lock"
+    study = open_study(
+        open_storage(f"sqlite:///{tmp_path / 's.db'}", HpoConfig()), "s", HpoConfig()
+    )
+    with TrialBudget(study, 5, lock_path).exclusive(), pytest.raises(Timeout):
+        FileLock(str(lock_path)).acquire(timeout=0)
+    assert TrialBudget(study, 5, lock_path).claim()
