@@ -84,7 +84,8 @@ def client_calls(monkeypatch):
 
 def test_a_cv_trial_and_each_of_its_folds_cost_three_mlflow_calls(project, client_calls):
     tracking, objective = _objective(project, _hpo(pruner={"name": "none"}))
-    study = _study(objective.hpo, 3e-3)
+    study = _study(objective.hpo, 3e-3, 4e-3)
+    study.optimize(objective, n_trials=1)  # the process reads the sweep run's experiment once
     calls = client_calls(tracking.client)
     study.optimize(objective, n_trials=1)
     # 1 trial + 3 folds, each: create_run with its tags, one log_batch, one set_terminated.
@@ -93,7 +94,8 @@ def test_a_cv_trial_and_each_of_its_folds_cost_three_mlflow_calls(project, clien
 
 def test_a_trial_without_cv_costs_three_mlflow_calls(project, client_calls):
     tracking, objective = _objective(project, _hpo(k_folds=1, pruner={"name": "none"}))
-    study = _study(objective.hpo, 3e-3)
+    study = _study(objective.hpo, 3e-3, 4e-3)
+    study.optimize(objective, n_trials=1)
     calls = client_calls(tracking.client)
     study.optimize(objective, n_trials=1)
     assert sorted(calls) == ["create_run", "log_batch", "set_terminated"]
@@ -166,12 +168,15 @@ def test_a_trial_failed_by_another_worker_keeps_its_run_killed_instead_of_finish
 
     class FailedElsewhere(FormulaTrainer):
         def __call__(self, params, split, **kwargs):
+            # A heartbeat goes stale seconds after the trial's run was created, never before.
+            holder["objective"].tracker.drain()
             study = holder["study"]
             (running,) = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
             study._storage.set_trial_state_values(running._trial_id, TrialState.FAIL)
             return super().__call__(params, split, **kwargs)
 
     tracking, objective = _objective(project, _hpo(pruner={"name": "none"}), FailedElsewhere())
+    holder["objective"] = objective
     study = holder["study"] = _study(objective.hpo, 3e-3)
     trial = study.ask()
     with pytest.raises(TrialTakenOverError, match="failed by another worker"):
@@ -180,3 +185,64 @@ def test_a_trial_failed_by_another_worker_keeps_its_run_killed_instead_of_finish
     run = tracking.client.get_run(trial.user_attrs["mlflow_run_id"])
     assert run.info.status == "KILLED"
     assert run.data.tags[project.registry.key("process", "interrupted")] == "true"
+
+
+def test_in_background_mode_runs_are_written_by_the_run_writer_while_the_trial_trains(
+    project, monkeypatch
+):
+    import threading
+
+    tracking, objective = _objective(project, _hpo(pruner={"name": "none"}))
+    assert objective.tracker.background  # the default of tracking.hpo.background
+    threads: list[str] = []
+    original = tracking.client.create_run
+
+    def create_run(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(tracking.client, "create_run", create_run)
+    study = _study(objective.hpo, 3e-3)
+    study.optimize(objective, n_trials=1)
+    assert threads == ["resume-ner-run-writer"] * 4
+
+
+def test_a_trial_is_recorded_only_once_its_runs_are_written(project):
+    tracking, objective = _objective(project, _hpo(pruner={"name": "none"}))
+    study = _study(objective.hpo, 3e-3)
+    study.optimize(objective, n_trials=1)
+    # No drain: the objective waited for the trial's own runs before returning its value.
+    trial_run = tracking.client.get_run(study.trials[0].user_attrs["mlflow_run_id"])
+    assert trial_run.info.status == "FINISHED"
+    assert trial_run.data.params["learning_rate"] == "0.003"
+    assert "macro_f1" in trial_run.data.metrics
+    folds = tracking.client.search_runs(
+        [trial_run.info.experiment_id],
+        f"tags.`mlflow.parentRunId` = '{trial_run.info.run_id}'",
+    )
+    assert sorted(f.info.status for f in folds) == ["FINISHED"] * 3
+
+
+def test_in_synchronous_mode_the_trial_itself_writes_its_runs(project, monkeypatch):
+    import threading
+
+    tracking, objective = _objective(project, _hpo(pruner={"name": "none"}))
+    objective = TrialObjective(
+        tracking=tracking,
+        sweep_run_id=objective.sweep_run_id,
+        sweep_context=objective.sweep_context,
+        hpo=objective.hpo,
+        data=objective.data,
+        trainer=objective.trainer,
+        background=False,
+    )
+    threads: list[str] = []
+    original = tracking.client.create_run
+
+    def create_run(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(tracking.client, "create_run", create_run)
+    _study(objective.hpo, 3e-3).optimize(objective, n_trials=1)
+    assert threads == [threading.current_thread().name] * 4

@@ -37,8 +37,14 @@ class StageTracking(StrictModel):
     log_artifacts: bool = True
 
 
+class HpoTracking(StageTracking):
+    #: Trial and fold runs are written by the process's background run writer while the trial
+    #: trains; a trial waits only for its own result batch and end before Optuna records it.
+    background: bool = True
+
+
 class TrackingSwitches(StrictModel):
-    hpo: StageTracking = StageTracking(log_checkpoint=False)
+    hpo: HpoTracking = HpoTracking(log_checkpoint=False)
     training: StageTracking = StageTracking()
     conversion: StageTracking = StageTracking()
     benchmark: StageTracking = StageTracking()

@@ -20,7 +20,12 @@ over folds would mix folds of different difficulty at one step; the first fold's
 would leave the pruner idle after the first fold.)
 
 Each run costs the three-call minimum in MLflow: created with all its tags, one batch (the
-hyperparameters, the per-epoch metrics and the result travel together at the end), ended.
+hyperparameters, the per-epoch metrics and the result travel together at the end), ended. With
+``tracking.hpo.background`` (the default) the tracker works in background mode: the process's
+run writer creates, logs into and ends the runs in order while the trial trains, and a trial
+waits only for what is still queued when it has its result (its own result batch and end, and
+its last fold's), so that Optuna never records a trial whose runs are not written yet. The
+trial run's id reaches the Optuna trial as soon as the writer has created the run.
 """
 
 from __future__ import annotations
@@ -38,18 +43,20 @@ from resume_ner.hpo.storage import RUN_ID_ATTR, record_trial_process
 from resume_ner.hpo.trainer import EpochCallback, FoldTrainer
 from resume_ner.naming.context import NamingContext
 from resume_ner.tracking.context import TrackingContext
-from resume_ner.tracking.hpo import (
-    create_trial_run,
-    create_trial_run_no_cv,
-    finalize_trial_run_no_cv,
-    sweep_tracker,
+from resume_ner.tracking.trackers.sweep import (
+    MLflowSweepTracker,
+    build_fold_context,
+    build_trial_context,
 )
-from resume_ner.tracking.trackers.sweep import build_fold_context, build_trial_context
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     import optuna
 
     from resume_ner.hpo.budget import TrialBudget
+    from resume_ner.tracking.stage_runs import StageRun
+    from resume_ner.tracking.trackers.run_writer import QueuedRun
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +113,8 @@ class TrialObjective:
 
     ``sweep_run_id`` is the run trials nest under (``None``: not tracked). ``budget``, when
     given, is released as soon as the trial exists (see :mod:`resume_ner.hpo.budget`).
+    ``background`` (default: ``tracking.hpo.background`` of ``mlflow.yaml``) has the runs
+    written while the trial trains; call :meth:`finish_tracking` when done with the objective.
     """
 
     def __init__(
@@ -119,9 +128,12 @@ class TrialObjective:
         trainer: FoldTrainer,
         progress: SweepProgress | None = None,
         budget: TrialBudget | None = None,
+        background: bool | None = None,
     ) -> None:
+        if background is None:
+            background = tracking.config.tracking.hpo.background
         self.tracking = tracking
-        self.tracker = sweep_tracker(tracking)
+        self.tracker = MLflowSweepTracker(tracking, synchronous=not background)
         self.sweep_run_id = sweep_run_id
         self.sweep_context = sweep_context
         self.hpo = hpo
@@ -162,54 +174,55 @@ class TrialObjective:
         self, trial: optuna.Trial, context: NamingContext, params: Mapping[str, Any]
     ) -> float:
         tracker = self.tracker
-        run_id = create_trial_run(
-            self.tracking,
+        trial_run = tracker.submit_trial_run(
             self.sweep_run_id,
             context,
-            params,
+            hyperparameters=params,
             n_folds=len(self.data.folds),
             tags=self._trial_tags(trial),
         )
-        self._record_run(trial, run_id)
+        self._record_run(trial, trial_run)
         try:
             fold_metrics = [
-                self._run_fold(trial, context, run_id, params, fold) for fold in self.data.folds
+                self._run_fold(trial, context, trial_run, params, fold) for fold in self.data.folds
             ]
             check_still_running(trial)
             value = self._objective_value(
-                tracker.log_trial_result(run_id, fold_metrics=fold_metrics)
+                tracker.log_trial_result(trial_run, fold_metrics=fold_metrics)
             )
         except BaseException as exc:
-            self._end_after(run_id, exc)
+            self._end_after(trial_run, exc)
+            self._settle_after(exc)
             raise
-        tracker.end_run(run_id, "FINISHED")
+        tracker.end_run(trial_run, "FINISHED")
+        self._wait_for_tracking()
         return value
 
     def _run_fold(
         self,
         trial: optuna.Trial,
         trial_context: NamingContext,
-        trial_run_id: str | None,
+        trial_run: QueuedRun | None,
         params: Mapping[str, Any],
         fold: FoldSplit,
     ) -> Mapping[str, float]:
         assert fold.fold_idx is not None
         tracker = self.tracker
-        run_id = tracker.start_fold_run(
-            trial_run_id, build_fold_context(trial_context, fold.fold_idx)
-        )
+        if trial_run is not None and trial_run.failed():
+            trial_run.stage_run()  # raises why the trial run could not be created
+        run = tracker.submit_fold_run(trial_run, build_fold_context(trial_context, fold.fold_idx))
         try:
             outcome = self.trainer(
-                params, fold, on_epoch=self._epoch_reporter(trial, run_id, params, fold.fold_idx)
+                params, fold, on_epoch=self._epoch_reporter(trial, run, params, fold.fold_idx)
             )
             metrics = dict(outcome.metrics)
             value = self._objective_value(metrics)
             check_still_running(trial)
-            tracker.defer(run_id, metrics=metrics)
+            tracker.defer(run, metrics=metrics)
         except BaseException as exc:
-            self._end_after(run_id, exc)
+            self._end_after(run, exc)
             raise
-        tracker.end_run(run_id, "FINISHED")
+        tracker.end_run(run, "FINISHED")
         self.progress.fold_finished(trial.number, fold.fold_idx, value)
         return metrics
 
@@ -218,26 +231,26 @@ class TrialObjective:
     def _train_once(
         self, trial: optuna.Trial, context: NamingContext, params: Mapping[str, Any]
     ) -> float:
-        run_id = create_trial_run_no_cv(
-            self.tracking, self.sweep_run_id, context, params, tags=self._trial_tags(trial)
+        tracker = self.tracker
+        run = tracker.submit_trial_run(
+            self.sweep_run_id, context, hyperparameters=params, tags=self._trial_tags(trial)
         )
-        self._record_run(trial, run_id)
+        self._record_run(trial, run)
         fold = self.data.folds[0]
         try:
             outcome = self.trainer(
-                params, fold, on_epoch=self._epoch_reporter(trial, run_id, params, 0)
+                params, fold, on_epoch=self._epoch_reporter(trial, run, params, 0)
             )
             metrics = dict(outcome.metrics)
             value = self._objective_value(metrics)
             check_still_running(trial)
         except BaseException as exc:
-            status, tags = run_ending(exc)
-            try:
-                finalize_trial_run_no_cv(self.tracking, run_id, {}, status, tags=tags)
-            except Exception:
-                logger.exception("could not record the end of trial run %s", run_id)
+            self._end_after(run, exc)
+            self._settle_after(exc)
             raise
-        finalize_trial_run_no_cv(self.tracking, run_id, metrics, "FINISHED")
+        tracker.defer(run, metrics=metrics)
+        tracker.end_run(run, "FINISHED")
+        self._wait_for_tracking()
         return value
 
     # --- shared ----------------------------------------------------------------------------
@@ -246,14 +259,48 @@ class TrialObjective:
         return {"hpo.trial_id": f"{self.sweep_context.study_name or 'study'}:{trial.number}"}
 
     @staticmethod
-    def _record_run(trial: optuna.Trial, run_id: str | None) -> None:
-        if run_id is not None:
-            trial.set_user_attr(RUN_ID_ATTR, run_id)
+    def _record_run(trial: optuna.Trial, run: QueuedRun | None) -> None:
+        """Give the Optuna trial its run's id as soon as the run exists (from the run writer's
+        thread in background mode), so that a worker failing the trial can close its runs."""
+        if run is None:
+            return
+
+        def record(created: Future[StageRun]) -> None:
+            if created.exception() is not None:
+                return  # reported by the tracker; the trial raises it at its next fold or end
+            try:
+                trial.set_user_attr(RUN_ID_ATTR, created.result().run_id)
+            except Exception:
+                logger.warning(
+                    "could not record run %s on trial %d",
+                    created.result().run_id,
+                    trial.number,
+                    exc_info=True,
+                )
+
+        run.add_done_callback(record)
+
+    def _wait_for_tracking(self) -> None:
+        """Wait until the trial's runs are written; raise the first error of that work."""
+        failures = self.tracker.drain()
+        if failures:
+            raise failures[0]
+
+    def _settle_after(self, exc: BaseException) -> None:
+        """Before a pruned or failed trial is recorded, wait for its runs to be written (not
+        when interrupted: what is queued is written at exit); errors were logged already."""
+        if not isinstance(exc, KeyboardInterrupt | SystemExit):
+            self.tracker.drain()
+
+    def finish_tracking(self) -> None:
+        """Wait for tracking work still queued (runs of pruned or failed trials); their errors
+        were logged when they happened."""
+        self.tracker.drain()
 
     def _epoch_reporter(
         self,
         trial: optuna.Trial,
-        run_id: str | None,
+        run: QueuedRun | None,
         params: Mapping[str, Any],
         fold_position: int,
     ) -> EpochCallback:
@@ -262,7 +309,7 @@ class TrialObjective:
         def on_epoch(epoch: int, metrics: Mapping[str, float]) -> None:
             import optuna
 
-            self.tracker.defer(run_id, metrics=dict(metrics), step=epoch)
+            self.tracker.defer(run, metrics=dict(metrics), step=epoch)
             value = metrics.get(f"{EPOCH_METRIC_PREFIX}{self.metric}", metrics.get(self.metric))
             if value is None:
                 return
@@ -288,9 +335,9 @@ class TrialObjective:
                 f"it reported {sorted(metrics)}"
             ) from None
 
-    def _end_after(self, run_id: str | None, exc: BaseException) -> None:
+    def _end_after(self, run: QueuedRun | None, exc: BaseException) -> None:
         status, tags = run_ending(exc)
         try:
-            self.tracker.end_run(run_id, status, tags=tags)
+            self.tracker.end_run(run, status, tags=tags)
         except Exception:
-            logger.exception("could not record the end of run %s as %s", run_id, status)
+            logger.exception("could not record the end of run %s as %s", run, status)

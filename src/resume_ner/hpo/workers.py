@@ -106,6 +106,7 @@ def run_trials(study: optuna.Study, objective: TrialObjective, budget: TrialBudg
             )
         finally:
             budget.release()
+            objective.finish_tracking()
         ran += 1
     return ran
 
