@@ -187,13 +187,10 @@ def test_a_trial_failed_by_another_worker_keeps_its_run_killed_instead_of_finish
     assert run.data.tags[project.registry.key("process", "interrupted")] == "true"
 
 
-def test_in_background_mode_runs_are_written_by_the_run_writer_while_the_trial_trains(
-    project, monkeypatch
-):
+def _threads_creating_runs(tracking, monkeypatch) -> list[str]:
+    """The names of the threads that call ``create_run``, in order."""
     import threading
 
-    tracking, objective = _objective(project, _hpo(pruner={"name": "none"}))
-    assert objective.tracker.background  # the default of tracking.hpo.background
     threads: list[str] = []
     original = tracking.client.create_run
 
@@ -202,6 +199,15 @@ def test_in_background_mode_runs_are_written_by_the_run_writer_while_the_trial_t
         return original(*args, **kwargs)
 
     monkeypatch.setattr(tracking.client, "create_run", create_run)
+    return threads
+
+
+def test_in_background_mode_runs_are_written_by_the_run_writer_while_the_trial_trains(
+    project, monkeypatch
+):
+    tracking, objective = _objective(project, _hpo(pruner={"name": "none"}))
+    assert objective.tracker.background  # the default of tracking.hpo.background
+    threads = _threads_creating_runs(tracking, monkeypatch)
     study = _study(objective.hpo, 3e-3)
     study.optimize(objective, n_trials=1)
     assert threads == ["resume-ner-run-writer"] * 4
@@ -236,13 +242,6 @@ def test_in_synchronous_mode_the_trial_itself_writes_its_runs(project, monkeypat
         trainer=objective.trainer,
         background=False,
     )
-    threads: list[str] = []
-    original = tracking.client.create_run
-
-    def create_run(*args, **kwargs):
-        threads.append(threading.current_thread().name)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(tracking.client, "create_run", create_run)
+    threads = _threads_creating_runs(tracking, monkeypatch)
     _study(objective.hpo, 3e-3).optimize(objective, n_trials=1)
     assert threads == [threading.current_thread().name] * 4
