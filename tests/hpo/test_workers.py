@@ -14,8 +14,14 @@ from resume_ner.hpo.workers import wait_for_running_trials
 from resume_ner.tracking.liveness import this_host
 
 
-def _never_called(trial):
-    raise AssertionError("the budget is full: no trial may start")
+class _NoTrialMayStart:
+    """An objective for a full budget: never called, nothing to write."""
+
+    def __call__(self, trial):
+        raise AssertionError("the budget is full: no trial may start")
+
+    def finish_tracking(self) -> None:
+        pass
 
 
 def test_a_dead_workers_trial_is_failed_and_requeued_while_no_worker_can_claim(tmp_path):
@@ -42,7 +48,7 @@ def test_a_dead_workers_trial_is_failed_and_requeued_while_no_worker_can_claim(t
 
     budget = TrialBudget(study, 1, lock_path)
     wait_for_running_trials(
-        study, storage, hpo, _never_called, budget, on_failed_trial=try_to_claim, poll_s=0.01
+        study, storage, hpo, _NoTrialMayStart(), budget, on_failed_trial=try_to_claim, poll_s=0.01
     )
 
     assert claims_while_failing == [False]

@@ -88,26 +88,29 @@ def run_trials(study: optuna.Study, objective: TrialObjective, budget: TrialBudg
 
     ``objective`` must release ``budget`` when its trial starts (``TrialObjective`` does when
     given the budget). A trial that fails raises out of here after its runs are ended FAILED;
-    pruned trials do not.
+    pruned trials do not. Tracking work still queued is written before this returns or raises
+    (a worker process does not run ``atexit`` handlers).
     """
     ran = 0
-    while budget.claim():
-        try:
-            study.optimize(objective, n_trials=1, catch=(), gc_after_trial=False)
-        except ValueError as exc:
-            if _LATE_TRIAL_MESSAGE not in str(exc):
-                raise
-            # Another worker failed this trial as stale while it ran (its heartbeats came
-            # late: an overloaded machine, or a grace period too short) and re-queued it.
-            logger.warning(
-                "a trial of this process was failed by another worker while it ran (%s); "
-                "raise grace_period_s in hpo.yaml if this repeats",
-                exc,
-            )
-        finally:
-            budget.release()
-            objective.finish_tracking()
-        ran += 1
+    try:
+        while budget.claim():
+            try:
+                study.optimize(objective, n_trials=1, catch=(), gc_after_trial=False)
+            except ValueError as exc:
+                if _LATE_TRIAL_MESSAGE not in str(exc):
+                    raise
+                # Another worker failed this trial as stale while it ran (its heartbeats came
+                # late: an overloaded machine, or a grace period too short) and re-queued it.
+                logger.warning(
+                    "a trial of this process was failed by another worker while it ran (%s); "
+                    "raise grace_period_s in hpo.yaml if this repeats",
+                    exc,
+                )
+            finally:
+                budget.release()
+            ran += 1
+    finally:
+        objective.finish_tracking()
     return ran
 
 
