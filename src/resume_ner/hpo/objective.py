@@ -293,7 +293,7 @@ class TrialObjective:
             self.tracker.drain()
 
     def finish_tracking(self) -> None:
-        """Wait for tracking work still queued (runs of pruned or failed trials); their errors
+        """Wait for tracking work still queued (the runs of an interrupted trial); its errors
         were logged when they happened."""
         self.tracker.drain()
 
