@@ -310,7 +310,10 @@ def test_mlflow_serves_the_champion_with_the_entities_of_the_rest_api(piped, tmp
     port = _free_port()
     mlflow_cli = [sys.executable, "-m", "mlflow", "models", "serve"]
     args = ["-m", "models:/resume-ner@champion", "--env-manager", "local"]
-    env = {**os.environ, "MLFLOW_TRACKING_URI": tracking_uri}
+    # MLflow starts uvicorn by name: the interpreter's bin folder goes first on PATH, as in an
+    # activated environment.
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    env = {**os.environ, "MLFLOW_TRACKING_URI": tracking_uri, "PATH": path}
     with _process([*mlflow_cli, *args, "-h", "127.0.0.1", "-p", str(port)], env) as process:
         _wait_for(f"http://127.0.0.1:{port}/ping", process)
         records = [{"text": text} for text in TEXTS]
