@@ -122,7 +122,9 @@ def test_artifacts_land_under_the_project_folder_whatever_the_working_directory(
 def _project_with_an_artifact(root: Path) -> tuple[str, str]:
     from resume_ner.tracking.client import get_client
 
-    setup = setup_mlflow(MlflowConfig(), paths=ProjectPaths.at(root), experiment_name="moving")
+    setup = setup_mlflow(
+        MlflowConfig(), paths=ProjectPaths.at(root), experiment_name="moving", environ={}
+    )
     client = get_client(setup.tracking_uri)
     run_id = client.create_run(setup.experiment_id).info.run_id
     note = root / "note.txt"
@@ -169,3 +171,20 @@ def test_moving_a_project_leaves_an_experiment_with_its_own_location_alone(tmp_p
 
     setup = setup_mlflow(MlflowConfig(), paths=ProjectPaths.at(moved), environ={})
     assert get_client(setup.tracking_uri).get_experiment(experiment_id).artifact_location == outside
+
+
+def test_a_store_created_with_another_artifact_layout_is_not_relocated(tmp_path: Path):
+    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+
+    from resume_ner.tracking.client import get_client
+
+    paths = ProjectPaths.at(tmp_path / "project")
+    paths.mlflow_dir.mkdir(parents=True)
+    elsewhere = (tmp_path / "mlartifacts").as_uri()
+    SqlAlchemyStore(f"sqlite:///{paths.mlflow_db}", elsewhere).engine.dispose()
+
+    setup = setup_mlflow(MlflowConfig(), paths=paths, environ={})
+
+    assert get_client(setup.tracking_uri).get_experiment("0").artifact_location == (
+        f"{elsewhere}/0"
+    )

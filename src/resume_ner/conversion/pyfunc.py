@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import mlflow.pyfunc
+from mlflow.types.type_hints import TypeFromExample
 
 from resume_ner.errors import InputError
 
@@ -92,17 +93,17 @@ class EntityExtractionModel(mlflow.pyfunc.PythonModel):
 
         self._engine = InferenceEngine.load(context.artifacts[BUNDLE_ARTIFACT])
 
-    # model_input has no annotation: MLflow would read one as an input schema of its own.
+    # TypeFromExample: MLflow keeps the explicit signature and hands over the input as the
+    # input example's type (a DataFrame); another hint would replace the signature.
     def predict(
         self,
         context: mlflow.pyfunc.PythonModelContext,
-        model_input,
+        model_input: TypeFromExample,
         params: dict[str, Any] | None = None,
     ) -> list[dict[str, list[dict[str, Any]]]]:
         """One ``{"entities": [...]}`` per text of ``model_input`` (see :func:`texts_of`)."""
         if self._engine is None:
-            self.load_context(context)
-        assert self._engine is not None
+            raise RuntimeError("predict before load_context: load the model with MLflow")
         found = self._engine.extract(texts_of(model_input))
         return [
             {ENTITIES_COLUMN: [dataclasses.asdict(entity) for entity in entities]}

@@ -56,7 +56,8 @@ def relocate_artifact_root(engine: Engine, artifact_root_uri: str) -> str | None
     """Point every stored location under the store's recorded root at ``artifact_root_uri``.
 
     Returns the old root when locations were rewritten, ``None`` when they already point at
-    ``artifact_root_uri`` (or the store records no root). The caller holds the store's lock.
+    ``artifact_root_uri``, the store records no root, or the recorded root does not end in the
+    same two folders as ``artifact_root_uri``. The caller holds the store's lock.
     Raises what SQLAlchemy raises; a failed rewrite changes nothing (one transaction).
     """
     import sqlalchemy as sa
@@ -64,6 +65,10 @@ def relocate_artifact_root(engine: Engine, artifact_root_uri: str) -> str | None
     new_root = artifact_root_uri.rstrip("/")
     old_root = recorded_artifact_root(engine)
     if old_root is None or old_root == new_root:
+        return None
+    # A moved project keeps its layout (``.../mlruns/artifacts``); a root of another shape was
+    # chosen by something else (``mlflow ui`` creating the store, say) and is not ours to move.
+    if old_root.rsplit("/", 2)[-2:] != new_root.rsplit("/", 2)[-2:]:
         return None
     tables = set(sa.inspect(engine).get_table_names())
     with engine.begin() as connection:
