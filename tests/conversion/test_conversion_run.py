@@ -112,40 +112,6 @@ def test_register_bundle_creates_a_new_model_version_each_time(
     assert [item.name for item in model.graph.output] == ["logits"]
 
 
-def test_the_registered_model_is_a_pyfunc_that_finds_the_engines_entities_in_texts(
-    project, tracking, trained, tmp_path, monkeypatch
-):
-    import mlflow.pyfunc
-    import pandas as pd
-    from mlflow.tracking._tracking_service.utils import _use_tracking_uri
-    from mlflow.types import DataType
-
-    from resume_ner.serve.engine import InferenceEngine
-
-    result = _convert(tracking, trained, tmp_path / "bundle")
-    register_bundle(tracking, result.run_id, "resume-ner-pyfunc")
-    texts = [doc.text for doc in trained.test_documents[:3]]
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", project.tracking_uri)
-    with _use_tracking_uri(project.tracking_uri):
-        model = mlflow.pyfunc.load_model("models:/resume-ner-pyfunc/1")
-    signature = model.metadata.signature
-    assert signature.inputs.input_types() == [DataType.string]
-    assert signature.outputs.input_names() == ["entities"]
-    assert model.metadata.saved_input_example_info is not None
-
-    expected = [
-        [(e.start, e.end, e.label, e.text) for e in found]
-        for found in InferenceEngine.load(result.bundle.bundle_dir).extract(texts)
-    ]
-    assert any(expected), "the tiny model finds some entities in the test documents"
-    for given in (pd.DataFrame({"text": texts}), texts):
-        predicted = model.predict(given)
-        assert [
-            [(e["start"], e["end"], e["label"], e["text"]) for e in row["entities"]]
-            for row in predicted
-        ] == expected
-
-
 def test_failed_parity_ends_the_run_failed_with_its_figures_and_writes_no_bundle(
     project, tracking, trained, tmp_path
 ):

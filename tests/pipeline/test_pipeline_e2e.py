@@ -271,15 +271,15 @@ def _spans(results) -> list[list[tuple]]:
     ]
 
 
-def _pyfunc_predict(tracking_uri: str, texts, monkeypatch):
-    """``mlflow.pyfunc.load_model("models:/resume-ner@champion").predict(texts)`` in the store
-    at ``tracking_uri`` (MLflow resolves ``models:/`` through its process-wide tracking URI)."""
+def _load_champion(tracking_uri: str, monkeypatch):
+    """``mlflow.pyfunc.load_model("models:/resume-ner@champion")`` in the store at
+    ``tracking_uri`` (MLflow resolves ``models:/`` through its process-wide tracking URI)."""
     import mlflow.pyfunc
     from mlflow.tracking._tracking_service.utils import _use_tracking_uri
 
     monkeypatch.setenv("MLFLOW_TRACKING_URI", tracking_uri)
     with _use_tracking_uri(tracking_uri):
-        return mlflow.pyfunc.load_model("models:/resume-ner@champion").predict(list(texts))
+        return mlflow.pyfunc.load_model("models:/resume-ner@champion")
 
 
 def test_mlflow_serves_the_champion_with_the_entities_of_the_rest_api(piped, tmp_path, monkeypatch):
@@ -305,7 +305,15 @@ def test_mlflow_serves_the_champion_with_the_entities_of_the_rest_api(piped, tmp
     expected = _spans(rest["results"])
     assert any(expected), "the tiny model finds entities in these texts"
 
-    assert _spans(_pyfunc_predict(tracking_uri, TEXTS, monkeypatch)) == expected
+    import pandas as pd
+    from mlflow.types import DataType
+
+    model = _load_champion(tracking_uri, monkeypatch)
+    assert model.metadata.signature.inputs.input_types() == [DataType.string]
+    assert model.metadata.signature.outputs.input_names() == ["entities"]
+    assert model.metadata.saved_input_example_info is not None
+    assert _spans(model.predict(list(TEXTS))) == expected
+    assert _spans(model.predict(pd.DataFrame({"text": list(TEXTS)}))) == expected
 
     port = _free_port()
     mlflow_cli = [sys.executable, "-m", "mlflow", "models", "serve"]
@@ -360,7 +368,7 @@ def test_a_copied_project_keeps_working_after_the_original_is_deleted(piped, tmp
         assert model["alias"] == "champion"
 
         tracking_uri = f"sqlite:///{copy_root / 'mlruns' / 'mlflow.db'}"
-        predicted = _pyfunc_predict(tracking_uri, TEXTS[:1], monkeypatch)
+        predicted = _load_champion(tracking_uri, monkeypatch).predict([TEXTS[0]])
         assert _spans(predicted) == _spans([answer.json()])
     finally:
         gone.rename(project.root)
