@@ -132,6 +132,33 @@ def test_a_pruned_trial_ends_its_run_and_its_fold_run_killed_with_a_note(project
     assert [(f.info.status, f.data.tags[note][:7]) for f in folds] == [("KILLED", "pruned:")]
 
 
+def test_a_pruned_trial_run_says_why_in_mlflows_note_and_logs_its_last_value(project):
+    hpo = _hpo(pruner={"name": "median", "n_startup_trials": 1, "n_warmup_steps": 0})
+    tracking, objective = _objective(project, hpo)
+    study = _study(hpo, 3e-3, 1e-4)
+    study.optimize(objective, n_trials=2)
+    pruned = study.trials[1]
+    run = tracking.client.get_run(pruned.user_attrs["mlflow_run_id"])
+    best_first_step = study.trials[0].intermediate_values[0]
+    assert run.data.tags["mlflow.note.content"] == (
+        f"Pruned: trial 1 at step 0 (fold 0, epoch 1): val_macro_f1 "
+        f"{pruned.intermediate_values[0]:.4f} is below the median {best_first_step:.4f} of 1 "
+        "completed trials at that step"
+    )
+    history = tracking.client.get_metric_history(run.info.run_id, "last_reported_macro_f1")
+    assert [(m.value, m.step) for m in history] == [(pruned.intermediate_values[0], 0)]
+
+
+def test_each_trial_records_its_fold_steps_and_fold_values(project):
+    _, objective = _objective(project, _hpo(k_folds=2, pruner={"name": "none"}))
+    study = _study(objective.hpo, 3e-3)
+    study.optimize(objective, n_trials=1)
+    attrs = study.trials[0].user_attrs
+    assert attrs["fold0_steps"] == [0, 1] and attrs["fold1_steps"] == [2, 3]
+    assert attrs["fold0_macro_f1"] == study.trials[0].intermediate_values[1]
+    assert attrs["fold1_macro_f1"] == study.trials[0].intermediate_values[3]
+
+
 def test_pruning_steps_continue_across_folds(project):
     hpo = _hpo(pruner={"name": "none"})
     _, objective = _objective(project, hpo)

@@ -59,6 +59,41 @@ def test_trial_runs_hold_fold_mean_and_std_and_the_optuna_trial_knows_its_run(pr
         assert run.data.params["learning_rate"] == str(trial.params["learning_rate"])
 
 
+def test_the_study_names_its_objective_and_says_what_it_is_and_where_its_runs_are(
+    project, config_dir
+):
+    tracking, [outcome] = _sweep(project, config_dir, n_trials=2)
+    study = _study(project, config_dir, outcome.study_name)
+    sweep_run = tracking.client.get_run(outcome.sweep_run_id)
+    assert study.metric_names == ["macro_f1"]
+    attrs = study.user_attrs
+    assert attrs["backbone"] == "tiny"
+    assert attrs["mlflow_experiment_id"] == sweep_run.info.experiment_id
+    assert attrs["mlflow_sweep_run_id"] == outcome.sweep_run_id
+    assert len(attrs["data_fingerprint"]) >= 16
+    assert attrs["intermediate_step"].startswith("fold * epochs + epoch - 1")
+
+
+def test_optuna_dashboard_lists_the_study_with_its_objective_name_and_attributes(
+    project, config_dir
+):
+    import httpx
+    from optuna_dashboard import wsgi
+
+    _, [outcome] = _sweep(project, config_dir, n_trials=2)
+    configs = load_sweep_configs(config_dir)
+    app = wsgi(storage_url(configs.hpo, project.paths))
+    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://dash") as http:
+        listed = http.get("/api/studies").json()["study_summaries"]
+        [summary] = [s for s in listed if s["study_name"] == outcome.study_name]
+        detail = http.get(f"/api/studies/{summary['study_id']}").json()
+    attrs = {attr["key"]: attr["value"] for attr in summary["user_attrs"]}
+    assert attrs["backbone"] == "tiny"
+    assert attrs["mlflow_sweep_run_id"] == outcome.sweep_run_id
+    assert {"mlflow_experiment_id", "data_fingerprint", "intermediate_step"} <= set(attrs)
+    assert detail["objective_names"] == ["macro_f1"]
+
+
 def test_a_trial_run_is_found_by_its_trial_id(project, config_dir):
     from resume_ner.tracking.finder import find_run_by_trial_id
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -199,3 +200,175 @@ def test_plan_on_a_new_project_creates_nothing(tmp_path):
     assert code == 0, output
     assert "after the sweeps" in output
     assert not (tmp_path / "new" / "mlruns").exists()
+
+
+def test_no_run_logs_a_metric_under_the_name_of_one_of_its_params(piped):
+    project, _ = piped
+
+    shadowed = {
+        run.info.run_name: sorted(set(run.data.metrics) & set(run.data.params))
+        for run in project.runs()
+    }
+
+    assert not {name: keys for name, keys in shadowed.items() if keys}
+
+
+TEXTS = (
+    "Jane Doe\nSenior Data Engineer at Acme Corp\njane.doe@example.com\n"
+    "Skills: Python, SQL, Apache Spark, Kubernetes",
+    "PROFILE\nBackend developer, 7 years of Java and Go. MSc Computer Science, "
+    "University of Lyon, 2015. Contact: +33 6 12 34 56 78",
+    "Education: BSc Mathematics (2012). Experience: Data Analyst, Northwind Ltd, 2013 - 2018.",
+)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for(url: str, process, timeout_s: float = 240.0) -> None:
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stdout.read()
+        try:
+            if httpx.get(url, timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"{url} did not answer within {timeout_s} s")
+
+
+@contextmanager
+def _process(args, env=None):
+    import subprocess
+
+    process = subprocess.Popen(
+        args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _spans(results) -> list[list[tuple]]:
+    return [
+        [(e["start"], e["end"], e["label"], e["text"]) for e in row["entities"]] for row in results
+    ]
+
+
+def _load_champion(tracking_uri: str, monkeypatch):
+    """``mlflow.pyfunc.load_model("models:/resume-ner@champion")`` in the store at
+    ``tracking_uri`` (MLflow resolves ``models:/`` through its process-wide tracking URI)."""
+    import mlflow.pyfunc
+    from mlflow.tracking._tracking_service.utils import _use_tracking_uri
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", tracking_uri)
+    with _use_tracking_uri(tracking_uri):
+        return mlflow.pyfunc.load_model("models:/resume-ner@champion")
+
+
+def test_mlflow_serves_the_champion_with_the_entities_of_the_rest_api(piped, tmp_path, monkeypatch):
+    import os
+    import sys
+
+    import httpx
+
+    from resume_ner.config.serve import ServeConfig
+    from resume_ner.serve.app import create_app
+    from resume_ner.serve.server import BackgroundServer
+    from resume_ner.serve.source import ModelSource, load_served_model
+
+    project, _ = piped
+    tracking_uri = f"sqlite:///{project.root / 'mlruns' / 'mlflow.db'}"
+    served = load_served_model(
+        ModelSource(model_name="resume-ner", alias="champion"),
+        client=project.client,
+        cache_dir=tmp_path / "cache",
+    )
+    with BackgroundServer(create_app(served, ServeConfig())) as server:
+        rest = httpx.post(f"{server.url}/v1/extract/batch", json={"texts": list(TEXTS)}).json()
+    expected = _spans(rest["results"])
+    assert any(expected), "the tiny model finds entities in these texts"
+
+    import pandas as pd
+    from mlflow.types import DataType
+
+    model = _load_champion(tracking_uri, monkeypatch)
+    assert model.metadata.signature.inputs.input_types() == [DataType.string]
+    assert model.metadata.signature.outputs.input_names() == ["entities"]
+    assert model.metadata.saved_input_example_info is not None
+    assert _spans(model.predict(list(TEXTS))) == expected
+    assert _spans(model.predict(pd.DataFrame({"text": list(TEXTS)}))) == expected
+
+    port = _free_port()
+    mlflow_cli = [sys.executable, "-m", "mlflow", "models", "serve"]
+    args = ["-m", "models:/resume-ner@champion", "--env-manager", "local"]
+    # MLflow starts uvicorn by name: the interpreter's bin folder goes first on PATH, as in an
+    # activated environment.
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    env = {**os.environ, "MLFLOW_TRACKING_URI": tracking_uri, "PATH": path}
+    with _process([*mlflow_cli, *args, "-h", "127.0.0.1", "-p", str(port)], env) as process:
+        _wait_for(f"http://127.0.0.1:{port}/ping", process)
+        records = [{"text": text} for text in TEXTS]
+        answer = httpx.post(
+            f"http://127.0.0.1:{port}/invocations", json={"dataframe_records": records}, timeout=60
+        )
+    assert answer.status_code == 200, answer.text
+    assert _spans(answer.json()["predictions"]) == expected
+
+
+def test_a_copied_project_keeps_working_after_the_original_is_deleted(piped, tmp_path, monkeypatch):
+    import shutil
+    import sqlite3
+    import sys
+
+    import httpx
+
+    project, _ = piped
+    copy_root = tmp_path / "copied"
+    shutil.copytree(project.root, copy_root)
+    shutil.rmtree(copy_root / "outputs" / "cache" / "serve", ignore_errors=True)
+    # The original folder is gone while the copy is used (put back after, for the other tests).
+    gone = project.root.with_name(project.root.name + "-gone")
+    project.root.rename(gone)
+    try:
+        copy = PipelineProject(copy_root, copy_root / "config")
+        code, output = copy.cli("runs", "lineage", "champion")
+        assert code == 0, output
+        assert "conversion -> final_training -> hpo_refit -> hpo_trial -> hpo_sweep" in output
+
+        with sqlite3.connect(copy_root / "mlruns" / "mlflow.db") as db:
+            locations = [row[0] for row in db.execute("SELECT artifact_uri FROM runs")]
+            locations += [row[0] for row in db.execute("SELECT source FROM model_versions")]
+        assert locations and all(str(copy_root) in location for location in locations)
+
+        port = _free_port()
+        cli = [str(Path(sys.executable).parent / "resume-ner"), "--root", str(copy_root)]
+        serve = [*cli, "--config-dir", str(copy.config_dir), "serve", "--port", str(port)]
+        with _process(serve) as process:
+            _wait_for(f"http://127.0.0.1:{port}/health", process)
+            answer = httpx.post(f"http://127.0.0.1:{port}/v1/extract", json={"text": TEXTS[0]})
+            model = httpx.get(f"http://127.0.0.1:{port}/v1/model").json()
+        assert answer.status_code == 200, answer.text
+        assert model["alias"] == "champion"
+
+        tracking_uri = f"sqlite:///{copy_root / 'mlruns' / 'mlflow.db'}"
+        predicted = _load_champion(tracking_uri, monkeypatch).predict([TEXTS[0]])
+        assert _spans(predicted) == _spans([answer.json()])
+    finally:
+        gone.rename(project.root)

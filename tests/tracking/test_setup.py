@@ -117,3 +117,74 @@ def test_artifacts_land_under_the_project_folder_whatever_the_working_directory(
     assert len(stored) == 1
     assert not (elsewhere / "mlruns").exists()
     assert os.listdir(elsewhere) == []
+
+
+def _project_with_an_artifact(root: Path) -> tuple[str, str]:
+    from resume_ner.tracking.client import get_client
+
+    setup = setup_mlflow(
+        MlflowConfig(), paths=ProjectPaths.at(root), experiment_name="moving", environ={}
+    )
+    client = get_client(setup.tracking_uri)
+    run_id = client.create_run(setup.experiment_id).info.run_id
+    note = root / "note.txt"
+    note.write_text("hello", encoding="utf-8")
+    client.log_artifact(run_id, str(note))
+    client.set_terminated(run_id)
+    return setup.experiment_id, run_id
+
+
+def test_a_copied_project_reads_its_own_artifacts_after_the_original_is_deleted(tmp_path: Path):
+    import shutil
+
+    from resume_ner.tracking.client import get_client
+
+    original, copy = tmp_path / "original", tmp_path / "copy"
+    experiment_id, run_id = _project_with_an_artifact(original)
+    shutil.copytree(original, copy)
+    shutil.rmtree(original)
+
+    paths = ProjectPaths.at(copy)
+    setup = setup_mlflow(MlflowConfig(), paths=paths, experiment_name="moving", environ={})
+    client = get_client(setup.tracking_uri)
+    assert client.get_run(run_id).info.artifact_uri.startswith(paths.artifacts_dir.as_uri())
+    assert client.get_experiment(experiment_id).artifact_location.startswith(
+        paths.artifacts_dir.as_uri()
+    )
+    downloaded = client.download_artifacts(run_id, "note.txt", str(tmp_path))
+    assert Path(downloaded).read_text(encoding="utf-8") == "hello"
+    new_run = client.create_run(experiment_id).info.run_id
+    assert client.get_run(new_run).info.artifact_uri.startswith(paths.artifacts_dir.as_uri())
+    assert not original.exists()
+
+
+def test_moving_a_project_leaves_an_experiment_with_its_own_location_alone(tmp_path: Path):
+    import shutil
+
+    from resume_ner.tracking.client import get_client
+
+    original, moved = tmp_path / "original", tmp_path / "moved"
+    setup = setup_mlflow(MlflowConfig(), paths=ProjectPaths.at(original), environ={})
+    outside = (tmp_path / "shared-artifacts").as_uri()
+    experiment_id = get_client(setup.tracking_uri).create_experiment("own", outside)
+    shutil.move(original, moved)
+
+    setup = setup_mlflow(MlflowConfig(), paths=ProjectPaths.at(moved), environ={})
+    assert get_client(setup.tracking_uri).get_experiment(experiment_id).artifact_location == outside
+
+
+def test_a_store_created_with_another_artifact_layout_is_not_relocated(tmp_path: Path):
+    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+
+    from resume_ner.tracking.client import get_client
+
+    paths = ProjectPaths.at(tmp_path / "project")
+    paths.mlflow_dir.mkdir(parents=True)
+    elsewhere = (tmp_path / "mlartifacts").as_uri()
+    SqlAlchemyStore(f"sqlite:///{paths.mlflow_db}", elsewhere).engine.dispose()
+
+    setup = setup_mlflow(MlflowConfig(), paths=paths, environ={})
+
+    assert get_client(setup.tracking_uri).get_experiment("0").artifact_location == (
+        f"{elsewhere}/0"
+    )

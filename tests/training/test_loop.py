@@ -166,4 +166,4 @@ def test_callbacks_get_each_epochs_metrics_and_can_prune(setup):
 
     assert [epoch for epoch, _ in seen] == [1, 2]
     assert seen[1][1]["val_macro_f1"] == 0.2
-    assert {"train_loss", "learning_rate", "epoch_seconds"} <= set(seen[0][1])
+    assert {"train_loss", "lr_at_epoch_end", "epoch_seconds"} <= set(seen[0][1])

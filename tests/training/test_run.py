@@ -173,3 +173,21 @@ def test_each_metric_is_logged_once_per_epoch_and_the_final_scores_once(
     assert "SKILL_test_f1" in finals
     assert result.tracking_errors == []
     assert client.get_run(run_id).info.status == "FINISHED"
+
+
+def test_no_training_metric_has_the_name_of_a_training_param(
+    project, small_split, data_config, model_config, train_config
+):
+    tracking = TrackingContext.open(project.paths, tracking_uri=project.tracking_uri)
+    tracker = MLflowTrainingTracker(tracking)
+    context = NamingContext(
+        process_type="final_training", model="tiny", spec_fp="c" * 64, exec_fp="d" * 64
+    )
+    params = {"learning_rate": 1e-3, "epochs": train_config.epochs, "batch_size": 8}
+    run_id = tracker.start_training_run(context, params=params)
+    with tracker.managed_run(run_id):
+        run(small_split, data_config, model_config, train_config, tracker=tracker, run_id=run_id)
+
+    logged = project.client.get_run(run_id).data
+    assert "lr_at_epoch_end" in logged.metrics
+    assert not set(logged.metrics) & set(logged.params)

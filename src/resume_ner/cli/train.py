@@ -176,7 +176,7 @@ def _epoch_line(progress: Progress, task: Any, total: int) -> Any:
         progress.update(task, completed=epoch)
         line = (
             f"epoch {epoch:>3}/{total}  loss {metrics['train_loss']:.4f}  "
-            f"lr {metrics['learning_rate']:.2e}  {metrics['epoch_seconds']:.1f}s"
+            f"lr {metrics['lr_at_epoch_end']:.2e}  {metrics['epoch_seconds']:.1f}s"
         )
         if "val_macro_f1" in metrics:
             line += (

@@ -6,6 +6,7 @@
 compares both with the PyTorch model (logits, labels, entity macro-F1) and decides whether int8
 may be served, :mod:`~resume_ner.conversion.build` assembles the bundle folder
 (:mod:`resume_ner.serve.bundle`), and :mod:`~resume_ner.conversion.run` does all of it inside a
-tracked MLflow conversion run, logging the bundle and an MLflow ``onnx``-flavour model that
-:func:`~resume_ner.conversion.run.register_bundle` registers as a model version.
+tracked MLflow conversion run, logging the bundle and an MLflow model that
+:func:`~resume_ner.conversion.run.register_bundle` registers as a model version: the pyfunc of
+:mod:`~resume_ner.conversion.pyfunc` (texts in, entities out), with the ``onnx`` flavour too.
 """

@@ -7,10 +7,10 @@ builds the bundle (:func:`~resume_ner.conversion.build.build_bundle`) and logs i
 ``label_agreement``, ``torch_macro_f1``, ``fp32_macro_f1``, ``int8_macro_f1``, ``int8_used``,
 ...) and the model sizes (``onnx_model_size_mb`` of the served model, ``fp32_model_size_mb``,
 ``int8_model_size_mb``). The bundle folder goes into the run's ``bundle/`` artifacts and the
-parity report into ``parity.json``; the served ONNX model is logged as an MLflow ``onnx``-flavour
-model (an MLflow 3 logged model linked to the run as its output, with the bundle's tokenizer,
-labels and manifest as extra files), which :func:`register_bundle` turns into a registered model
-version. Moving the ``champion`` alias is the pipeline's decision, not this module's.
+parity report into ``parity.json``; the bundle is also logged as an MLflow model (an MLflow 3
+logged model linked to the run as its output): a pyfunc that takes texts and returns entities
+(:mod:`resume_ner.conversion.pyfunc`), with the ``onnx`` flavour over the same ONNX file, which
+:func:`register_bundle` turns into a registered model version. Moving the ``champion`` alias is the pipeline's decision, not this module's.
 
 Everything goes through the tracking context's explicit client and run ids; MLflow's global
 active run and tracking URI are never touched.
@@ -22,7 +22,6 @@ import logging
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +31,6 @@ from resume_ner.conversion.errors import ConversionError, ParityError
 from resume_ner.data.documents import Document
 from resume_ner.naming.canonical import hash_payload
 from resume_ner.naming.context import NamingContext
-from resume_ner.serve.bundle import LABELS_FILE, MANIFEST_FILE, TOKENIZER_FILE, read_labels
 from resume_ner.tracking.context import TrackingContext
 from resume_ner.tracking.trackers.conversion import BYTES_PER_MB, MLflowConversionTracker
 
@@ -44,15 +42,13 @@ logger = logging.getLogger(__name__)
 
 BUNDLE_ARTIFACT_DIR = "bundle"
 PARITY_ARTIFACT = "parity.json"
-LOGGED_MODEL_NAME = "onnx_model"
-#: Packages a consumer of the logged model needs (pinned to the versions that produced it).
-_MODEL_REQUIREMENTS = ("onnx", "onnxruntime", "tokenizers", "numpy")
+LOGGED_MODEL_NAME = "model"
 
 
 @dataclass(frozen=True)
 class ConversionResult:
     """What :func:`run_conversion` produced: the run (``None`` when conversion tracking is
-    off), the bundle, and the logged ONNX model's id and URI (``None`` when not logged)."""
+    off), the bundle, and the logged model's id and URI (``None`` when not logged)."""
 
     run_id: str | None
     bundle: BundleResult
@@ -94,17 +90,7 @@ def _size_metrics(bundle: BundleResult) -> dict[str, float]:
     }
 
 
-def _pinned_requirements() -> list[str]:
-    pinned = []
-    for package in _MODEL_REQUIREMENTS:
-        try:
-            pinned.append(f"{package}=={version(package)}")
-        except PackageNotFoundError:
-            pinned.append(package)
-    return pinned
-
-
-def log_onnx_model(
+def log_bundle_model(
     client: MlflowClient,
     run_id: str,
     experiment_id: str,
@@ -112,29 +98,20 @@ def log_onnx_model(
     *,
     name: str = LOGGED_MODEL_NAME,
 ) -> str:
-    """Log the bundle's served model as an MLflow ``onnx``-flavour model of run ``run_id``.
+    """Log ``bundle`` as an MLflow model of run ``run_id``: the pyfunc of
+    :func:`~resume_ner.conversion.pyfunc.save_pyfunc_model` (texts in, entities out, with the
+    ``onnx`` flavour too).
 
     The model is an MLflow 3 logged model in ``experiment_id`` with ``run_id`` as its source
-    run and linked as the run's output; besides the ONNX file and its signature it carries the
-    bundle's ``tokenizer.json``, ``labels.json`` and ``bundle.json`` as extra files. Returns
-    the model id (its URI is ``models:/<id>``). Raises what the MLflow client raises; a model
-    whose upload failed is marked FAILED first.
+    run and linked as the run's output. Returns the model id (its URI is ``models:/<id>``).
+    Raises what the MLflow client raises; a model whose upload failed is marked FAILED first.
     """
-    import numpy as np
-    import onnx
     from mlflow.entities import LoggedModelOutput
-    from mlflow.models import Model, ModelSignature
-    from mlflow.onnx import save_model
-    from mlflow.types.schema import Schema, TensorSpec
+    from mlflow.models import Model
+
+    from resume_ner.conversion.pyfunc import save_pyfunc_model
 
     manifest = bundle.manifest
-    labels = len(read_labels(bundle.bundle_dir))
-    signature = ModelSignature(
-        inputs=Schema(
-            [TensorSpec(np.dtype("int64"), (-1, -1), name) for name in manifest.input_names]
-        ),
-        outputs=Schema([TensorSpec(np.dtype("float32"), (-1, -1, labels), "logits")]),
-    )
     logged = client.create_logged_model(
         experiment_id,
         name=name,
@@ -143,24 +120,16 @@ def log_onnx_model(
         model_type="token-classification",
     )
     try:
-        with tempfile.TemporaryDirectory(prefix="resume-ner-onnx-model-") as tmp:
-            local = Path(tmp) / "model"
-            save_model(
-                onnx.load(str(bundle.model_path)),
-                str(local),
-                mlflow_model=Model(
+        with tempfile.TemporaryDirectory(prefix="resume-ner-model-") as tmp:
+            local = save_pyfunc_model(
+                bundle,
+                Path(tmp) / "model",
+                Model(
                     artifact_path=logged.artifact_location,
                     model_uuid=logged.model_id,
                     run_id=run_id,
                     model_id=logged.model_id,
                 ),
-                signature=signature,
-                pip_requirements=_pinned_requirements(),
-                save_as_external_data=False,
-                extra_files=[
-                    str(bundle.bundle_dir / file)
-                    for file in (TOKENIZER_FILE, LABELS_FILE, MANIFEST_FILE)
-                ],
             )
             client.log_model_artifacts(logged.model_id, str(local))
         client.log_outputs(run_id, [LoggedModelOutput(logged.model_id, step=0)])
@@ -189,8 +158,8 @@ def run_conversion(
     ``context`` is the run's naming context (:func:`build_conversion_context`),
     ``source_run_id`` the final-training run the checkpoint came from, ``documents`` the
     parity sample (the test split), ``lineage`` more ids for ``bundle.json`` (the training
-    and conversion run ids are added). With ``log_model`` the served model is logged as an
-    ``onnx``-flavour model (:func:`log_onnx_model`); artifacts honour the stage's switches.
+    and conversion run ids are added). With ``log_model`` the bundle is logged as an MLflow
+    model (:func:`log_bundle_model`); artifacts honour the stage's switches.
     A failed conversion ends the run FAILED with ``conversion_success`` 0 (and the parity
     figures when parity failed) and re-raises: :class:`ParityError`,
     :class:`ConversionError`, or what building and tracking raise.
@@ -258,7 +227,7 @@ def run_conversion(
                     if stage_run is not None
                     else tracking.client.get_run(run_id).info.experiment_id
                 )
-                model_id = log_onnx_model(tracking.client, run_id, experiment_id, bundle)
+                model_id = log_bundle_model(tracking.client, run_id, experiment_id, bundle)
     return ConversionResult(
         run_id=run_id,
         bundle=bundle,
@@ -278,10 +247,10 @@ def _logged_model(client: MlflowClient, run_id: str) -> LoggedModel:
 
 
 def register_bundle(tracking: TrackingContext, run_id: str, model_name: str) -> str:
-    """Register the ONNX model logged by conversion run ``run_id`` as a version of ``model_name``.
+    """Register the model logged by conversion run ``run_id`` as a version of ``model_name``.
 
     The registered model is created when missing. Returns the new version (``"1"``, ``"2"``,
-    ...). Raises :class:`ConversionError` when the run logged no ONNX model, and what the
+    ...). Raises :class:`ConversionError` when the run logged no model, and what the
     MLflow client raises otherwise.
     """
     from mlflow.exceptions import MlflowException

@@ -5,9 +5,12 @@ The runs of a trial (see :mod:`resume_ner.tracking.trackers.sweep`)::
     hpo_trial         under the sweep run: hyperparameters, mean and std of the fold metrics
      └─ hpo_trial_fold   one per fold: the fold's per-epoch and final metrics
 
-A trial run ends FINISHED; KILLED with a ``process.status_note`` when the pruner stops it (its
-fold run likewise); KILLED and tagged ``process.interrupted`` when the process is interrupted;
-FAILED with the error in ``process.status_note`` otherwise. The Optuna trial records its run id
+A trial run ends FINISHED; KILLED when the pruner stops it (its fold run likewise), with why in
+``process.status_note`` and in MLflow's own note (``mlflow.note.content``, the run's description
+in the MLflow UI: the fold, epoch and step, the value and the median it lost to) and the last
+value it reported as the metric ``last_reported_<metric>`` (at that step); KILLED and tagged
+``process.interrupted`` when the process is interrupted; FAILED with the error in
+``process.status_note`` and the note otherwise. The Optuna trial records its run id
 (user attribute ``mlflow_run_id``), its trial key hash, and the host and pid of its process.
 Without CV (``k_folds: 1``) the trial run itself holds the metrics and has no fold runs.
 
@@ -15,9 +18,13 @@ Pruning: after every epoch of every fold the fold's validation objective (``val_
 among the epoch's metrics) is reported to Optuna at step ``fold_idx * epochs + epoch - 1``
 (epochs count from 1). Every trial runs the same folds in the same order, so a
 step means the same (fold, epoch) in every trial and the median pruner compares like with like;
-a trial can be stopped at any epoch of any fold, not only during the first fold. (A running mean
-over folds would mix folds of different difficulty at one step; the first fold's curve alone
-would leave the pruner idle after the first fold.)
+a trial can be stopped at any epoch of any fold, not only during the first fold. (Folds train
+one after the other, so a mean over folds at an epoch exists only once the last fold reaches
+it: reporting that mean would leave the pruner idle until the last fold. A running mean would
+mix folds of different difficulty at one step.) An intermediate-value curve therefore restarts
+at every fold; the study says so in its ``intermediate_step`` user attribute (see
+:func:`~resume_ner.hpo.study.describe_study`) and each trial records, per fold, the steps it
+covers and its final value (user attributes ``fold<i>_steps`` and ``fold<i>_<metric>``).
 
 Each run costs the three-call minimum in MLflow: created with all its tags, one batch (the
 hyperparameters, the per-epoch metrics and the result travel together at the end), ended. With
@@ -31,7 +38,10 @@ trial run's id reaches the Optuna trial as soon as the writer has created the ru
 from __future__ import annotations
 
 import logging
+import math
+import statistics
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from resume_ner.config.hpo import HpoConfig
@@ -64,6 +74,41 @@ TRIAL_KEY_ATTR = "trial_key_hash"
 #: Prefix of the validation scores among an epoch's metrics.
 EPOCH_METRIC_PREFIX = "val_"
 STATUS_NOTE_MAX_LENGTH = 200
+#: Prefix of the metric that holds a pruned trial's last reported value.
+LAST_REPORTED_PREFIX = "last_reported_"
+
+
+@dataclass
+class LastReport:
+    """The last value a trial reported to Optuna, and its step (``None`` before any)."""
+
+    value: float | None = None
+    step: int | None = None
+
+
+def prune_reason(trial: optuna.Trial, step: int, value: float, where: str, metric: str) -> str:
+    """Why the pruner stops ``trial`` at ``step`` (``where``: its fold and epoch), with the
+    median it lost to when the pruner is Optuna's ``MedianPruner``."""
+    import optuna
+    from optuna.trial import TrialState
+
+    reason = f"trial {trial.number} at step {step} ({where}): {metric} {value:.4f}"
+    pruner = trial.study.pruner
+    if not isinstance(pruner, optuna.pruners.MedianPruner):
+        return f"{reason}, stopped by {type(pruner).__name__}"
+    earlier = [
+        t.intermediate_values[step]
+        for t in trial.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        if step in t.intermediate_values and not math.isnan(t.intermediate_values[step])
+    ]
+    if not earlier:
+        return f"{reason}, stopped by MedianPruner"
+    median = statistics.median(earlier)
+    side = "below" if trial.study.direction == optuna.study.StudyDirection.MAXIMIZE else "above"
+    return (
+        f"{reason} is {side} the median {median:.4f} of {len(earlier)} completed trials "
+        "at that step"
+    )
 
 
 def run_ending(exc: BaseException) -> tuple[str, dict[str, str]]:
@@ -75,7 +120,10 @@ def run_ending(exc: BaseException) -> tuple[str, dict[str, str]]:
     import optuna
 
     if isinstance(exc, optuna.TrialPruned):
-        return "KILLED", {"process.status_note": f"pruned: {exc}"[:STATUS_NOTE_MAX_LENGTH]}
+        return "KILLED", {
+            "process.status_note": f"pruned: {exc}"[:STATUS_NOTE_MAX_LENGTH],
+            "mlflow.note": f"Pruned: {exc}",
+        }
     if isinstance(exc, KeyboardInterrupt | SystemExit):
         return "KILLED", {
             "process.interrupted": "true",
@@ -86,8 +134,8 @@ def run_ending(exc: BaseException) -> tuple[str, dict[str, str]]:
             "process.interrupted": "true",
             "process.interrupted_reason": str(exc)[:STATUS_NOTE_MAX_LENGTH],
         }
-    note = f"{type(exc).__name__}: {exc}"[:STATUS_NOTE_MAX_LENGTH]
-    return "FAILED", {"process.status_note": note}
+    note = f"{type(exc).__name__}: {exc}"
+    return "FAILED", {"process.status_note": note[:STATUS_NOTE_MAX_LENGTH], "mlflow.note": note}
 
 
 def taken_over(trial: optuna.Trial) -> TrialTakenOverError:
@@ -154,11 +202,12 @@ class TrialObjective:
         context = build_trial_context(self.sweep_context, trial.number, params)
         trial.set_user_attr(TRIAL_KEY_ATTR, context.trial_key_hash)
         self.progress.trial_started(trial.number, params)
+        last = LastReport()
         try:
             if self.data.uses_cv:
-                value = self._cross_validate(trial, context, params)
+                value = self._cross_validate(trial, context, params, last)
             else:
-                value = self._train_once(trial, context, params)
+                value = self._train_once(trial, context, params, last)
         except BaseException as exc:
             import optuna
 
@@ -171,7 +220,11 @@ class TrialObjective:
     # --- with cross-validation -------------------------------------------------------------
 
     def _cross_validate(
-        self, trial: optuna.Trial, context: NamingContext, params: Mapping[str, Any]
+        self,
+        trial: optuna.Trial,
+        context: NamingContext,
+        params: Mapping[str, Any],
+        last: LastReport,
     ) -> float:
         tracker = self.tracker
         trial_run = tracker.submit_trial_run(
@@ -184,14 +237,15 @@ class TrialObjective:
         self._record_run(trial, trial_run)
         try:
             fold_metrics = [
-                self._run_fold(trial, context, trial_run, params, fold) for fold in self.data.folds
+                self._run_fold(trial, context, trial_run, params, fold, last)
+                for fold in self.data.folds
             ]
             check_still_running(trial)
             value = self._objective_value(
                 tracker.log_trial_result(trial_run, fold_metrics=fold_metrics)
             )
         except BaseException as exc:
-            self._end_after(trial_run, exc)
+            self._end_after(trial_run, exc, last)
             self._settle_after(exc)
             raise
         tracker.end_run(trial_run, "FINISHED")
@@ -205,20 +259,27 @@ class TrialObjective:
         trial_run: QueuedRun | None,
         params: Mapping[str, Any],
         fold: FoldSplit,
+        last: LastReport,
     ) -> Mapping[str, float]:
         assert fold.fold_idx is not None
         tracker = self.tracker
+        epochs = max(self.trainer.epochs(params), 1)
+        first_step = fold.fold_idx * epochs
+        trial.set_user_attr(f"fold{fold.fold_idx}_steps", [first_step, first_step + epochs - 1])
         if trial_run is not None and trial_run.failed():
             trial_run.stage_run()  # raises why the trial run could not be created
         run = tracker.submit_fold_run(trial_run, build_fold_context(trial_context, fold.fold_idx))
         try:
             outcome = self.trainer(
-                params, fold, on_epoch=self._epoch_reporter(trial, run, params, fold.fold_idx)
+                params,
+                fold,
+                on_epoch=self._epoch_reporter(trial, run, params, fold.fold_idx, last),
             )
             metrics = dict(outcome.metrics)
             value = self._objective_value(metrics)
             check_still_running(trial)
             tracker.defer(run, metrics=metrics)
+            trial.set_user_attr(f"fold{fold.fold_idx}_{self.metric}", value)
         except BaseException as exc:
             self._end_after(run, exc)
             raise
@@ -229,7 +290,11 @@ class TrialObjective:
     # --- without cross-validation ----------------------------------------------------------
 
     def _train_once(
-        self, trial: optuna.Trial, context: NamingContext, params: Mapping[str, Any]
+        self,
+        trial: optuna.Trial,
+        context: NamingContext,
+        params: Mapping[str, Any],
+        last: LastReport,
     ) -> float:
         tracker = self.tracker
         run = tracker.submit_trial_run(
@@ -239,13 +304,13 @@ class TrialObjective:
         fold = self.data.folds[0]
         try:
             outcome = self.trainer(
-                params, fold, on_epoch=self._epoch_reporter(trial, run, params, 0)
+                params, fold, on_epoch=self._epoch_reporter(trial, run, params, 0, last)
             )
             metrics = dict(outcome.metrics)
             value = self._objective_value(metrics)
             check_still_running(trial)
         except BaseException as exc:
-            self._end_after(run, exc)
+            self._end_after(run, exc, last)
             self._settle_after(exc)
             raise
         tracker.defer(run, metrics=metrics)
@@ -303,6 +368,7 @@ class TrialObjective:
         run: QueuedRun | None,
         params: Mapping[str, Any],
         fold_position: int,
+        last: LastReport,
     ) -> EpochCallback:
         epochs = max(self.trainer.epochs(params), 1)
 
@@ -318,10 +384,11 @@ class TrialObjective:
                 trial.report(float(value), step)
             except optuna.exceptions.UpdateFinishedTrialError as exc:
                 raise taken_over(trial) from exc
+            last.value, last.step = float(value), step
             if trial.should_prune():
+                where = f"fold {fold_position}, epoch {epoch}"
                 raise optuna.TrialPruned(
-                    f"trial {trial.number} at step {step} (fold {fold_position}, epoch {epoch}): "
-                    f"{self.metric}={float(value):.4f} is worse than the median of earlier trials at that step"
+                    prune_reason(trial, step, float(value), where, f"val_{self.metric}")
                 )
 
         return on_epoch
@@ -335,8 +402,16 @@ class TrialObjective:
                 f"it reported {sorted(metrics)}"
             ) from None
 
-    def _end_after(self, run: QueuedRun | None, exc: BaseException) -> None:
+    def _end_after(
+        self, run: QueuedRun | None, exc: BaseException, last: LastReport | None = None
+    ) -> None:
+        import optuna
+
         status, tags = run_ending(exc)
+        if last is not None and last.value is not None and isinstance(exc, optuna.TrialPruned):
+            self.tracker.defer(
+                run, metrics={f"{LAST_REPORTED_PREFIX}{self.metric}": last.value}, step=last.step
+            )
         try:
             self.tracker.end_run(run, status, tags=tags)
         except Exception:

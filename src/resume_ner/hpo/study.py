@@ -4,6 +4,10 @@ A study is named after its key hash, ``{project}-{backbone}-{study_hash[:16]}``,
 process that computes the same key (same data, search space, objective, CV, sampler, pruner,
 training settings and backbone) joins the same study; ``--force`` starts a new revision,
 ``...-r2``, ``...-r3``.
+
+A study names its objective (``metric_names``, the objective metric of ``hpo.yaml``) and carries
+user attributes saying what it is and where its runs are (:func:`describe_study`), so that
+optuna-dashboard shows them beside the trials.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ if TYPE_CHECKING:
 
 STUDY_HASH_LENGTH = 16
 REVISION_SEPARATOR = "-r"
+#: How an intermediate value's step maps to a fold and epoch (see :mod:`resume_ner.hpo.objective`).
+INTERMEDIATE_STEP = "fold * epochs + epoch - 1 (each fold's curve starts again at its first step)"
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -147,7 +153,7 @@ def open_study(
     """
     import optuna
 
-    return optuna.create_study(
+    study = optuna.create_study(
         storage=storage,
         study_name=study_name,
         sampler=build_sampler(hpo.sampler, stream=stream),
@@ -155,6 +161,35 @@ def open_study(
         direction=hpo.objective.direction,
         load_if_exists=True,
     )
+    if study.metric_names != [hpo.objective.metric]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            study.set_metric_names([hpo.objective.metric])
+    return study
+
+
+def describe_study(
+    study: optuna.Study,
+    *,
+    backbone: str,
+    data_fingerprint: str,
+    experiment_id: str | None,
+    sweep_run_id: str | None,
+) -> None:
+    """Set ``study``'s user attributes: ``backbone``, ``data_fingerprint``,
+    ``mlflow_experiment_id`` and ``mlflow_sweep_run_id`` (when tracked), and
+    ``intermediate_step`` (:data:`INTERMEDIATE_STEP`). Only changed values are written."""
+    attributes: dict[str, Any] = {
+        "backbone": backbone,
+        "data_fingerprint": data_fingerprint,
+        "mlflow_experiment_id": experiment_id,
+        "mlflow_sweep_run_id": sweep_run_id,
+        "intermediate_step": INTERMEDIATE_STEP,
+    }
+    current = study.user_attrs
+    for name, value in attributes.items():
+        if value is not None and current.get(name) != value:
+            study.set_user_attr(name, value)
 
 
 def load_existing_study(storage: BaseStorage, study_name: str) -> optuna.Study | None:

@@ -53,6 +53,7 @@ from resume_ner.hpo.study import (
     TrialCounts,
     build_study_identity,
     count_trials,
+    describe_study,
     load_existing_study,
     next_revision_name,
     open_study,
@@ -341,6 +342,14 @@ class SweepRunner:
             storage, state.study_name, hpo, stream=f"{who}:{count_trials(state.study).total}"
         )
         tracker = sweep_tracker(tracking)
+        if owner:
+            describe_study(
+                study,
+                backbone=backbone,
+                data_fingerprint=data.fingerprint,
+                experiment_id=tracking.experiment_id_for("hpo_sweep") if sweep_run_id else None,
+                sweep_run_id=sweep_run_id,
+            )
         try:
             self.progress.sweep_started(
                 backbone,

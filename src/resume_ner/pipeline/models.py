@@ -135,8 +135,8 @@ def convert_model(
     """The bundle of ``model``: the FINISHED conversion run of its identity, else a new one.
 
     ``documents`` are the parity sample (the test split); ``lineage`` more ids for
-    ``bundle.json``; ``log_model`` logs the served model with MLflow's onnx flavour (needed to
-    register it). Raises what :func:`~resume_ner.conversion.run.run_conversion` raises.
+    ``bundle.json``; ``log_model`` logs the bundle as an MLflow model, a pyfunc with the onnx
+    flavour (needed to register it). Raises what :func:`~resume_ner.conversion.run.run_conversion` raises.
     """
     from resume_ner.conversion.run import BUNDLE_ARTIFACT_DIR, run_conversion
     from resume_ner.serve.bundle import MANIFEST_FILE, read_manifest

@@ -6,8 +6,9 @@ benchmark -> register.
    latency from (``selection.yaml``'s ``latency``), so that selection weighs speed as well.
 3. :func:`find_best_model_from_mlflow` picks the winner among the study family's sweeps.
 4. The winner's configuration is trained on train + validation and scored on test.
-5. That model is converted (parity checked, int8 only where macro-F1 holds), logged with the
-   onnx flavour, benchmarked with ``benchmark.yaml``, and registered; the champion alias moves
+5. That model is converted (parity checked, int8 only where macro-F1 holds), logged as an
+   MLflow pyfunc (texts in, entities out) with the onnx flavour, benchmarked with
+   ``benchmark.yaml``, and registered; the champion alias moves
    to it only when it beats the current champion by the selection rule.
 
 Every step that makes a run first looks for the FINISHED run of its identity and reuses it

@@ -3,6 +3,10 @@
 The tracking URI is chosen in this order: an explicit URI > ``mlflow.yaml`` ``tracking_uri`` >
 the environment's ``MLFLOW_TRACKING_URI`` > the Azure ML workspace (when ``azure_ml.enabled``) >
 the embedded default, an SQLite store in the project's ``mlruns/`` folder.
+
+The embedded default keeps artifacts beside its database, in ``mlruns/artifacts``; when the
+project folder has been copied or moved, opening it points the stored artifact locations at
+the new folder (:mod:`resume_ner.tracking.relocation`).
 """
 
 from __future__ import annotations
@@ -83,7 +87,10 @@ def initialize_store(tracking_uri: str, artifact_root: Path | None = None) -> No
 
     MLflow migrates a new SQLite file when a store first opens it; several processes doing so
     at the same moment race and can leave the file broken. The lock makes the first process
-    initialise it while the others wait, then find it ready.
+    initialise it while the others wait, then find it ready. When the artifacts live beside
+    the database (the embedded default) and the store was last opened from another folder,
+    its artifact locations are moved to this one
+    (:func:`~resume_ner.tracking.relocation.relocate_artifact_root`).
     """
     db_path = sqlite_path(tracking_uri)
     if db_path is None:
@@ -91,14 +98,25 @@ def initialize_store(tracking_uri: str, artifact_root: Path | None = None) -> No
     db_path.parent.mkdir(parents=True, exist_ok=True)
     from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
+    from resume_ner.tracking.relocation import relocate_artifact_root
+
     lock = FileLock(str(db_path) + ".init.lock", timeout=STORE_INIT_LOCK_TIMEOUT_S)
-    root = (artifact_root or db_path.parent / "artifacts").resolve()
+    beside = (db_path.parent / "artifacts").resolve()
+    root = (artifact_root or beside).resolve()
     with lock:
         try:
             store = SqlAlchemyStore(tracking_uri, root.as_uri())
         except Exception as exc:
             raise TrackingSetupError(f"cannot open the MLflow store at {db_path}: {exc}") from exc
-        store.engine.dispose()
+        try:
+            if root == beside:
+                relocate_artifact_root(store.engine, root.as_uri())
+        except Exception as exc:
+            raise TrackingSetupError(
+                f"cannot point the artifact locations of {db_path} at {root}: {exc}"
+            ) from exc
+        finally:
+            store.engine.dispose()
 
 
 def experiment_artifact_location(artifact_root: Path | None, experiment_name: str) -> str | None:

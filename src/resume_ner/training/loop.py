@@ -6,7 +6,8 @@ generator (shuffling); the caller seeds both (see :func:`resume_ner.training.run
 so the same seed gives the same weights and metrics on the same machine and thread count.
 
 After each epoch every callback gets ``(epoch, metrics)``: epochs count from 1 and ``metrics``
-holds ``train_loss``, ``learning_rate`` (at the epoch's end), ``epoch_seconds`` and, with an
+holds ``train_loss``, ``lr_at_epoch_end`` (the scheduler's rate; not ``learning_rate``, the
+hyperparameter a run logs as a param), ``epoch_seconds`` and, with an
 evaluator, the validation averages prefixed ``val_`` (``val_macro_f1``, ``val_micro_f1``,
 ``val_precision``, ``val_recall``, ``val_macro_precision``, ``val_macro_recall``). An exception
 raised by a callback (``optuna.TrialPruned``, say) stops training and propagates.
@@ -38,6 +39,8 @@ EpochCallback = Callable[[int, Mapping[str, float]], None]
 EvaluateFn = Callable[["PreTrainedModel"], EntityMetrics]
 
 VALIDATION_PREFIX = "val_"
+#: The metric of the learning rate at an epoch's end, named apart from the ``learning_rate`` param.
+LR_METRIC = "lr_at_epoch_end"
 #: Parameters that get no weight decay (biases and normalisation weights, as in BERT).
 _NO_DECAY = ("bias", "LayerNorm.weight", "layer_norm.weight", "norm.weight")
 
@@ -56,7 +59,7 @@ class EpochRecord:
         """The flat metrics callbacks receive (see the module docstring)."""
         values = {
             "train_loss": self.train_loss,
-            "learning_rate": self.learning_rate,
+            LR_METRIC: self.learning_rate,
             "epoch_seconds": self.seconds,
         }
         if self.validation is not None:

@@ -8,7 +8,7 @@ checkpoint and ``metrics.json`` when given an output folder, and logs into an ML
 when given a tracker and a run id. The caller owns the run (starts and ends it).
 
 Metric names logged to the run: per epoch (step = epoch) the loop's metrics (``train_loss``,
-``learning_rate``, ``epoch_seconds``, ``val_macro_f1``, ...); once at the end ``best_epoch``,
+``lr_at_epoch_end``, ``epoch_seconds``, ``val_macro_f1``, ...); once at the end ``best_epoch``,
 ``train_seconds``, the best epoch's validation averages as ``best_val_*``, the test averages
 as ``test_*``, and per-entity scores as ``<ENTITY>_test_f1`` (or ``<ENTITY>_val_f1`` without a
 test split). No value is logged twice.
