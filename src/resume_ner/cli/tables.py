@@ -19,6 +19,8 @@ from rich.text import Text
 
 ELLIPSIS = "…"
 _GAP = "  "
+#: The fewest cells a shortened column gets when nothing else can give way.
+_LAST_RESORT_WIDTH = 8
 
 
 @dataclass(frozen=True)
@@ -91,12 +93,16 @@ def _layout(
         return visible, [natural[i] for i in visible]
     visible = [i for i in visible if not columns[i].below]
     droppable = sorted(
-        (i for i, c in enumerate(columns) if c.drop_rank), key=lambda i: -columns[i].drop_rank
+        (i for i in visible if columns[i].drop_rank), key=lambda i: -columns[i].drop_rank
     )
     floors = {i: floor(i) for i in visible}
     while droppable and total(visible, floors) > limit:
         visible.remove(droppable.pop(0))
     widths = {i: floors[i] for i in visible}
+    for i in visible:  # still too wide: shortened columns go below their minimum
+        if columns[i].min_width is not None:
+            excess = total(visible, widths) - limit
+            widths[i] -= max(0, min(excess, widths[i] - min(_LAST_RESORT_WIDTH, natural[i])))
     spare = limit - total(visible, widths)
     for i in visible:  # give room back to shortened columns, left to right
         grow = min(max(spare, 0), natural[i] - widths[i])
