@@ -298,3 +298,33 @@ def test_plan_on_a_new_project_creates_nothing(tmp_path):
     assert code == 0, output
     assert "after the sweeps" in output
     assert not (tmp_path / "new" / "mlruns").exists()
+
+
+def test_mlflow_ui_shows_the_trials_by_distinct_names(piped, tmp_path):
+    from mlflow_ui import (
+        CHROMIUM,
+        EXPAND_CHILDREN,
+        VISIBLE_NAMES_JS,
+        chromium_page,
+        mlflow_ui,
+    )
+
+    assert CHROMIUM.exists(), "Chromium is missing: scripts/test.sh installs it (apt chromium)"
+    project, _ = piped
+    sweep = _run_of(project, "hpo_sweep")
+    trials = {r.info.run_name for r in project.runs() if r.data.tags[STAGE] == "hpo_trial"}
+    store = f"sqlite:///{project.root / 'mlruns' / 'mlflow.db'}"
+
+    with mlflow_ui(store, tmp_path / "server") as url, chromium_page(tmp_path / "chromium") as page:
+        page.goto(f"{url}/#/experiments/{sweep.info.experiment_id}?workflowType=machine_learning")
+        page.get_by_text(sweep.info.run_name[:8]).first.wait_for(timeout=120_000)
+        page.locator(EXPAND_CHILDREN).first.click()
+        page.get_by_text(sorted(trials)[0][:3]).first.wait_for(timeout=60_000)
+        page.screenshot(path=tmp_path / "runs-table.png")
+        names = page.evaluate(VISIBLE_NAMES_JS)
+
+    shown = {full: visible for full, visible in names if full in trials}
+    assert set(shown) == trials
+    assert len(set(shown.values())) == len(trials), shown  # told apart in the default width
+    assert all(visible.startswith(full[:3]) for full, visible in shown.items())
+    assert (tmp_path / "runs-table.png").stat().st_size > 0
