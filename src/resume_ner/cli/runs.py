@@ -600,9 +600,8 @@ def cleanup(
     tracking_uri: TrackingUriOption = None,
 ) -> None:
     """Close RUNNING runs whose process on this machine is gone: tag them interrupted, end them KILLED."""
-    from rich.table import Table
-
     from resume_ner.cli.console import console
+    from resume_ner.cli.tables import Column, Row, render_table
     from resume_ner.tracking.cleanup import cleanup_interrupted_runs
     from resume_ner.tracking.context import TrackingContext
 
@@ -621,12 +620,16 @@ def cleanup(
     if not found:
         console.print("no interrupted runs")
         return
-    table = Table(
-        "run name", "run id", "reason", title="would close" if dry_run else "closed as KILLED"
+    console.print("[bold]would close[/]" if dry_run else "[bold]closed as KILLED[/]")
+    render_table(
+        console,
+        [
+            Column("run name", min_width=20),
+            Column("run id"),
+            Column("reason", min_width=0, drop_rank=1, below=True),
+        ],
+        [Row([run.run_name, run.run_id, run.reason]) for run in found],
     )
-    for run in found:
-        table.add_row(run.run_name, run.run_id, run.reason)
-    console.print(table)
 
 
 @app.command()
