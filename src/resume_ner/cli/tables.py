@@ -126,6 +126,7 @@ def render_table(console: Console, columns: Sequence[Column], rows: Sequence[Row
             if position < last:
                 cell = cell + " " * (width - cell_len(cell)) + _GAP
             text.append(cell, style="bold" if header else styles.get(i, ""))
+        text.rstrip()
         return text
 
     console.print(line([c.header for c in columns], {}, header=True), soft_wrap=True)
