@@ -414,7 +414,7 @@ def list_runs(
         console.print("no runs" if experiments else "no experiments yet")
         return
     columns = [
-        Column("run name", min_width=20),
+        Column("run name", min_width=28),
         Column("run id"),
         Column("status"),
         Column("started (UTC)", drop_rank=1),
