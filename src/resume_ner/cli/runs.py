@@ -489,7 +489,9 @@ def _run_tree(tracking: Any, runs: list[Any]) -> list[_TreeNode]:
         if stage == "hpo_sweep":
             value = run.data.metrics.get("best_value")
         elif stage == "hpo_trial" and metric:
-            value = run.data.metrics.get(metric)
+            # A pruned trial has no objective, only the last value it reported.
+            metrics = run.data.metrics
+            value = metrics.get(metric, metrics.get(f"last_reported_{metric}"))
         shown = metric if stage in ("hpo_sweep", "hpo_trial") else None
         node = _TreeNode(run, shown, value, note, [])
         node.children = [build(child, metric) for child in children.get(run.info.run_id, [])]
