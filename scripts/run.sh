@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv
-.venv/bin/pip install --quiet --upgrade pip
-.venv/bin/pip install --quiet -e '.[train,onnx]'
+# -qq: pip reports errors only, so the pipeline's own lines are what this prints.
+.venv/bin/pip install -qq --upgrade pip
+.venv/bin/pip install -qq -e '.[train,onnx]'
 .venv/bin/resume-ner pipeline "$@"

@@ -70,8 +70,8 @@ def test_malformed_config_gives_one_clear_error_exit_2_and_creates_nothing(
 def test_demo_records_a_run_tree_and_runs_commands_find_it(tmp_path: Path):
     demo = _run_in_subprocess(tmp_path, "demo", "--trials", "2", "--folds", "2")
     assert demo.returncode == 0, demo.stderr
-    assert "hpo_sweep" in demo.stdout
-    assert demo.stdout.count("_fold") == 4
+    assert "refit t" in demo.stdout
+    assert demo.stdout.count("/fold") == 4
 
     from mlflow.tracking import MlflowClient
 

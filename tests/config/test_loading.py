@@ -68,11 +68,9 @@ def test_auto_increment_format_without_version_is_rejected(tmp_path: Path):
 
 
 def test_naming_file_without_a_pattern_for_every_process_is_rejected(tmp_path: Path):
-    text = (default_config_dir() / "naming.yaml").read_text()
-    text = text.replace(
-        '  benchmarking: "{env}_{model}_benchmark_{target}_bench-{bench_hash}{version}"\n', ""
-    )
-    (tmp_path / "naming.yaml").write_text(text)
+    lines = (default_config_dir() / "naming.yaml").read_text(encoding="utf-8").splitlines()
+    text = "\n".join(line for line in lines if not line.startswith('  benchmarking: "'))
+    (tmp_path / "naming.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError) as error:
         load_naming_config(tmp_path)
     assert error.value.key == "run_names"

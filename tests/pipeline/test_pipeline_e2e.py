@@ -4,6 +4,11 @@ idempotence, and ``runs lineage`` back to the sweep."""
 from __future__ import annotations
 
 import io
+import json
+import os
+import re
+import subprocess
+import sys
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -72,9 +77,51 @@ def piped(tmp_path_factory) -> tuple[PipelineProject, str]:
     )
     (config_dir / "conversion.yaml").write_text("parity_sample_size: 8\n", encoding="utf-8")
     project = PipelineProject(root, config_dir)
-    code, output = project.cli("pipeline")
-    assert code == 0, output
-    return project, output
+    result = _run_entry_point(root, config_dir, "pipeline")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return project, result.stdout + result.stderr
+
+
+def _run_entry_point(root: Path, config_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    """The installed ``resume-ner`` command, as ``scripts/run.sh`` runs it, with none of the
+    switches that quiet the libraries set beforehand (an earlier in-process run sets them)."""
+    from resume_ner.cli.app import _QUIET_LIBRARY_ENV
+
+    script = Path(sys.executable).parent / "resume-ner"
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "resume_ner"]
+    env = {k: v for k, v in os.environ.items() if k not in _QUIET_LIBRARY_ENV}
+    env["COLUMNS"] = "80"
+    return subprocess.run(
+        [*command, "--root", str(root), "--config-dir", str(config_dir), *args],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=root,
+        env=env,
+    )
+
+
+def test_the_main_command_prints_no_library_noise(piped):
+    _, output = piped
+
+    lines = output.splitlines()
+    assert not [line for line in lines if "Warning" in line or "WARNING" in line]
+    assert not [line for line in lines if "Downloading artifacts" in line]
+    assert not [line for line in lines if line.startswith("W1") or "torch.onnx" in line]
+
+
+def test_the_main_command_names_runs_and_ends_with_how_to_open_the_ui(piped):
+    project, output = piped
+    names = {run.info.run_name for run in project.runs()}
+    final = _run_of(project, "final_training")
+
+    assert f"final_training run “{final.info.run_name}” created" in output
+    assert final.info.run_id in output  # whole, even at 80 columns
+    assert "http://127.0.0.1:5000/#/experiments/" not in output.split("runs: ")[0]  # no URLs
+    last = output.strip().splitlines()[-1]
+    assert last.startswith("runs: ") and "ui --backend-store-uri sqlite:///" in last
+    assert "workflowType=machine_learning" in last and "Model training" in last
+    assert len(names) == len(project.runs())
 
 
 def test_pipeline_makes_the_full_run_tree(piped):
@@ -112,7 +159,7 @@ def test_pipeline_registers_the_model_with_the_champion_alias(piped):
     champion = project.client.get_model_version_by_alias("resume-ner", "champion")
 
     assert champion.run_id == conversions[0].info.run_id
-    assert "registered as resume-ner version 1" in output
+    assert "resume-ner version 1 registered and made champion" in output
 
 
 def test_the_model_version_carries_a_model_card(piped):
@@ -122,20 +169,73 @@ def test_the_model_version_carries_a_model_card(piped):
 
     assert card.startswith("# resume-ner version 1")
     assert "| SKILL |" in card and "| **macro** |" in card  # scores per entity
-    assert "| onnx_fp32 | 1 | 128 |" in card  # latency
-    assert "- hpo_sweep:" in card  # lineage
+    assert "| runtime | 1 x 128 |" in card and "| onnx_fp32 | " in card  # latency, pivoted
+    assert "- hpo_sweep: [sweep " in card and "](http://127.0.0.1:5000/#/experiments/" in card
+    assert "stable macro_f1" in card and "held-out test split, so the two" in card
 
 
 def test_running_the_pipeline_again_creates_no_run(piped):
     project, _ = piped
     before = {run.info.run_id for run in project.runs()}
 
-    code, output = project.cli("pipeline")
+    code, output = project.cli("pipeline", "--json")
 
     assert code == 0, output
+    summary = json.loads(output)
     assert {run.info.run_id for run in project.runs()} == before
-    assert "0 run(s) created" in output
+    assert summary["created"] == 0
+    assert {step["run_id"] for step in summary["steps"]} <= before
+    assert summary["registration"]["champion_version"] == "1"
     assert len(project.client.search_model_versions("name = 'resume-ner'")) == 1
+
+
+LISTINGS = {
+    # command -> which cell of a row holds the run name
+    ("runs", "ls", "--limit", "100"): 0,
+    ("runs", "tree"): 0,
+    ("runs", "lineage", "champion"): 1,
+}
+
+
+@pytest.mark.parametrize("columns", ["80", None], ids=["80-columns", "piped"])
+@pytest.mark.parametrize("command", list(LISTINGS), ids=lambda c: " ".join(c[:2]))
+def test_listings_show_whole_run_ids_and_distinct_names(piped, monkeypatch, command, columns):
+    project, _ = piped
+    if columns:
+        monkeypatch.setenv("COLUMNS", columns)
+    else:
+        monkeypatch.delenv("COLUMNS", raising=False)
+
+    code, output = project.cli(*command)
+
+    assert code == 0, output
+    ids = {run.info.run_id for run in project.runs()}
+    rows = [line for line in output.splitlines() if any(i in line for i in ids)]
+    shown = {i for i in ids if any(i in row for row in rows)}
+    expected = ids if command[1] != "lineage" else shown
+    assert shown == expected and len(shown) >= 5
+    cells = [re.split(r"\s{2,}", re.sub(r"^[│├└─ ]+", "", row)) for row in rows]
+    names = [cell[LISTINGS[command]] for cell in cells]
+    assert len(set(names)) == len(rows), names
+    if columns:
+        assert all(len(row) <= 80 for row in rows), rows
+
+
+def test_listings_print_json(piped):
+    project, _ = piped
+    ids = {run.info.run_id for run in project.runs()}
+
+    listed = json.loads(project.cli("runs", "ls", "--limit", "100", "--json")[1])
+    tree = json.loads(project.cli("runs", "tree", "--json")[1])
+    lineage = json.loads(project.cli("runs", "lineage", "champion", "--json")[1])
+
+    assert {run["run_id"] for run in listed} == ids
+    hpo = next(group for group in tree if group["experiment"] == "resume-ner-hpo")
+    (sweep,) = hpo["runs"]
+    trials = [child for child in sweep["children"] if child["stage"] == "hpo_trial"]
+    assert len(trials) == 3 and all(t["objective_metric"] == "macro_f1" for t in trials)
+    assert all(t["objective"] is not None for t in trials if t["status"] == "FINISHED")
+    assert [link["stage"] for link in lineage["links"]][-1] == "hpo_sweep"
 
 
 def test_runs_lineage_prints_the_chain_from_the_champion_to_its_sweep(piped):
@@ -181,14 +281,13 @@ def test_plan_after_the_pipeline_reuses_every_run(piped):
     project, _ = piped
     before = len(project.runs())
 
-    code, output = project.cli("pipeline", "--plan")
+    code, output = project.cli("pipeline", "--plan", "--json")
 
     assert code == 0, output
-    rows = [line for line in output.splitlines() if line.startswith("│")]
-    stages = [row.split("│")[1].strip() for row in rows]
-    actions = {row.split("│")[1].strip() + ":" + row.split("│")[3].strip() for row in rows}
+    steps = json.loads(output)["plan"]
+    stages = [step["stage"] for step in steps]
     assert stages.count("conversion") == stages.count("benchmarking") == 2
-    assert all(action.endswith((":reuse", ":select")) for action in actions), actions
+    assert {step["action"] for step in steps} <= {"reuse", "select"}, steps
     assert len(project.runs()) == before
 
 
@@ -372,3 +471,33 @@ def test_a_copied_project_keeps_working_after_the_original_is_deleted(piped, tmp
         assert _spans(predicted) == _spans([answer.json()])
     finally:
         gone.rename(project.root)
+
+
+def test_mlflow_ui_shows_the_trials_by_distinct_names(piped, tmp_path):
+    from mlflow_ui import (
+        CHROMIUM,
+        EXPAND_CHILDREN,
+        VISIBLE_NAMES_JS,
+        chromium_page,
+        mlflow_ui,
+    )
+
+    assert CHROMIUM.exists(), "Chromium is missing: scripts/test.sh installs it (apt chromium)"
+    project, _ = piped
+    sweep = _run_of(project, "hpo_sweep")
+    trials = {r.info.run_name for r in project.runs() if r.data.tags[STAGE] == "hpo_trial"}
+    store = f"sqlite:///{project.root / 'mlruns' / 'mlflow.db'}"
+
+    with mlflow_ui(store, tmp_path / "server") as url, chromium_page(tmp_path / "chromium") as page:
+        page.goto(f"{url}/#/experiments/{sweep.info.experiment_id}?workflowType=machine_learning")
+        page.get_by_text(sweep.info.run_name[:8]).first.wait_for(timeout=120_000)
+        page.locator(EXPAND_CHILDREN).first.click()
+        page.get_by_text(sorted(trials)[0][:3]).first.wait_for(timeout=60_000)
+        page.screenshot(path=tmp_path / "runs-table.png")
+        names = page.evaluate(VISIBLE_NAMES_JS)
+
+    shown = {full: visible for full, visible in names if full in trials}
+    assert set(shown) == trials
+    assert len(set(shown.values())) == len(trials), shown  # told apart in the default width
+    assert all(visible.startswith(full[:3]) for full, visible in shown.items())
+    assert (tmp_path / "runs-table.png").stat().st_size > 0

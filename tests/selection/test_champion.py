@@ -12,7 +12,7 @@ def test_the_first_model_becomes_champion():
     decision = decide_champion(ModelScore(0.5, 20.0), None, CONFIG)
 
     assert decision.promote
-    assert "no champion" in decision.reason
+    assert "no model was champion before" in decision.reason
 
 
 def test_a_clearly_more_accurate_model_wins_even_when_slower():

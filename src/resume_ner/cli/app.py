@@ -9,10 +9,12 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import warnings
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, get_args
 
 import typer
+import typer.main
 
 from resume_ner.cli import data as data_cli
 from resume_ner.cli import demo as demo_cli
@@ -67,20 +69,75 @@ def root(
             help="Config folder. Default: ./config if present, else the shipped defaults.",
         ),
     ] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug messages.")] = False,
+    verbose: Annotated[
+        int,
+        typer.Option(
+            "--verbose",
+            "-v",
+            count=True,
+            show_default=False,
+            help="-v: resume-ner's debug messages and the libraries' warnings and progress bars; "
+            "-vv: every library's debug messages too.",
+        ),
+    ] = 0,
 ) -> None:
     """resume-ner: a tracked pipeline for named-entity recognition on resumes."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
-    if not verbose:
-        # MLflow sets its logger's level from this variable when it is imported, and reports
-        # store migrations at INFO; alembic logs through its own handler.
-        os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
-        for name in ("mlflow", "alembic"):
-            logging.getLogger(name).setLevel(logging.WARNING)
+    quiet_libraries(verbose)
     ctx.obj = resolve_state(root_dir, config_dir)
+
+
+#: Loggers of the libraries resume-ner drives (some set up handlers of their own, which the
+#: root logger's level does not reach).
+_LIBRARY_LOGGERS = (
+    "mlflow",
+    "alembic",
+    "torch",
+    "transformers",
+    "huggingface_hub",
+    "optuna",
+    "onnxruntime",
+    "onnxscript",
+    "urllib3",
+    "filelock",
+)
+
+#: Switches, read by the libraries when they start or draw, for their progress bars and logs.
+_QUIET_LIBRARY_ENV = {
+    "MLFLOW_LOGGING_LEVEL": "ERROR",
+    "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",  # "Downloading artifacts" bars
+    "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true",  # "View run ... at: http://..."
+    "TQDM_DISABLE": "1",  # transformers' and other tqdm bars
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
+    "TORCH_LOGS": "-torch",  # torch.onnx's exporter logs warnings through its own handler
+    "PYTHONWARNINGS": "ignore",  # for worker processes
+}
+
+
+def quiet_libraries(verbosity: int) -> None:
+    """Set how much the libraries say: only errors at 0 (resume-ner's own warnings still
+    show), warnings and progress bars at 1 (with resume-ner's debug messages), everything at 2.
+
+    Called at the entry point, before torch, transformers or MLflow are imported: most of
+    these switches are environment variables the libraries read when they start.
+    """
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.DEBUG if verbosity >= 2 else logging.WARNING,
+            format="%(levelname)s %(name)s: %(message)s",
+        )
+    if verbosity >= 1:
+        logging.getLogger("resume_ner").setLevel(logging.DEBUG)
+    if verbosity >= 2:
+        return
+    for name in _LIBRARY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING if verbosity else logging.ERROR)
+    if verbosity == 0:
+        for key, value in _QUIET_LIBRARY_ENV.items():
+            os.environ.setdefault(key, value)
+        warnings.simplefilter("ignore")
+    else:
+        os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
 
 
 @app.command()
@@ -101,10 +158,58 @@ def init(
         console.print(f"{target} already holds every config file (use --force to overwrite)")
 
 
+_VALUE_LABELS = {int: "N", float: "NUMBER"}
+
+
+def _value_label(param: Any) -> str:
+    """What an option takes, as a person reads it: nothing for a flag, N, NUMBER, PATH, TEXT."""
+    if getattr(param, "is_flag", False) or getattr(param, "count", False):
+        return ""
+    described = param.type_descriptor
+    kind = described.annotation
+    if described.is_list:
+        kind = next(iter(get_args(kind)), str)
+    label = "PATH" if described.is_path or described.is_file else _VALUE_LABELS.get(kind, "TEXT")
+    return label
+
+
+def _no_type_label(ctx: Any) -> None:
+    return None
+
+
+def build_command() -> Any:
+    """The click command of :data:`app`, its options labelled with plain words (``N``,
+    ``PATH``) instead of the Python types Typer shows (``<int>``, ``<list[str]>``)."""
+    command = typer.main.get_command(app)
+
+    def label(node: Any) -> None:
+        for param in node.params:
+            if param.param_type_name == "option" and param.metavar is None:
+                param.metavar = _value_label(param)
+            elif param.param_type_name == "argument":
+                # An argument's name says what it takes; Typer would add its Python type.
+                param.metavar = param.metavar or param.name.upper()
+                param.display_type_rich = _no_type_label
+        make_help_option = node.get_help_option
+
+        def help_option(ctx: Any) -> Any:
+            option = make_help_option(ctx)
+            if option is not None:
+                option.metavar = ""
+            return option
+
+        node.get_help_option = help_option
+        for child in getattr(node, "commands", {}).values():
+            label(child)
+
+    label(command)
+    return command
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI with ``argv`` and return its exit code (see the module docstring)."""
     try:
-        result = app(args=argv, prog_name="resume-ner", standalone_mode=False)
+        result = build_command()(args=argv, prog_name="resume-ner", standalone_mode=False)
     except InputError as exc:
         _print_error(str(exc))
         return EXIT_BAD_INPUT

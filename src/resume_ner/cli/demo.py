@@ -29,6 +29,7 @@ def demo(
     from rich.progress import track
 
     from resume_ner.cli.console import console
+    from resume_ner.cli.ui import ui_hint
     from resume_ner.naming.context import NamingContext
     from resume_ner.naming.keys import (
         build_hpo_study_key,
@@ -129,6 +130,10 @@ def demo(
     if sweep_id:
         experiment_id = tracking.client.get_run(sweep_id).info.experiment_id
         console.print(
-            f"sweep run: {get_mlflow_run_url(tracking.tracking_uri, experiment_id, sweep_id)}"
+            f"sweep run: {get_mlflow_run_url(tracking.tracking_uri, experiment_id, sweep_id)}",
+            soft_wrap=True,
+            highlight=False,
         )
-    console.print(f"MLflow UI: .venv/bin/mlflow ui --backend-store-uri {tracking.tracking_uri}")
+        console.print(
+            ui_hint(tracking.tracking_uri, experiment_id), soft_wrap=True, highlight=False
+        )

@@ -270,34 +270,41 @@ def _show_plans(
 
 
 def _show_plan(console: Console, plan: SweepPlan) -> None:
-    from rich.table import Table
-    from rich.text import Text
+    from resume_ner.cli.tables import Column, Row, render_table
 
-    table = Table(title=Text(f"plan for {plan.backbone}: study {plan.study_name}"))
-    for column in ("what", "action", "run", "why"):
-        table.add_column(column, overflow="fold")
     sweep = plan.sweep
     why = sweep.reason + (f" (matched by {sweep.matched_by})" if sweep.matched_by else "")
-    table.add_row("sweep run", sweep.action, sweep.run_id or "-", Text(why))
     counts = plan.counts
-    table.add_row(
-        "trials",
-        "none" if not plan.trials_to_run else f"run {plan.trials_to_run}",
-        "-",
-        Text(
-            f"{counts.finished} of {plan.target} finished, {counts.running} running, "
-            f"{counts.failed} failed; study {'exists' if plan.study_exists else 'is new'} "
-            f"(key {plan.study_key_hash[:12]})"
+    rows = [
+        Row(["sweep run", sweep.action, sweep.run_id or "-", why]),
+        Row(
+            [
+                "trials",
+                "none" if not plan.trials_to_run else f"run {plan.trials_to_run}",
+                "-",
+                f"{counts.finished} of {plan.target} finished, {counts.running} running, "
+                f"{counts.failed} failed; study {'exists' if plan.study_exists else 'is new'} "
+                f"(key {plan.study_key_hash[:12]})",
+            ]
         ),
-    )
-    for number in plan.dead_trials:
-        table.add_row(f"trial {number}", "fail and retry", "-", "RUNNING, its process is gone")
-    for run in plan.cleanup:
-        table.add_row(
-            "interrupted run", "close as KILLED", run.run_id, Text(f"{run.run_name}: {run.reason}")
-        )
+    ]
+    rows += [
+        Row([f"trial {number}", "fail and retry", "-", "RUNNING, its process is gone"])
+        for number in plan.dead_trials
+    ]
+    rows += [
+        Row(["interrupted run", "close as KILLED", run.run_id, f"{run.run_name}: {run.reason}"])
+        for run in plan.cleanup
+    ]
     refit = plan.refit
-    table.add_row("refit run", refit.action, refit.run_id or "-", Text(refit.reason))
-    console.print(table)
+    rows.append(Row(["refit run", refit.action, refit.run_id or "-", refit.reason]))
+    console.print(f"[bold]plan for {plan.backbone}[/]: study {plan.study_name}", highlight=False)
+    columns = [
+        Column("what"),
+        Column("action"),
+        Column("run id"),
+        Column("why", min_width=0, drop_rank=1, below=True),
+    ]
+    render_table(console, columns, rows)
     if plan.complete:
         console.print(f"{plan.backbone}: already complete, nothing to do", highlight=False)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from resume_ner.cli.hpo import BackboneOption, NTrialsOption, RichSweepProgress, progress_bars
 from resume_ner.cli.state import CliState, get_state
@@ -23,7 +24,11 @@ def register(app: typer.Typer) -> None:
 
 
 class RichPipelineProgress(RichSweepProgress, PipelineProgress):
-    """The sweeps' bars, plus a line per stage and per run made or reused."""
+    """The sweeps' bars, plus a line per stage and per run made or reused, by its name."""
+
+    def __init__(self, console: Console, bars: Any, metric: str, tracking: TrackingContext) -> None:
+        super().__init__(console, bars, metric)
+        self.tracking = tracking
 
     def stage_started(self, stage: str, backbone: str) -> None:
         label = f"{stage} [bold]{backbone}[/]" if backbone else stage
@@ -31,11 +36,25 @@ class RichPipelineProgress(RichSweepProgress, PipelineProgress):
 
     def step_done(self, step: PipelineStep) -> None:
         action = "reused" if step.reused else "created"
+        name = run_name(self.tracking, step.run_id) or step.run_id or "-"
         self.console.print(
-            f"  {step.stage} run {step.run_id or '-'} {action}"
-            + (f" ({step.detail})" if step.detail else ""),
+            f"  {step.stage} run [bold]“{escape(name)}”[/] {action}"
+            + (f": {escape(step.detail)}" if step.detail else ""),
             highlight=False,
+            soft_wrap=True,
         )
+
+
+def run_name(tracking: TrackingContext, run_id: str | None) -> str | None:
+    """The name of run ``run_id``; ``None`` without a run or when it cannot be read."""
+    from mlflow.exceptions import MlflowException
+
+    if not run_id:
+        return None
+    try:
+        return tracking.client.get_run(run_id).info.run_name
+    except MlflowException:
+        return None
 
 
 def pipeline(
@@ -51,13 +70,20 @@ def pipeline(
             "--plan", help="Show which runs would be reused or created, and why; run nothing."
         ),
     ] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="Print the runs made or reused as JSON (progress goes to stderr)."
+        ),
+    ] = False,
 ) -> None:
     """Sweep, select, train the final model, convert it to ONNX, benchmark and register it.
 
     Each stage reuses the FINISHED run of its identity, so running the command again creates
-    no run; an interrupted sweep is resumed. The closing table lists every run with its URL.
+    no run; an interrupted sweep is resumed. The closing table lists every run by name and id,
+    and the last line says how to open them in MLflow's UI.
     """
-    from resume_ner.cli.console import console
+    from resume_ner.cli.console import console, err_console
     from resume_ner.hpo.study import quiet_optuna
     from resume_ner.pipeline.run import run_pipeline
     from resume_ner.tracking.context import TrackingContext
@@ -65,20 +91,26 @@ def pipeline(
     state = get_state(ctx)
     quiet_optuna()
     if plan:
-        _show_plan(console, state, backbone, n_trials, force)
+        _show_plan(console, state, backbone, n_trials, force, as_json)
         return
-    _quiet_transformers()
     tracking = TrackingContext.open(state.paths, config_dir=state.config_dir)
-    with progress_bars(console) as bars:
+    shown_on = err_console if as_json else console
+    with progress_bars(shown_on) as bars:
         result = run_pipeline(
             tracking,
             config_dir=state.config_dir,
             backbones=backbone,
             n_trials=n_trials,
             force=force,
-            progress=RichPipelineProgress(console, bars, "macro_f1"),
+            progress=RichPipelineProgress(shown_on, bars, "macro_f1", tracking),
         )
-    _show_summary(console, tracking, result)
+    summary = _summary(tracking, result)
+    if as_json:
+        from resume_ner.cli.runs import print_json
+
+        print_json(summary)
+        return
+    _show_summary(console, summary)
 
 
 def _show_plan(
@@ -87,11 +119,10 @@ def _show_plan(
     backbones: list[str] | None,
     n_trials: int | None,
     force: bool,
+    as_json: bool,
 ) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
     from resume_ner.cli.hpo import open_store_for_plan
+    from resume_ner.cli.tables import Column, Row, render_table
     from resume_ner.hpo.storage import storage_url
     from resume_ner.pipeline.configs import PipelineConfigs
     from resume_ner.pipeline.plan import plan_pipeline
@@ -107,64 +138,133 @@ def _show_plan(
         n_trials=n_trials,
         force=force,
     )
-    table = Table(title="pipeline plan")
-    for column in ("stage", "backbone", "action", "run", "why"):
-        table.add_column(column, overflow="fold")
-    for step in steps:
-        table.add_row(step.stage, step.backbone, step.action, step.run_id or "-", Text(step.reason))
-    console.print(table)
+    if as_json:
+        from resume_ner.cli.runs import print_json
+
+        print_json(
+            {
+                "plan": [
+                    {
+                        "stage": step.stage,
+                        "backbone": step.backbone,
+                        "action": step.action,
+                        "run_id": step.run_id,
+                        "reason": step.reason,
+                    }
+                    for step in steps
+                ]
+            }
+        )
+        return
+    columns = [
+        Column("stage"),
+        Column("backbone", min_width=8),
+        Column("action"),
+        Column("run id", drop_rank=1),
+        Column("why", min_width=0, drop_rank=2, below=True),
+    ]
+    rows = [
+        Row([step.stage, step.backbone, step.action, step.run_id or "-", step.reason])
+        for step in steps
+    ]
+    console.print("[bold]pipeline plan[/]")
+    render_table(console, columns, rows)
     console.print("plan only: nothing was run or created", highlight=False)
 
 
-def _quiet_transformers() -> None:
-    from transformers.utils import logging as transformers_logging
+def _summary(tracking: TrackingContext, result: PipelineResult) -> dict[str, Any]:
+    """What the pipeline did, as data: its runs, the selection, the registration, the UI."""
+    from resume_ner.cli.ui import ui_hint
 
-    transformers_logging.disable_progress_bar()
-
-
-def _run_url(tracking: TrackingContext, run_id: str | None) -> str:
-    from resume_ner.tracking.urls import get_mlflow_run_url
-
-    if not run_id:
-        return "-"
-    try:
-        experiment_id = tracking.client.get_run(run_id).info.experiment_id
-        return get_mlflow_run_url(tracking.tracking_uri, experiment_id, run_id)
-    except (ValueError, LookupError):
-        return run_id
-
-
-def _show_summary(console: Console, tracking: TrackingContext, result: PipelineResult) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(title="pipeline runs")
-    for column in ("stage", "backbone", "action", "detail", "run"):
-        table.add_column(column, overflow="fold")
+    steps = []
+    experiment_id = None
     for step in result.steps:
-        table.add_row(
-            step.stage,
-            step.backbone,
-            "reused" if step.reused else "created",
-            Text(step.detail),
-            Text(_run_url(tracking, step.run_id)),
+        run = None
+        if step.run_id:
+            run = tracking.client.get_run(step.run_id)
+            experiment_id = experiment_id or run.info.experiment_id
+        steps.append(
+            {
+                "stage": step.stage,
+                "backbone": step.backbone,
+                "action": "reused" if step.reused else "created",
+                "run_name": run.info.run_name if run else None,
+                "run_id": step.run_id,
+                "experiment_id": run.info.experiment_id if run else None,
+                "detail": step.detail,
+            }
         )
-    console.print(table)
-    if result.selection is not None:
-        console.print(result.selection.explanation, markup=False, highlight=False, soft_wrap=True)
-    registration = result.registration
-    if registration is not None:
-        new = "registered as" if registration.created else "already registered as"
-        alias = tracking.config.registry.champion_alias
-        console.print(
-            f"model {new} {registration.model_name} version {registration.version}; "
-            f"{alias}: version {registration.champion_version or '-'} "
-            f"(this version {registration.decision.reason})",
-            highlight=False,
-            soft_wrap=True,
-        )
-    created = len(result.created)
-    console.print(
-        f"{created} run(s) created, {len(result.steps) - created} reused",
-        highlight=False,
+    registration = None
+    if result.registration is not None:
+        outcome = result.registration
+        registration = {
+            "model_name": outcome.model_name,
+            "version": outcome.version,
+            "created": outcome.created,
+            "alias": tracking.config.registry.champion_alias,
+            "champion_version": outcome.champion_version,
+            "promoted": outcome.decision.promote,
+            "reason": outcome.decision.reason,
+        }
+    return {
+        "steps": steps,
+        "created": len(result.created),
+        "reused": len(result.steps) - len(result.created),
+        "selection": result.selection.explanation if result.selection is not None else None,
+        "registration": registration,
+        "tracking_uri": tracking.tracking_uri,
+        "ui": ui_hint(tracking.tracking_uri, experiment_id) if experiment_id else None,
+    }
+
+
+def _registration_line(registration: dict[str, Any]) -> str:
+    name, version, alias = (
+        registration["model_name"],
+        registration["version"],
+        registration["alias"],
     )
+    registered = "registered" if registration["created"] else "already registered"
+    if registration["promoted"]:
+        return f"{name} version {version} {registered} and made {alias} ({registration['reason']})"
+    return (
+        f"{name} version {version} {registered}; {alias} stays version "
+        f"{registration['champion_version'] or '-'} ({registration['reason']})"
+    )
+
+
+def _show_summary(console: Console, summary: dict[str, Any]) -> None:
+    from resume_ner.cli.tables import Column, Row, render_table
+
+    columns = [
+        Column("stage"),
+        Column("action", drop_rank=2),
+        Column("run name", min_width=28),
+        Column("run id"),
+        Column("backbone", drop_rank=3),
+        Column("detail", min_width=0, drop_rank=2, below=True),
+    ]
+    rows = [
+        Row(
+            [
+                step["stage"],
+                step["action"],
+                step["run_name"] or "-",
+                step["run_id"] or "-",
+                step["backbone"],
+                step["detail"],
+            ],
+            styles={5: "dim"},
+        )
+        for step in summary["steps"]
+    ]
+    console.print()
+    render_table(console, columns, rows)
+    if summary["selection"]:
+        console.print(summary["selection"], markup=False, highlight=False, soft_wrap=True)
+    if summary["registration"] is not None:
+        console.print(_registration_line(summary["registration"]), highlight=False, soft_wrap=True)
+    console.print(
+        f"{summary['created']} run(s) created, {summary['reused']} reused", highlight=False
+    )
+    if summary["ui"]:
+        console.print(summary["ui"], markup=False, highlight=False, soft_wrap=True)

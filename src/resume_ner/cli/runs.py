@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -30,6 +31,31 @@ ExperimentOption = Annotated[
 ]
 
 
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _check_stage(stage: str | None) -> str | None:
+    """``stage`` when it is a process type; a usage error (exit 2) naming the valid ones."""
+    from resume_ner.naming.context import PROCESS_TYPES
+
+    if stage is not None and stage not in PROCESS_TYPES:
+        raise typer.BadParameter(
+            f"unknown stage {stage!r}; expected one of {', '.join(PROCESS_TYPES)}",
+            param_hint="--stage",
+        )
+    return stage
+
+
+def print_json(value: Any) -> None:
+    """Print ``value`` as indented JSON, never wrapped, to the CLI's console."""
+    from resume_ner.cli.console import console
+
+    console.print(json.dumps(value, indent=2), markup=False, highlight=False, soft_wrap=True)
+
+
+_STAGE_HELP = "Process type: hpo_sweep, hpo_trial, hpo_trial_fold, hpo_refit, final_training, conversion or benchmarking."
+
+
 def _naming_context(fields: dict[str, Any]) -> NamingContext | None:
     from resume_ner.naming.context import NamingContext
 
@@ -53,7 +79,7 @@ def _print_report(report: dict[str, Any], as_json: bool) -> None:
     from resume_ner.cli.console import console
 
     if as_json:
-        console.print_json(json.dumps(report))
+        print_json(report)
         return
     from rich.table import Table
 
@@ -103,24 +129,52 @@ def find(
     run_key_hash: Annotated[
         str | None, typer.Option("--run-key-hash", help="The run's identity hash.")
     ] = None,
-    stage: Annotated[
-        str | None, typer.Option("--stage", help="Process type, e.g. hpo_sweep, final_training.")
-    ] = None,
+    stage: Annotated[str | None, typer.Option("--stage", help=_STAGE_HELP)] = None,
     model: Annotated[str | None, typer.Option("--model", help="Backbone name.")] = None,
     env: Annotated[
         str | None, typer.Option("--env", help="Environment name (default from mlflow.yaml).")
     ] = None,
-    study_key_hash: Annotated[str | None, typer.Option("--study-key-hash")] = None,
-    trial_key_hash: Annotated[str | None, typer.Option("--trial-key-hash")] = None,
-    fold_idx: Annotated[int | None, typer.Option("--fold")] = None,
-    refit_protocol_fp: Annotated[str | None, typer.Option("--refit-fp")] = None,
-    spec_fp: Annotated[str | None, typer.Option("--spec-fp")] = None,
-    exec_fp: Annotated[str | None, typer.Option("--exec-fp")] = None,
-    variant: Annotated[int | None, typer.Option("--variant")] = None,
-    conv_fp: Annotated[str | None, typer.Option("--conv-fp")] = None,
-    parent_training_id: Annotated[str | None, typer.Option("--parent-training-id")] = None,
-    benchmark_config_hash: Annotated[str | None, typer.Option("--bench-hash")] = None,
-    target: Annotated[str | None, typer.Option("--target")] = None,
+    study_key_hash: Annotated[
+        str | None,
+        typer.Option("--study-key-hash", help="Sweep identity (tag code.study_key_hash)."),
+    ] = None,
+    trial_key_hash: Annotated[
+        str | None,
+        typer.Option("--trial-key-hash", help="Trial identity (tag code.trial_key_hash)."),
+    ] = None,
+    fold_idx: Annotated[
+        int | None, typer.Option("--fold", help="CV fold number of an hpo_trial_fold run.")
+    ] = None,
+    refit_protocol_fp: Annotated[
+        str | None, typer.Option("--refit-fp", help="Refit protocol fingerprint (hpo_refit).")
+    ] = None,
+    spec_fp: Annotated[
+        str | None, typer.Option("--spec-fp", help="Training spec fingerprint (final_training).")
+    ] = None,
+    exec_fp: Annotated[
+        str | None,
+        typer.Option("--exec-fp", help="Execution environment fingerprint (final_training)."),
+    ] = None,
+    variant: Annotated[
+        int | None, typer.Option("--variant", help="Variant number of a final training.")
+    ] = None,
+    conv_fp: Annotated[
+        str | None, typer.Option("--conv-fp", help="Conversion settings fingerprint.")
+    ] = None,
+    parent_training_id: Annotated[
+        str | None,
+        typer.Option(
+            "--parent-training-id",
+            help="Trained model a conversion or benchmark belongs to: spec_<fp>:exec_<fp>:v<n>.",
+        ),
+    ] = None,
+    benchmark_config_hash: Annotated[
+        str | None, typer.Option("--bench-hash", help="Benchmark settings hash.")
+    ] = None,
+    target: Annotated[
+        str | None,
+        typer.Option("--target", help="What a benchmark measured: bundle or candidate."),
+    ] = None,
     output_dir: Annotated[
         Path | None, typer.Option("--output-dir", help="A stage output folder with metadata.json.")
     ] = None,
@@ -128,7 +182,11 @@ def find(
         str | None, typer.Option("--experiment", "-e", help="Experiment to search.")
     ] = None,
     strict: Annotated[
-        bool | None, typer.Option("--strict/--no-strict", help="Default from mlflow.yaml.")
+        bool | None,
+        typer.Option(
+            "--strict/--no-strict",
+            help="Only accept a run whose tags match every key field. Default from mlflow.yaml.",
+        ),
     ] = None,
     tracking_uri: TrackingUriOption = None,
     as_json: Annotated[
@@ -144,7 +202,7 @@ def find(
 
     state = get_state(ctx)
     fields = {
-        "process_type": stage,
+        "process_type": _check_stage(stage),
         "model": model,
         "environment": env,
         "study_key_hash": study_key_hash,
@@ -269,65 +327,203 @@ def _project_experiment_ids(tracking: Any, names: list[str] | None) -> dict[str,
     return found
 
 
+def _started(run: Any, fmt: str) -> str:
+    from datetime import UTC, datetime
+
+    if not run.info.start_time:
+        return "-"
+    return datetime.fromtimestamp(run.info.start_time / 1000, UTC).strftime(fmt)
+
+
+_STATUS_STYLES = {"FINISHED": "green", "RUNNING": "yellow", "FAILED": "red", "KILLED": "red"}
+
+
 @app.command("ls")
 def list_runs(
     ctx: typer.Context,
     experiment: ExperimentOption = None,
     stage: Annotated[
-        str | None, typer.Option("--stage", help="Only runs of this process type.")
+        str | None, typer.Option("--stage", help="Only runs of this stage. " + _STAGE_HELP)
     ] = None,
     status: Annotated[
-        str | None, typer.Option("--status", help="Only runs with this status, e.g. RUNNING.")
+        str | None,
+        typer.Option(
+            "--status", help="Only runs with this status: RUNNING, FINISHED, FAILED or KILLED."
+        ),
     ] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many runs.")] = 50,
     tracking_uri: TrackingUriOption = None,
+    as_json: JsonOption = False,
 ) -> None:
-    """List the newest runs of the project's experiments."""
-    from rich.table import Table
+    """List the newest runs of the project's experiments, newest first.
 
+    Run ids are printed whole; names that do not fit are shortened at their end.
+    """
     from resume_ner.cli.console import console
+    from resume_ner.cli.tables import Column, Row, render_table
     from resume_ner.tracking.context import TrackingContext
     from resume_ner.tracking.filters import and_filters, attribute_equals, tag_equals
     from resume_ner.tracking.queries import search_all_runs
 
+    _check_stage(stage)
+    if status is not None and status.upper() not in _STATUS_STYLES:
+        raise typer.BadParameter(
+            f"unknown status {status!r}; expected one of {', '.join(_STATUS_STYLES)}",
+            param_hint="--status",
+        )
     state = get_state(ctx)
     tracking = TrackingContext.open(
         state.paths, config_dir=state.config_dir, tracking_uri=tracking_uri
     )
     experiments = _project_experiment_ids(tracking, experiment)
-    if not experiments:
-        console.print("no experiments yet")
-        return
-    clauses = []
-    if stage:
-        clauses.append(tag_equals(tracking.registry.key("process", "stage"), stage))
-    if status:
-        clauses.append(attribute_equals("status", status.upper()))
-    runs = search_all_runs(
-        tracking.client,
-        list(experiments.values()),
-        filter_string=and_filters(*clauses),
-        order_by=["attributes.start_time DESC"],
-        max_results=limit,
-    )
+    runs = []
+    if experiments:
+        clauses = []
+        if stage:
+            clauses.append(tag_equals(tracking.registry.key("process", "stage"), stage))
+        if status:
+            clauses.append(attribute_equals("status", status.upper()))
+        runs = search_all_runs(
+            tracking.client,
+            list(experiments.values()),
+            filter_string=and_filters(*clauses),
+            order_by=["attributes.start_time DESC"],
+            max_results=limit,
+        )
     names = {v: k for k, v in experiments.items()}
     stage_key = tracking.registry.key("process", "stage")
-    table = Table("run name", "run id", "status", "stage", "experiment", "started (UTC)")
-    from datetime import UTC, datetime
+    parent_key = tracking.registry.key("mlflow", "parent_run_id")
+    if as_json:
+        print_json(
+            [
+                {
+                    "run_id": run.info.run_id,
+                    "run_name": run.info.run_name,
+                    "status": run.info.status,
+                    "stage": run.data.tags.get(stage_key),
+                    "experiment": names.get(run.info.experiment_id),
+                    "experiment_id": run.info.experiment_id,
+                    "parent_run_id": run.data.tags.get(parent_key),
+                    "start_time": _started(run, "%Y-%m-%dT%H:%M:%SZ"),
+                }
+                for run in runs
+            ]
+        )
+        return
+    if not runs:
+        console.print("no runs" if experiments else "no experiments yet")
+        return
+    columns = [
+        Column("run name", min_width=28),
+        Column("run id"),
+        Column("status"),
+        Column("started (UTC)", drop_rank=1),
+        Column("stage", drop_rank=3),
+        Column("experiment", drop_rank=2),
+    ]
+    rows = [
+        Row(
+            [
+                run.info.run_name or "-",
+                run.info.run_id,
+                run.info.status,
+                _started(run, "%m-%d %H:%M"),
+                run.data.tags.get(stage_key, "-"),
+                names.get(run.info.experiment_id, run.info.experiment_id),
+            ],
+            styles={2: _STATUS_STYLES.get(run.info.status, "")},
+        )
+        for run in runs
+    ]
+    render_table(console, columns, rows)
 
+
+@dataclass
+class _TreeNode:
+    """A run in the tree: its objective (sweeps: best value; trials: their value), why it
+    stopped (KILLED and FAILED runs), and its child runs."""
+
+    run: Any
+    objective_metric: str | None
+    objective: float | None
+    note: str
+    children: list[_TreeNode]
+
+    def as_dict(self, stage_key: str) -> dict[str, Any]:
+        return {
+            "run_id": self.run.info.run_id,
+            "run_name": self.run.info.run_name,
+            "status": self.run.info.status,
+            "stage": self.run.data.tags.get(stage_key),
+            "objective_metric": self.objective_metric,
+            "objective": self.objective,
+            "note": self.note or None,
+            "children": [child.as_dict(stage_key) for child in self.children],
+        }
+
+
+def _run_tree(tracking: Any, runs: list[Any]) -> list[_TreeNode]:
+    """The runs nested by parent, each trial with its sweep's objective and each stopped run with
+    why it stopped."""
+    registry = tracking.registry
+    parent_key = registry.key("mlflow", "parent_run_id")
+    stage_key = registry.key("process", "stage")
+    metric_key = registry.key("objective", "metric")
+    note_keys = [
+        registry.key("process", "status_note"),
+        registry.key("process", "interrupted_reason"),
+    ]
+    ids = {run.info.run_id for run in runs}
+    children: dict[str | None, list[Any]] = {}
     for run in runs:
-        started = datetime.fromtimestamp(run.info.start_time / 1000, UTC).strftime(
-            "%Y-%m-%d %H:%M:%S"
+        parent = run.data.tags.get(parent_key)
+        children.setdefault(parent if parent in ids else None, []).append(run)
+
+    def build(run: Any, metric: str | None) -> _TreeNode:
+        stage = run.data.tags.get(stage_key)
+        metric = run.data.tags.get(metric_key, metric)
+        note = ""
+        if run.info.status in ("KILLED", "FAILED"):
+            note = next((run.data.tags[k] for k in note_keys if run.data.tags.get(k)), "")
+        value = None
+        if stage == "hpo_sweep":
+            value = run.data.metrics.get("best_value")
+        elif stage == "hpo_trial" and metric:
+            # A pruned trial has no objective, only the last value it reported.
+            metrics = run.data.metrics
+            value = metrics.get(metric, metrics.get(f"last_reported_{metric}"))
+        shown = metric if stage in ("hpo_sweep", "hpo_trial") else None
+        node = _TreeNode(run, shown, value, note, [])
+        node.children = [build(child, metric) for child in children.get(run.info.run_id, [])]
+        return node
+
+    return [build(run, None) for run in children.get(None, [])]
+
+
+def _tree_rows(nodes: list[_TreeNode], prefix: str = "", top: bool = True) -> list[Any]:
+    """One row per run, its name behind the tree's guide lines."""
+    from resume_ner.cli.tables import Row
+
+    rows = []
+    for index, node in enumerate(nodes):
+        last = index == len(nodes) - 1
+        guide = "" if top else ("└── " if last else "├── ")
+        follow = "" if top else prefix + ("    " if last else "│   ")
+        rows.append(
+            Row(
+                [
+                    prefix + guide + (node.run.info.run_name or "-"),
+                    node.run.info.status,
+                    "" if node.objective is None else f"{node.objective:.4f}",
+                    node.run.info.run_id,
+                    node.note,
+                ],
+                styles={1: _STATUS_STYLES.get(node.run.info.status, ""), 4: "dim"},
+                below_indent=follow + "  ",
+            )
         )
-        table.add_row(
-            run.info.run_name,
-            run.info.run_id,
-            run.info.status,
-            run.data.tags.get(stage_key, "-"),
-            names.get(run.info.experiment_id, run.info.experiment_id),
-            started,
-        )
-    console.print(table)
+        rows.extend(_tree_rows(node.children, follow, top=False))
+    return rows
 
 
 @app.command()
@@ -335,11 +531,15 @@ def tree(
     ctx: typer.Context,
     experiment: ExperimentOption = None,
     tracking_uri: TrackingUriOption = None,
+    as_json: JsonOption = False,
 ) -> None:
-    """Show the nested run tree (sweep > trials > folds, refit) of the project's experiments."""
-    from rich.tree import Tree
+    """Show the nested runs (sweep > trials > folds, refit) of the project's experiments.
 
+    Sweeps show their best objective value and trials their objective; a KILLED or FAILED run
+    shows why it stopped. Run ids are printed whole.
+    """
     from resume_ner.cli.console import console
+    from resume_ner.cli.tables import Column, render_table
     from resume_ner.tracking.context import TrackingContext
     from resume_ner.tracking.queries import search_all_runs
 
@@ -348,34 +548,48 @@ def tree(
         state.paths, config_dir=state.config_dir, tracking_uri=tracking_uri
     )
     experiments = _project_experiment_ids(tracking, experiment)
-    if not experiments:
-        console.print("no experiments yet")
-        return
-    parent_key = tracking.registry.key("mlflow", "parent_run_id")
+    stage_key = tracking.registry.key("process", "stage")
+    report = []
     for name, experiment_id in experiments.items():
         runs = search_all_runs(
             tracking.client, [experiment_id], order_by=["attributes.start_time ASC"]
         )
-        children: dict[str | None, list[Any]] = {}
-        ids = {run.info.run_id for run in runs}
-        for run in runs:
-            parent = run.data.tags.get(parent_key)
-            children.setdefault(parent if parent in ids else None, []).append(run)
-        root = Tree(f"[bold]{name}[/] ({len(runs)} runs)")
-        _add_children(root, None, children)
-        console.print(root)
+        nodes = _run_tree(tracking, runs)
+        if as_json:
+            report.append(
+                {
+                    "experiment": name,
+                    "experiment_id": experiment_id,
+                    "runs": [node.as_dict(stage_key) for node in nodes],
+                }
+            )
+            continue
+        console.print(f"[bold]{name}[/] ({len(runs)} runs)", highlight=False)
+        rows = _tree_rows(nodes)
+        if not rows:
+            continue
+        metrics = {n.objective_metric for n in _walk(nodes) if n.objective_metric}
+        depth = max(len(row.below_indent) for row in rows)
+        columns = [
+            Column("run", min_width=depth + 12),
+            Column("status"),
+            Column(metrics.pop() if len(metrics) == 1 else "objective", drop_rank=1),
+            Column("run id"),
+            Column("note", min_width=0, drop_rank=2, below=True),
+        ]
+        render_table(console, columns, rows)
+    if as_json:
+        print_json(report)
+    elif not experiments:
+        console.print("no experiments yet")
 
 
-_STATUS_COLOURS = {"FINISHED": "green", "RUNNING": "yellow", "FAILED": "red", "KILLED": "red"}
-
-
-def _add_children(node: Any, parent_id: str | None, children: dict[str | None, list[Any]]) -> None:
-    for run in children.get(parent_id, []):
-        colour = _STATUS_COLOURS.get(run.info.status, "white")
-        branch = node.add(
-            f"{run.info.run_name} [{colour}]{run.info.status}[/] [dim]{run.info.run_id}[/]"
-        )
-        _add_children(branch, run.info.run_id, children)
+def _walk(nodes: list[_TreeNode]) -> list[_TreeNode]:
+    found = []
+    for node in nodes:
+        found.append(node)
+        found.extend(_walk(node.children))
+    return found
 
 
 @app.command()
@@ -388,9 +602,8 @@ def cleanup(
     tracking_uri: TrackingUriOption = None,
 ) -> None:
     """Close RUNNING runs whose process on this machine is gone: tag them interrupted, end them KILLED."""
-    from rich.table import Table
-
     from resume_ner.cli.console import console
+    from resume_ner.cli.tables import Column, Row, render_table
     from resume_ner.tracking.cleanup import cleanup_interrupted_runs
     from resume_ner.tracking.context import TrackingContext
 
@@ -409,12 +622,16 @@ def cleanup(
     if not found:
         console.print("no interrupted runs")
         return
-    table = Table(
-        "run name", "run id", "reason", title="would close" if dry_run else "closed as KILLED"
+    console.print("[bold]would close[/]" if dry_run else "[bold]closed as KILLED[/]")
+    render_table(
+        console,
+        [
+            Column("run name", min_width=20),
+            Column("run id"),
+            Column("reason", min_width=0, drop_rank=1, below=True),
+        ],
+        [Row([run.run_name, run.run_id, run.reason]) for run in found],
     )
-    for run in found:
-        table.add_row(run.run_name, run.run_id, run.reason)
-    console.print(table)
 
 
 @app.command()
@@ -428,12 +645,11 @@ def lineage(
         ),
     ],
     tracking_uri: TrackingUriOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Print the chain from a model version or run back to its sweep, each link found by key."""
-    from rich.table import Table
-    from rich.text import Text
-
     from resume_ner.cli.console import console
+    from resume_ner.cli.tables import Column, Row, render_table
     from resume_ner.conversion.registry import resolve_model_reference
     from resume_ner.tracking.context import TrackingContext
     from resume_ner.tracking.lineage import trace_lineage
@@ -444,10 +660,32 @@ def lineage(
     )
     run_id, how = resolve_model_reference(tracking, reference)
     chain = trace_lineage(tracking, run_id, found_by=how)
-    table = Table(title=f"lineage of {reference}")
-    for column in ("stage", "run name", "run id", "found by"):
-        table.add_column(column, overflow="fold")
-    for link in chain:
-        table.add_row(link.stage, Text(link.run_name), link.run_id, Text(link.found_by))
-    console.print(table)
+    if as_json:
+        print_json(
+            {
+                "reference": reference,
+                "links": [
+                    {
+                        "stage": link.stage,
+                        "run_name": link.run_name,
+                        "run_id": link.run_id,
+                        "found_by": link.found_by,
+                    }
+                    for link in chain
+                ],
+            }
+        )
+        return
+    console.print(f"[bold]lineage of {reference}[/]", highlight=False)
+    columns = [
+        Column("stage"),
+        Column("run name", min_width=20),
+        Column("run id"),
+        Column("found by", min_width=0, drop_rank=1, below=True),
+    ]
+    rows = [
+        Row([link.stage, link.run_name, link.run_id, link.found_by], styles={3: "dim"})
+        for link in chain
+    ]
+    render_table(console, columns, rows)
     console.print(" -> ".join(link.stage for link in chain), highlight=False)

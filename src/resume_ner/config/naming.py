@@ -16,8 +16,12 @@ class NormalizeConfig(StrictModel):
     lowercase: bool = True
 
 
+#: MLflow stores a run name in a column of this many characters (``runs.name``).
+MLFLOW_RUN_NAME_MAX_LENGTH = 250
+
+
 class ValidateConfig(StrictModel):
-    max_length: int = Field(256, ge=16, le=1000)
+    max_length: int = Field(MLFLOW_RUN_NAME_MAX_LENGTH, ge=16, le=MLFLOW_RUN_NAME_MAX_LENGTH)
     warn_length: int = Field(150, ge=1)
     forbidden_chars: list[str] = Field(
         default_factory=lambda: ["\\", "?", "*", '"', "<", ">", "|", "\n"]
@@ -54,6 +58,9 @@ class NamingConfig(StrictModel):
         for process, pattern in value.items():
             if not pattern.strip():
                 raise ValueError(f"pattern for {process!r} is empty")
+            # The version counter's floors are read back from the end of run names.
+            if "{version}" in pattern and not pattern.endswith("{version}"):
+                raise ValueError(f"pattern for {process!r} must end with '{{version}}'")
         return value
 
     @field_validator("stage_groups")

@@ -175,6 +175,7 @@ def build_mlflow_experiment_name(process_type: str, policy: NamingPolicy) -> str
 
 
 TRAINING_PROCESS_TYPES = frozenset({"final_training", "hpo_refit"})
+_FALLBACK_LABELS = {"final_training": "final", "hpo_refit": "refit"}
 _FALLBACK_MODEL_LENGTH = 40
 
 
@@ -185,7 +186,8 @@ def build_training_run_name_with_fallback(
 
     A backbone given as a long local path or hub name can make the policy's name too long or
     bring forbidden characters. Instead of failing a training run over its name, fall back to
-    ``{env}_{model}_{process}_{run_key_hash prefix}`` with the model cut to 40 characters.
+    ``{final|refit} · {model} · key {run_key_hash prefix}`` with the model cut to its last 40
+    characters.
     """
     try:
         return build_mlflow_run_name(context, policy, version)
@@ -196,8 +198,8 @@ def build_training_run_name_with_fallback(
         "-" if c in forbidden else c for c in normalize_name_part(context.model, policy)
     )
     model = model.strip("-")[-_FALLBACK_MODEL_LENGTH:] or "model"
-    env = normalize_name_part(context.environment, policy)
-    base = f"{env}_{model}_{context.process_type}_{run_key_hash[: policy.naming.hash_length]}"
+    label = _FALLBACK_LABELS.get(context.process_type, context.process_type)
+    base = f"{label} · {model} · key {run_key_hash[: policy.naming.hash_length]}"
     if version is not None and policy.is_versioned(context.process_type):
         base += policy.version_suffix(version)
     return validate_run_name(base, policy)

@@ -1,7 +1,7 @@
 """The model card of a registered model version: data, scores per entity, latency, lineage.
 
 Built from what MLflow holds (the final training's test metrics, the benchmark's latencies, the
-lineage chain), written as Markdown into the version's description, so that whoever looks at the
+lineage chain with links to each run's page, the version's selection figures), written as Markdown into the version's description, so that whoever looks at the
 registry sees what the model is, how good and how fast it is, and where it came from.
 """
 
@@ -36,15 +36,37 @@ def _entity_rows(metrics: Mapping[str, float]) -> list[str]:
     return rows
 
 
-def _latency_rows(metrics: Mapping[str, float]) -> list[str]:
-    found = []
+def _latency_table(metrics: Mapping[str, float]) -> list[str]:
+    """p50 latencies with a row per runtime and a column per batch size x sequence length."""
+    table: dict[str, dict[tuple[int, int], float]] = {}
     for name, value in metrics.items():
         match = _P50.match(name)
         if match:
-            found.append((match["runtime"], int(match["batch"]), int(match["seq"]), value))
+            shape = (int(match["batch"]), int(match["seq"]))
+            table.setdefault(match["runtime"], {})[shape] = value
+    if not table:
+        return ["No latency was measured."]
+    shapes = sorted({shape for row in table.values() for shape in row})
+    lines = [
+        "| runtime | " + " | ".join(f"{b} x {s}" for b, s in shapes) + " |",
+        "|---|" + "---|" * len(shapes),
+    ]
+    for runtime, row in sorted(table.items()):
+        cells = [f"{row[shape]:.2f}" if shape in row else "-" for shape in shapes]
+        lines.append(f"| {runtime} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _selection_note(selection_tags: Mapping[str, str]) -> list[str]:
+    score = selection_tags.get("stable_score")
+    metric = selection_tags.get("objective_metric", "macro_f1")
+    figures = f" (stable {metric} {float(score):.3f})" if score not in (None, "") else ""
     return [
-        f"| {runtime} | {batch} | {seq} | {value:.2f} |"
-        for runtime, batch, seq, value in sorted(found)
+        f"The version's selection tags{figures} hold the sweep's cross-validated score: "
+        "the median of its best trials on the validation folds, which chose this model and "
+        "decide the champion alias. The scores above are the final model's, retrained on "
+        "train and validation data and measured once on the held-out test split, so the two "
+        "figures differ.",
     ]
 
 
@@ -58,8 +80,22 @@ def build_model_card(
     training_params: Mapping[str, str],
     benchmark_metrics: Mapping[str, float],
     lineage: Sequence[LineageLink],
+    run_urls: Mapping[str, str] | None = None,
+    selection_tags: Mapping[str, str] | None = None,
 ) -> str:
-    """The Markdown model card of ``model_name`` version ``version`` (see the module docstring)."""
+    """The Markdown model card of ``model_name`` version ``version`` (see the module docstring).
+
+    ``run_urls`` maps run ids to the address of their page (lineage entries become links);
+    ``selection_tags`` holds the version's ``selection.*`` tags by their short name.
+    """
+    urls = run_urls or {}
+
+    def link(item: LineageLink) -> str:
+        name = f"`{item.run_name}`"
+        url = urls.get(item.run_id)
+        shown = f"[{item.run_name}]({url})" if url else name
+        return f"- {item.stage}: {shown} ({item.run_id})"
+
     lines = [
         f"# {model_name} version {version}",
         "",
@@ -74,15 +110,15 @@ def build_model_card(
         "|---|---|---|---|---|",
         *_entity_rows(training_metrics),
         "",
-        "## Latency (p50, ms)",
+        *_selection_note(selection_tags or {}),
         "",
-        "| runtime | batch | tokens | p50 ms |",
-        "|---|---|---|---|",
-        *_latency_rows(benchmark_metrics),
+        "## Latency (p50, ms; batch size x tokens)",
+        "",
+        *_latency_table(benchmark_metrics),
         "",
         "## Lineage",
         "",
-        *(f"- {link.stage}: `{link.run_name}` ({link.run_id})" for link in lineage),
+        *(link(item) for item in lineage),
         "",
     ]
     return "\n".join(lines)
@@ -108,6 +144,9 @@ def describe_model_version(
     client = tracking.client
     training = client.get_run(final_training_run_id).data
     benchmark = client.get_run(benchmark_run_id).data.metrics if benchmark_run_id else {}
+    chain = trace_lineage(tracking, conversion_run_id)
+    prefix = tracking.registry.key("selection", "stable_score").rsplit(".", 1)[0] + "."
+    tags = client.get_model_version(model_name, version).tags
     card = build_model_card(
         model_name=model_name,
         version=version,
@@ -116,7 +155,25 @@ def describe_model_version(
         training_metrics=training.metrics,
         training_params=training.params,
         benchmark_metrics=benchmark,
-        lineage=trace_lineage(tracking, conversion_run_id),
+        lineage=chain,
+        run_urls=_run_urls(tracking, chain),
+        selection_tags={k[len(prefix) :]: v for k, v in tags.items() if k.startswith(prefix)},
     )
     client.update_model_version(model_name, version, description=card)
     return card
+
+
+def _run_urls(tracking: TrackingContext, chain: Sequence[LineageLink]) -> dict[str, str]:
+    """The UI address of each run of ``chain`` (none for a store with no known UI)."""
+    from resume_ner.tracking.urls import get_mlflow_run_url
+
+    urls = {}
+    for item in chain:
+        experiment_id = tracking.client.get_run(item.run_id).info.experiment_id
+        try:
+            urls[item.run_id] = get_mlflow_run_url(
+                tracking.tracking_uri, experiment_id, item.run_id
+            )
+        except ValueError:
+            continue
+    return urls

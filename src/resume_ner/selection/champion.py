@@ -40,7 +40,7 @@ def decide_champion(
     """
     metric = config.objective.metric
     if champion is None:
-        return ChampionDecision(True, "there is no champion yet")
+        return ChampionDecision(True, "no model was champion before")
     objective = normalise_objective(
         [challenger.stable_score, champion.stable_score],
         maximize=config.maximize,

@@ -73,3 +73,28 @@ def get_mlflow_run_url(
     raise ValueError(
         f"no known web UI for tracking URI scheme {scheme!r}; pass ui_url to name the UI"
     )
+
+
+#: The query that opens MLflow 3's UI on its "Model training" view rather than the GenAI one.
+MODEL_TRAINING_VIEW_QUERY = "workflowType=machine_learning"
+
+
+def get_mlflow_experiment_url(
+    tracking_uri: str, experiment_id: str, *, ui_url: str | None = None
+) -> str:
+    """The URL of experiment ``experiment_id``'s runs table, on the "Model training" view.
+
+    For an ``http(s)`` tracking server, the server itself; for a database or file store, the
+    local UI (``ui_url`` or ``http://127.0.0.1:5000``). Raises :class:`ValueError` for an empty
+    id and for a tracking URI with no UI of this kind (Azure ML has its own studio).
+    """
+    if not str(experiment_id):
+        raise ValueError("experiment_id must not be empty")
+    scheme = urlparse(tracking_uri).scheme.lower()
+    route = f"#/experiments/{quote(str(experiment_id), safe='')}?{MODEL_TRAINING_VIEW_QUERY}"
+    if scheme in _SERVER_SCHEMES:
+        return f"{tracking_uri.rstrip('/')}/{route}"
+    is_local = scheme.split("+", 1)[0] in _LOCAL_STORE_SCHEMES or len(scheme) <= 1
+    if is_local or ui_url:
+        return f"{(ui_url or DEFAULT_LOCAL_UI_URL).rstrip('/')}/{route}"
+    raise ValueError(f"no MLflow UI address for tracking URI scheme {scheme!r}")

@@ -1,0 +1,42 @@
+"""The line that tells a user how to look at their runs in MLflow's UI."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from urllib.parse import urlparse
+
+from resume_ner.tracking.urls import DEFAULT_LOCAL_UI_URL, get_mlflow_experiment_url
+
+
+def _mlflow_command() -> str:
+    """``mlflow`` as this environment runs it: the script beside Python, relative when it can."""
+    script = Path(sys.executable).parent / "mlflow"
+    if not script.exists():
+        return "mlflow"
+    try:
+        return str(script.relative_to(Path.cwd()))
+    except ValueError:
+        return str(script)
+
+
+def ui_hint(tracking_uri: str, experiment_id: str) -> str:
+    """One line on how to open the runs of experiment ``experiment_id`` in ``tracking_uri``.
+
+    A tracking server is opened as it is; a database or file store needs ``mlflow ui`` first.
+    The address opens MLflow 3's "Model training" view, which shows the runs table.
+    """
+    scheme = urlparse(tracking_uri).scheme.lower()
+    if scheme == "azureml":
+        return "runs: in Azure ML studio (https://ml.azure.com), the workspace's Jobs page"
+    try:
+        address = get_mlflow_experiment_url(tracking_uri, experiment_id)
+    except ValueError:
+        return f"runs: tracked at {tracking_uri}"
+    if scheme in ("http", "https"):
+        return f'runs: open {address} ("Model training" view)'
+    local = urlparse(DEFAULT_LOCAL_UI_URL)
+    return (
+        f"runs: {_mlflow_command()} ui --backend-store-uri {tracking_uri} --host {local.hostname} "
+        f'--port {local.port}, then open {address} ("Model training" view)'
+    )

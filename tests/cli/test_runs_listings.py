@@ -1,0 +1,88 @@
+"""``runs tree`` and ``runs ls`` on a demo sweep: objectives, why a run stopped, JSON."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from resume_ner.cli.app import run
+from resume_ner.tracking.client import get_client
+
+
+def _cli(root: Path, *args: str) -> tuple[int, str]:
+    from resume_ner.cli import console as console_module
+
+    buffer = io.StringIO()
+    console_module.console.file = buffer
+    try:
+        code = run(["--root", str(root), *args])
+    finally:
+        console_module.console.file = None
+    return code, buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def demo_root(tmp_path_factory) -> Path:
+    """A demo sweep (3 trials x 2 folds) whose trial 1 was pruned."""
+    root = tmp_path_factory.mktemp("demo")
+    assert _cli(root, "demo", "--trials", "3", "--folds", "2")[0] == 0
+    client = get_client(f"sqlite:///{root / 'mlruns' / 'mlflow.db'}")
+    experiment = client.get_experiment_by_name("resume-ner-hpo").experiment_id
+    (trial,) = client.search_runs(
+        [experiment], "tags.`code.stage` = 'hpo_trial' and attributes.run_name LIKE 't01 %'"
+    )
+    client.set_tag(
+        trial.info.run_id, "code.status_note", "pruned: macro_f1 0.41 below the median at epoch 1"
+    )
+    client.set_terminated(trial.info.run_id, "KILLED")
+    return root
+
+
+def test_tree_shows_each_trials_objective_and_why_a_killed_run_stopped(demo_root, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+
+    code, output = _cli(demo_root, "runs", "tree")
+
+    assert code == 0, output
+    lines = output.splitlines()
+    killed = next(i for i, line in enumerate(lines) if "t01 · demo" in line and "KILLED" in line)
+    assert "pruned: macro_f1 0.41 below the median at epoch 1" in lines[killed + 1]
+    header = next(line for line in lines if line.startswith("run "))
+    assert "macro_f1" in header
+    t00 = next(line for line in lines if "t00 · demo" in line)
+    assert "0.8" in t00  # the demo's objective of trial 0
+    assert all(len(line) <= 80 for line in lines if "demo" in line)
+
+
+def test_tree_json_carries_objectives_and_notes(demo_root):
+    code, output = _cli(demo_root, "runs", "tree", "--json")
+
+    assert code == 0
+    (group,) = [g for g in json.loads(output) if g["experiment"] == "resume-ner-hpo"]
+    (sweep,) = group["runs"]
+    trials = {
+        c["run_name"].split(" ")[0]: c for c in sweep["children"] if c["stage"] == "hpo_trial"
+    }
+    assert sweep["objective"] is not None
+    assert trials["t00"]["objective"] == pytest.approx(0.8, abs=0.1)
+    assert trials["t01"]["status"] == "KILLED"
+    assert trials["t01"]["note"].startswith("pruned:")
+    assert len(trials["t00"]["children"]) == 2
+
+
+def test_ls_filters_by_stage_and_status_and_prints_json(demo_root):
+    code, output = _cli(
+        demo_root, "runs", "ls", "--stage", "hpo_trial", "--status", "killed", "--json"
+    )
+
+    assert code == 0
+    (killed,) = json.loads(output)
+    assert killed["run_name"].startswith("t01 · demo")
+    assert killed["stage"] == "hpo_trial" and len(killed["run_id"]) == 32
+
+
+def test_an_unknown_status_is_bad_input(demo_root):
+    assert _cli(demo_root, "runs", "ls", "--status", "DONE")[0] == 2
