@@ -112,12 +112,14 @@ def train(
         highlight=False,
     )
 
+    from resume_ner.cli.sync import raise_unsent, send_held_values
     from resume_ner.naming.context import NamingContext
     from resume_ner.tracking.context import TrackingContext
     from resume_ner.tracking.trackers.training import MLflowTrainingTracker
     from resume_ner.tracking.training_runs import create_training_mlflow_run
 
     tracking = TrackingContext.open(state.paths, config_dir=state.config_dir)
+    send_held_values(state)
     tracker = MLflowTrainingTracker(tracking)
     context = NamingContext(
         process_type="final_training",
@@ -161,6 +163,9 @@ def train(
         run_id=run.run_id,
     )
     _print_result(result, run.run_id)
+    held = tracker.spools()
+    if held:
+        raise_unsent(state, held)
 
 
 def _default_output_dir(state: CliState, backbone: str, spec_fp: str, exec_fp: str) -> Path:

@@ -90,9 +90,7 @@ def _worth_retrying(exc: BaseException) -> bool:
 
 
 def _call(func: Callable[[], T], operation: str) -> T:
-    return retry_with_backoff(
-        func, max_retries=2, base_delay=0.5, operation_name=operation, retry_on=_worth_retrying
-    )
+    return retry_with_backoff(func, operation_name=operation, retry_on=_worth_retrying)
 
 
 def _is_missing(exc: BaseException) -> bool:
