@@ -38,12 +38,12 @@ class RetryPolicy:
     max_retries: int = 3
     base_delay_s: float = 0.5
     max_delay_s: float = 8.0
-    max_total_s: float = 6.0
+    max_total_s: float = 4.0
 
 
-#: The policy of every retried tracking call. With MLflow's own HTTP retries as the entry point
-#: caps them (2, about 4 s against a server that refuses connections), a call to a server that
-#: is down gives up after about 9 s.
+#: The policy of every retried tracking call. Under the ``resume-ner`` entry point MLflow's own
+#: HTTP retries are capped at 2 (about 4 s against a server that refuses connections), so a
+#: call to a server that is down gives up after that one attempt, about 4 s.
 RETRY_POLICY = RetryPolicy()
 
 _TRANSIENT_CODES = {"TEMPORARILY_UNAVAILABLE", "RESOURCE_EXHAUSTED", "REQUEST_LIMIT_EXCEEDED"}
