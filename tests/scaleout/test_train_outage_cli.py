@@ -50,11 +50,14 @@ class Finished:
     seconds: float
 
 
-def make_project(root: Path) -> Path:
+def make_project(root: Path, seed: int) -> Path:
+    """A project training the tiny model; each ``seed`` is its own run identity on the server."""
     config = root / "config"
     write_default_configs(config)
     for name, text in CONFIGS.items():
         (config / name).write_text(text)
+    with (config / "train.yaml").open("a") as stream:
+        stream.write(f"seed: {seed}\n")
     return root
 
 
@@ -104,7 +107,9 @@ def running(server: MlflowServer) -> MlflowServer:
 @pytest.fixture(scope="module")
 def no_outage_seconds(server: MlflowServer, tmp_path_factory: pytest.TempPathFactory) -> float:
     """Wall time of the same command while the server stays up."""
-    finished = resume_ner(make_project(tmp_path_factory.mktemp("baseline")), server, "train")
+    finished = resume_ner(
+        make_project(tmp_path_factory.mktemp("baseline"), seed=1), server, "train"
+    )
     assert finished.returncode == 0, finished.output
     return finished.seconds
 
@@ -165,7 +170,7 @@ def test_train_ends_soon_with_the_unsent_exit_code_and_runs_sync_sends_every_met
 ):
     from mlflow.tracking import MlflowClient
 
-    root = make_project(tmp_path / "project")
+    root = make_project(tmp_path / "project", seed=2)
 
     finished, stopped_ms = train_through_outage(root, running)
 
@@ -206,7 +211,7 @@ def test_train_ends_soon_with_the_unsent_exit_code_and_runs_sync_sends_every_met
 def test_the_next_train_sends_what_an_outage_left_and_reuses_the_finished_run(running, tmp_path):
     from mlflow.tracking import MlflowClient
 
-    root = make_project(tmp_path / "project")
+    root = make_project(tmp_path / "project", seed=3)
     finished, _ = train_through_outage(root, running)
     assert finished.returncode == EXIT_UNSENT, finished.output
     run_id, folder = run_of(root)

@@ -208,10 +208,6 @@ class Spool:
             if record.get("kind") in ("values", "artifacts", "end") and record["seq"] not in sent
         ]
 
-    def holds(self) -> bool:
-        """Whether anything is still to send."""
-        return bool(self.unsent())
-
     def describe(self) -> list[str]:
         """What is still to send, in words: one line per metric (with its steps), then the
         params, tags, uploads and the run's end. Empty when nothing is."""
