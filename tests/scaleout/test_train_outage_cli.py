@@ -6,7 +6,7 @@ The command must end soon (within 1.5x the same training without an outage, meas
 exit with ``EXIT_UNSENT`` and leave a spool holding every metric it could not send, with the
 time each was produced; once the server is back, ``resume-ner runs sync`` (or the next
 ``train``) sends them and the run ends FINISHED with every epoch metric exactly once.
-About 3 minutes on 2 cores: five trainings of the tiny model and three server starts.
+About 3 minutes on 2 cores: four trainings of the tiny model and three server starts.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ EPOCHS = 14
 STOP_AFTER_EPOCH = 3
 CONFIGS = {
     "data.yaml": "source: {type: synthetic, n_documents: 40, seed: 3}\nmax_length: 64\nstride: 16\n",
-    "train.yaml": f"epochs: {EPOCHS}\nbatch_size: 4\nnum_threads: 1\nearly_stopping: {{enabled: false}}\n",
     "model.yaml": (
         "presets:\n  tiny:\n    type: tiny\n    max_length: 64\n    hidden_size: 32\n"
         "    num_hidden_layers: 1\n    num_attention_heads: 2\n    intermediate_size: 64\n"
@@ -50,14 +49,17 @@ class Finished:
     seconds: float
 
 
-def make_project(root: Path, seed: int) -> Path:
-    """A project training the tiny model; each ``seed`` is its own run identity on the server."""
+def make_project(root: Path, seed: int, epochs: int = EPOCHS) -> Path:
+    """A project training the tiny model for ``epochs``; each ``seed`` is its own run identity
+    on the server."""
     config = root / "config"
     write_default_configs(config)
     for name, text in CONFIGS.items():
         (config / name).write_text(text)
-    with (config / "train.yaml").open("a") as stream:
-        stream.write(f"seed: {seed}\n")
+    (config / "train.yaml").write_text(
+        f"epochs: {epochs}\nbatch_size: 4\nnum_threads: 1\nseed: {seed}\n"
+        "early_stopping: {enabled: false}\n"
+    )
     return root
 
 
@@ -211,7 +213,7 @@ def test_train_ends_soon_with_the_unsent_exit_code_and_runs_sync_sends_every_met
 def test_the_next_train_sends_what_an_outage_left_and_reuses_the_finished_run(running, tmp_path):
     from mlflow.tracking import MlflowClient
 
-    root = make_project(tmp_path / "project", seed=3)
+    root = make_project(tmp_path / "project", seed=3, epochs=STOP_AFTER_EPOCH + 2)
     finished, _ = train_through_outage(root, running)
     assert finished.returncode == EXIT_UNSENT, finished.output
     run_id, folder = run_of(root)
