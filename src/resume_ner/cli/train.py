@@ -7,6 +7,11 @@ run whose identity is the spec fingerprint (data, labels, backbone, effective se
 exec fingerprint (library versions, threads): a finished run of the same identity is reused
 instead of training again, unless ``--force``.
 
+Values an earlier command could not send (spool files under the project's outputs) are sent
+first. When the tracking server stops answering during training, training goes on and what the
+run is owed waits in its spool; the command then exits 3 (``EXIT_UNSENT``) and says how to send
+it (``resume-ner runs sync``).
+
 The ``resume-ner`` entry point asks OpenMP to let waiting threads sleep
 (``OMP_WAIT_POLICY=PASSIVE`` unless the environment sets it), see :func:`resume_ner.cli.app.main`.
 """
