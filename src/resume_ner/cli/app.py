@@ -147,8 +147,8 @@ def main() -> None:
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     # MLflow retries a request to a server 7 times over about 4 minutes by default, inside our
     # own bounded retries (tracking/retry.py); 2 retries (about 4 s against a server that
-    # refuses connections) let an outage open the circuit breaker within about 10 s, after
-    # which values are held in the run's spool and sent when the server is back.
+    # refuses connections) let an outage open the circuit breaker after about 4 s, after which
+    # values are held in the run's spool and sent when the server is back.
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "30")
     sys.exit(run(sys.argv[1:]))
