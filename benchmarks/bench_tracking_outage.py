@@ -9,7 +9,7 @@ the wall time of each command, the medians and the ratio outage / no outage, and
 ``resume-ner runs sync`` takes to send the spool once the server is back.
 
 Run: ``.venv/bin/python benchmarks/bench_tracking_outage.py [--rounds 3] [--epochs 14]``
-(about 4 minutes on 2 cores with the defaults).
+(about 5 minutes on 2 cores with the defaults).
 """
 
 from __future__ import annotations
