@@ -96,11 +96,15 @@ def raise_unsent(state: CliState, spools: list[Spool]) -> None:
     """Raise :class:`~resume_ner.tracking.errors.UnsentValuesError` saying what each spool
     holds and how to send it."""
     from resume_ner.tracking.errors import UnsentValuesError
+    from resume_ner.tracking.spool import SpoolError
 
     lines = ["the tracking store did not take everything; it waits in spool files:"]
     for spool in spools:
-        lines.append(f"{spool.path} (run {spool.run_id}):")
-        lines.extend(f"  {line}" for line in spool.describe())
+        try:
+            lines.append(f"{spool.path} (run {spool.run_id}):")
+            lines.extend(f"  {line}" for line in spool.describe())
+        except (SpoolError, OSError) as exc:
+            lines.append(f"{spool.path}: cannot be read ({exc})")
     paths = " ".join(str(spool.path) for spool in spools)
     lines.append(
         f"send it once the server answers: resume-ner --root {state.root} runs sync {paths} "
