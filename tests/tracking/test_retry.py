@@ -6,7 +6,7 @@ import pytest
 from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE, TEMPORARILY_UNAVAILABLE
 
-from resume_ner.tracking.retry import is_transient_error, retry_with_backoff
+from resume_ner.tracking.retry import RetryPolicy, is_transient_error, retry_with_backoff
 
 
 class FlakyCall:
@@ -26,7 +26,7 @@ class FlakyCall:
 def test_connection_errors_are_retried_until_the_call_succeeds():
     call = FlakyCall(ConnectionError("reset"), ConnectionError("reset"))
 
-    assert retry_with_backoff(call, max_retries=3, base_delay=0.001) == "ok"
+    assert retry_with_backoff(call, policy=RetryPolicy(max_retries=3, base_delay_s=0.001)) == "ok"
     assert call.calls == 3
 
 
@@ -34,7 +34,7 @@ def test_temporarily_unavailable_mlflow_error_is_retried():
     busy = MlflowException("backend busy", error_code=TEMPORARILY_UNAVAILABLE)
     call = FlakyCall(busy)
 
-    assert retry_with_backoff(call, max_retries=3, base_delay=0.001) == "ok"
+    assert retry_with_backoff(call, policy=RetryPolicy(max_retries=3, base_delay_s=0.001)) == "ok"
     assert call.calls == 2
 
 
@@ -42,7 +42,7 @@ def test_value_error_is_raised_at_once():
     call = FlakyCall(ValueError("bad input"))
 
     with pytest.raises(ValueError, match="bad input"):
-        retry_with_backoff(call, max_retries=3, base_delay=0.001)
+        retry_with_backoff(call, policy=RetryPolicy(max_retries=3, base_delay_s=0.001))
     assert call.calls == 1
 
 
@@ -50,7 +50,7 @@ def test_invalid_parameter_mlflow_error_is_not_retried():
     call = FlakyCall(MlflowException("bad param", error_code=INVALID_PARAMETER_VALUE))
 
     with pytest.raises(MlflowException):
-        retry_with_backoff(call, max_retries=3, base_delay=0.001)
+        retry_with_backoff(call, policy=RetryPolicy(max_retries=3, base_delay_s=0.001))
     assert call.calls == 1
 
 
@@ -58,7 +58,7 @@ def test_retrying_stops_after_max_retries_plus_one_calls_with_the_last_error():
     call = FlakyCall(*(ConnectionError(f"attempt {n}") for n in range(1, 10)))
 
     with pytest.raises(ConnectionError, match="attempt 4"):
-        retry_with_backoff(call, max_retries=3, base_delay=0.001)
+        retry_with_backoff(call, policy=RetryPolicy(max_retries=3, base_delay_s=0.001))
     assert call.calls == 4
 
 
@@ -66,7 +66,7 @@ def test_zero_retries_makes_a_single_call():
     call = FlakyCall(ConnectionError("down"))
 
     with pytest.raises(ConnectionError):
-        retry_with_backoff(call, max_retries=0, base_delay=0.001)
+        retry_with_backoff(call, policy=RetryPolicy(max_retries=0, base_delay_s=0.001))
     assert call.calls == 1
 
 

@@ -1,7 +1,9 @@
 """The root ``resume-ner`` command and its error handling.
 
 Exit codes: 0 on success, 2 on bad input or configuration (:class:`resume_ner.errors.InputError`
-and usage errors), 1 on any other failure.
+and usage errors), 3 when the command finished but its tracking store did not take everything
+(:class:`resume_ner.tracking.errors.UnsentValuesError`: the values wait in spool files for
+``resume-ner runs sync``), 1 on any other failure.
 """
 
 from __future__ import annotations
@@ -29,9 +31,11 @@ from resume_ner.cli import serve as serve_cli
 from resume_ner.cli import train as train_cli
 from resume_ner.cli.state import get_state, resolve_state
 from resume_ner.errors import InputError
+from resume_ner.tracking.errors import UnsentValuesError
 
 EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
+EXIT_UNSENT = 3
 
 app = typer.Typer(
     name="resume-ner",
@@ -221,6 +225,9 @@ def run(argv: list[str] | None = None) -> int:
     except typer.TyperException as exc:  # usage errors carry exit code 2
         _print_error(exc.format_message())
         return exc.exit_code
+    except UnsentValuesError as exc:
+        _print_error(str(exc))
+        return EXIT_UNSENT
     except KeyboardInterrupt:
         _print_error("interrupted")
         return 130
@@ -244,8 +251,9 @@ def main() -> None:
     # process (an HPO worker, a test) shares the cores; set before torch is imported.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     # MLflow retries a request to a server 7 times over about 4 minutes by default, inside our
-    # own bounded retries; a short budget lets a long outage reach the tracker's outbox soon
-    # (training goes on and the values are sent when the server is back).
+    # own bounded retries (tracking/retry.py); 2 retries (about 4 s against a server that
+    # refuses connections) let an outage open the circuit breaker after about 4 s, after which
+    # values are held in the run's spool and sent when the server is back.
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "30")
     sys.exit(run(sys.argv[1:]))

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from resume_ner.cli import sync as sync_cli
 from resume_ner.cli.state import CliState, get_state
 
 if TYPE_CHECKING:
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 app = typer.Typer(
     help="Find, list and inspect the runs resume-ner tracks in MLflow.", no_args_is_help=True
 )
+sync_cli.register(app)
 
 TrackingUriOption = Annotated[
     str | None, typer.Option("--tracking-uri", help="Override the tracking URI.")

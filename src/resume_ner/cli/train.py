@@ -7,6 +7,11 @@ run whose identity is the spec fingerprint (data, labels, backbone, effective se
 exec fingerprint (library versions, threads): a finished run of the same identity is reused
 instead of training again, unless ``--force``.
 
+Values an earlier command could not send (spool files under the project's outputs) are sent
+first. When the tracking server stops answering during training, training goes on and what the
+run is owed waits in its spool; the command then exits 3 (``EXIT_UNSENT``) and says how to send
+it (``resume-ner runs sync``).
+
 The ``resume-ner`` entry point asks OpenMP to let waiting threads sleep
 (``OMP_WAIT_POLICY=PASSIVE`` unless the environment sets it), see :func:`resume_ner.cli.app.main`.
 """
@@ -112,12 +117,14 @@ def train(
         highlight=False,
     )
 
+    from resume_ner.cli.sync import raise_unsent, send_held_values
     from resume_ner.naming.context import NamingContext
     from resume_ner.tracking.context import TrackingContext
     from resume_ner.tracking.trackers.training import MLflowTrainingTracker
     from resume_ner.tracking.training_runs import create_training_mlflow_run
 
     tracking = TrackingContext.open(state.paths, config_dir=state.config_dir)
+    send_held_values(state)
     tracker = MLflowTrainingTracker(tracking)
     context = NamingContext(
         process_type="final_training",
@@ -161,6 +168,9 @@ def train(
         run_id=run.run_id,
     )
     _print_result(result, run.run_id)
+    held = tracker.spools()
+    if held:
+        raise_unsent(state, held)
 
 
 def _default_output_dir(state: CliState, backbone: str, spec_fp: str, exec_fp: str) -> Path:

@@ -209,7 +209,7 @@ class _Store:
 
     @staticmethod
     def _call(func: Callable[[], T], operation: str) -> T:
-        return retry_with_backoff(func, max_retries=2, base_delay=0.5, operation_name=operation)
+        return retry_with_backoff(func, operation_name=operation)
 
 
 def _finite(value: float | None) -> bool:

@@ -146,8 +146,6 @@ def log_selection_report(
     result: SelectionResult,
     *,
     artifact_dir: str = REPORT_DIR,
-    max_retries: int = 5,
-    base_delay: float = 1.0,
 ) -> list[str]:
     """Log ``selection.json`` and ``selection.md`` into run ``run_id`` under ``artifact_dir``.
 
@@ -167,7 +165,5 @@ def log_selection_report(
             run_id=run_id,
             local_path=path,
             description=f"uploading {path} to run {run_id}",
-            max_retries=max_retries,
-            base_delay=base_delay,
         )
     return [path for path, _ in uploads]

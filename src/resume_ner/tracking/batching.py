@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from mlflow.tracking import MlflowClient
     from mlflow.utils.async_logging.run_operations import RunOperations
 
+    from resume_ner.tracking.breaker import CircuitBreaker
+
 logger = logging.getLogger(__name__)
 
 #: A metric as ``(name, value, step)`` or ``(name, value, step, timestamp_ms)``.
@@ -193,8 +195,7 @@ def log_batch_chunked(
     tags: Mapping[str, Any] | None = None,
     synchronous: bool = True,
     tag_max_length: int = DEFAULT_TAG_MAX_LENGTH,
-    max_retries: int = 3,
-    base_delay: float = 0.5,
+    breaker: CircuitBreaker | None = None,
 ) -> RunOperations | None:
     """Log ``params``, ``metrics`` and ``tags`` into run ``run_id`` in the fewest requests.
 
@@ -205,8 +206,10 @@ def log_batch_chunked(
     value, step)`` (optionally with a fourth item, the timestamp in ms); NaN and infinite
     values are skipped with a warning. Content that fits one request goes in one request;
     more is split as :func:`_plan_batches` says. Each request is retried on transient errors
-    (:func:`retry_with_backoff`), so a metric may be stored twice when a request failed after
-    the store wrote it. With ``synchronous=False`` the requests are queued in MLflow's
+    (:func:`retry_with_backoff`), or through ``breaker`` when given (which raises
+    :class:`~resume_ner.tracking.errors.TrackingUnavailableError` once the retries are spent or
+    while it holds calls), so a metric may be stored twice when a request failed after the
+    store wrote it. With ``synchronous=False`` the requests are queued in MLflow's
     asynchronous logger and their combined ``RunOperations`` is returned (wait on it to be
     sure they landed); otherwise ``None``. Raises :class:`ValueError` for an empty or
     overlong name or a non-numeric metric before anything is sent, and MLflow's exception
@@ -215,17 +218,21 @@ def log_batch_chunked(
     prepared = _prepare(params or {}, metrics or {}, tags or {}, tag_max_length)
     operations = []
     for number, chunk in enumerate(_plan_batches(*prepared), start=1):
-        result = retry_with_backoff(
-            lambda chunk=chunk: client.log_batch(
+
+        def send(chunk: _Chunk = chunk) -> RunOperations | None:
+            return client.log_batch(
                 run_id,
                 metrics=chunk.metrics,
                 params=chunk.params,
                 tags=chunk.tags,
                 synchronous=synchronous,
-            ),
-            operation_name=f"log batch {number} to run {run_id}",
-            max_retries=max_retries,
-            base_delay=base_delay,
+            )
+
+        operation = f"log batch {number} to run {run_id}"
+        result = (
+            retry_with_backoff(send, operation_name=operation)
+            if breaker is None
+            else breaker.call(send, operation)
         )
         if result is not None:
             operations.append(result)

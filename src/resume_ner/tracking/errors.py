@@ -33,3 +33,17 @@ class ArtifactUploadError(TrackingError):
         self.run_id = run_id
         self.local_path = local_path
         self.attempts = attempts
+
+
+class TrackingUnavailableError(TrackingError):
+    """The tracking store did not answer within the retry policy, or calls are held while it is
+    down (:class:`~resume_ner.tracking.breaker.CircuitBreaker`)."""
+
+
+class UnsentValuesError(TrackingError):
+    """A command ended with values its tracking store has not taken; they wait in spool files
+    (``spools``) until ``resume-ner runs sync`` or a later command sends them."""
+
+    def __init__(self, message: str, *, spools: list[str]) -> None:
+        super().__init__(message)
+        self.spools = spools

@@ -90,9 +90,7 @@ def _worth_retrying(exc: BaseException) -> bool:
 
 
 def _call(func: Callable[[], T], operation: str) -> T:
-    return retry_with_backoff(
-        func, max_retries=2, base_delay=0.5, operation_name=operation, retry_on=_worth_retrying
-    )
+    return retry_with_backoff(func, operation_name=operation, retry_on=_worth_retrying)
 
 
 def _is_missing(exc: BaseException) -> bool:
@@ -319,13 +317,15 @@ def find_run_by_trial_id(
     registry: TagsRegistry,
     experiment_ids: Sequence[str],
 ) -> RunLookupReport:
-    """The newest trial run (stage ``hpo_trial``) with this trial key hash or trial id.
+    """The trial run (stage ``hpo_trial``) with this trial key hash or trial id.
 
     A 64-character hex value is first looked up as the ``grouping.trial_key_hash`` tag
     (``tag_trial_key_hash``), then any value as the ``hpo.trial_id`` tag (``tag_trial_id``).
-    Runs tagged as interrupted are skipped. Only ``experiment_ids`` are searched (``ValueError``
-    when empty). Store errors are recorded in the report, which says ``found=False`` when no
-    run matched.
+    Among the runs a strategy matches, the newest FINISHED run is preferred; without one, the
+    newest run not tagged as interrupted (a pruned run ended KILLED, or a RUNNING one); runs
+    tagged as interrupted are never returned. Only ``experiment_ids`` are searched
+    (``ValueError`` when empty). Store errors are recorded in the report, which says
+    ``found=False`` when no run matched.
     """
     if not experiment_ids:
         raise ValueError("find_run_by_trial_id needs the experiment ids to search")
@@ -335,20 +335,24 @@ def find_run_by_trial_id(
     stage_key = registry.key("process", "stage")
     interrupted_key = registry.key("process", "interrupted")
 
-    def newest_not_interrupted(tag_key: str) -> Run | None:
+    def finished_else_newest(tag_key: str) -> Run | None:
         # MLflow filters cannot say "tag missing OR not true"; the interrupted tag is read here.
         query = and_filters(tag_equals(tag_key, value), tag_equals(stage_key, TRIAL_STAGE))
+        newest: Run | None = None
         for run in iter_all_runs(client, experiment_ids, query, NEWEST_FIRST, page_size=100):
-            if run.data.tags.get(interrupted_key, "").strip().lower() != "true":
+            if run.data.tags.get(interrupted_key, "").strip().lower() == "true":
+                continue
+            if run.info.status == "FINISHED":
                 return run
-        return None
+            newest = newest or run
+        return newest
 
     hash_key = registry.key("grouping", "trial_key_hash")
     strategies: list[Strategy] = [
         (
             "tag_trial_key_hash",
-            partial(newest_not_interrupted, hash_key) if _HASH.fullmatch(value) else None,
+            partial(finished_else_newest, hash_key) if _HASH.fullmatch(value) else None,
         ),
-        ("tag_trial_id", partial(newest_not_interrupted, registry.key("hpo", "trial_id"))),
+        ("tag_trial_id", partial(finished_else_newest, registry.key("hpo", "trial_id"))),
     ]
     return _run_strategies(RunLookupReport(found=False), strategies)

@@ -106,8 +106,6 @@ def create_run_safe(
         return retry_with_backoff(
             lambda: client.create_run(experiment_id, tags=_sanitized(all_tags), run_name=run_name),
             operation_name=f"create run {run_name}",
-            max_retries=3,
-            base_delay=0.5,
         )
     except MlflowException as exc:
         raise RunCreationError(f"cannot create run {run_name!r}: {exc.message}") from exc

@@ -122,9 +122,9 @@ class TrainingResult:
     ``backbone`` holds the trained model (best epoch's weights when there was a validation
     split); ``validation_metrics`` are the best epoch's, ``test_metrics`` those of that model on
     the test documents. ``tracking_errors`` lists tracking calls that failed (training went on;
-    values a store that was down did not take wait in the tracker's outbox for the run's next
-    call). ``not_logged`` describes what was still not logged when training ended (the store
-    stayed unreachable past the retry budget); each line is in ``tracking_errors`` too.
+    values a store that was down did not take wait in the run's spool file for the run's next
+    call or ``resume-ner runs sync``). ``not_logged`` describes what was still not logged when
+    training ended (the store stayed unreachable); each line is in ``tracking_errors`` too.
     """
 
     backbone: Backbone
@@ -276,8 +276,9 @@ def train_and_evaluate(
     them); what they raise (``optuna.TrialPruned``) propagates. With ``tracker`` and
     ``run_id`` each epoch, the final scores and the checkpoint are logged into that run; a
     tracking failure never stops training: values a store that is down did not take are held
-    and sent with the run's next call, and what was still not logged at the end is reported
-    (logged as a warning and in :attr:`TrainingResult.not_logged`).
+    in the run's spool and sent with the run's next call the store answers, and what was still
+    not logged at the end is reported (logged as a warning and in
+    :attr:`TrainingResult.not_logged`).
 
     Raises :class:`SplitOverlapError` when a validation or test document is also a training
     document, :class:`~resume_ner.training.errors.BackboneError` when the backbone cannot be

@@ -15,10 +15,13 @@ from resume_ner.tracking.artifacts.stage_helpers import (
     upload_training_artifacts,
 )
 from resume_ner.tracking.artifacts.uploader import ArtifactUploader
+from resume_ner.tracking.retry import RetryPolicy
 
 
 def _uploader(project, run_id: str, **switches) -> ArtifactUploader:
-    return ArtifactUploader(project.client, run_id, StageTracking(**switches), base_delay=0.01)
+    return ArtifactUploader(
+        project.client, run_id, StageTracking(**switches), policy=RetryPolicy(base_delay_s=0.01)
+    )
 
 
 def _file(path: Path, text: str = "{}") -> Path:

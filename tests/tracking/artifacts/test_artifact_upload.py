@@ -19,6 +19,7 @@ from resume_ner.tracking.artifacts.upload import (
 )
 from resume_ner.tracking.client import get_client
 from resume_ner.tracking.errors import ArtifactUploadError
+from resume_ner.tracking.retry import RetryPolicy
 from resume_ner.tracking.runs import create_run_safe
 
 RETRY_LOGGER = "resume_ner.tracking.retry"
@@ -73,7 +74,9 @@ def test_missing_file_raises_file_not_found_without_retrying(project, run_id, tm
     caplog.set_level(logging.WARNING, logger=RETRY_LOGGER)
 
     with pytest.raises(FileNotFoundError):
-        log_artifact_safe(project.client, run_id, tmp_path / "absent.json", base_delay=0.01)
+        log_artifact_safe(
+            project.client, run_id, tmp_path / "absent.json", policy=RetryPolicy(base_delay_s=0.01)
+        )
     assert _retry_warnings(caplog) == []
 
 
@@ -89,7 +92,9 @@ def test_error_that_is_not_transient_is_raised_after_one_attempt(project, tmp_pa
     source.write_text("{}")
 
     with pytest.raises(ArtifactUploadError) as raised:
-        log_artifact_safe(project.client, "0" * 32, source, max_retries=3, base_delay=0.01)
+        log_artifact_safe(
+            project.client, "0" * 32, source, policy=RetryPolicy(max_retries=3, base_delay_s=0.01)
+        )
 
     assert raised.value.attempts == 1
     assert raised.value.__cause__ is not None
@@ -106,7 +111,9 @@ def test_unreachable_server_is_retried_then_raises_upload_error(tmp_path, monkey
     source.write_text("{}")
 
     with pytest.raises(ArtifactUploadError) as raised:
-        log_artifact_safe(client, "0" * 32, source, max_retries=2, base_delay=0.01)
+        log_artifact_safe(
+            client, "0" * 32, source, policy=RetryPolicy(max_retries=2, base_delay_s=0.01)
+        )
 
     assert raised.value.attempts == 3
     assert len(_retry_warnings(caplog)) == 2

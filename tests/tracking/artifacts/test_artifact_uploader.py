@@ -13,10 +13,13 @@ from resume_ner.naming.canonical import canonical_json, sha256_hex
 from resume_ner.tracking.artifacts.archive import ArchiveError
 from resume_ner.tracking.artifacts.uploader import ArtifactUploader
 from resume_ner.tracking.errors import ArtifactUploadError
+from resume_ner.tracking.retry import RetryPolicy
 
 
 def _uploader(project, run_id: str, **switches) -> ArtifactUploader:
-    return ArtifactUploader(project.client, run_id, StageTracking(**switches), base_delay=0.01)
+    return ArtifactUploader(
+        project.client, run_id, StageTracking(**switches), policy=RetryPolicy(base_delay_s=0.01)
+    )
 
 
 def test_checkpoint_is_not_uploaded_when_log_checkpoint_is_off(project, run_id, tmp_path):

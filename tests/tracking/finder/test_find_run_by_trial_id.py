@@ -1,4 +1,4 @@
-"""find_run_by_trial_id: the newest trial run of a trial, interrupted runs skipped."""
+"""find_run_by_trial_id: the trial's FINISHED run, else its newest run, interrupted runs skipped."""
 
 from __future__ import annotations
 
@@ -75,3 +75,31 @@ def test_only_interrupted_runs_means_not_found(tracking, make_run):
 def test_needs_the_experiments_to_search(tracking):
     with pytest.raises(ValueError, match="experiment ids"):
         find_run_by_trial_id(tracking.client, TRIAL, registry=tracking.registry, experiment_ids=[])
+
+
+def test_prefers_the_finished_run_over_a_newer_running_orphan_and_a_pruned_run(tracking, make_run):
+    finished = make_run(trial_context(), status="FINISHED")
+    make_run(
+        trial_context(),
+        status="KILLED",
+        extra={"process.status_note": "pruned: trial was pruned at step 1"},
+    )
+    make_run(trial_context(), status=None)  # RUNNING: its process died without ending it
+
+    report = lookup(tracking, TRIAL)
+
+    assert report.run_id == finished.info.run_id
+
+
+def test_without_a_finished_run_takes_the_newest_run_not_interrupted(tracking, make_run):
+    make_run(
+        trial_context(),
+        status="KILLED",
+        extra={"process.status_note": "pruned: trial was pruned at step 1"},
+    )
+    orphan = make_run(trial_context(), status=None)
+    make_run(trial_context(), status="KILLED", extra={"process.interrupted": "true"})
+
+    report = lookup(tracking, TRIAL)
+
+    assert report.run_id == orphan.info.run_id

@@ -185,7 +185,7 @@ def test_a_transient_failure_is_retried_and_the_batch_arrives(project, run_id, m
 
     monkeypatch.setattr(client, "log_batch", flaky)
 
-    log_batch_chunked(client, run_id, metrics={"f1": 0.9}, base_delay=0.01)
+    log_batch_chunked(client, run_id, metrics={"f1": 0.9})
 
     assert len(attempts) == 2
     assert client.get_run(run_id).data.metrics == {"f1": 0.9}

@@ -197,7 +197,9 @@ def test_label_schema_given_as_a_label_list_hashes_like_the_mapping(
 
 class Outage:
     """Switches a tracker between its store and a tracking server that is down (nothing listens
-    on its port); MLflow's own HTTP retries are off, so each call fails fast."""
+    on its port); MLflow's own HTTP retries are off, so each call fails fast. The tracker's
+    breaker lets a held call through at once (no probe interval), so that the first call after
+    :meth:`back` reaches the store."""
 
     def __init__(self, tracker, monkeypatch: pytest.MonkeyPatch) -> None:
         import dataclasses
@@ -209,6 +211,9 @@ class Outage:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
+        from resume_ner.tracking.breaker import CircuitBreaker
+
+        tracker.breaker = CircuitBreaker(probe_interval_s=0.0)
         self.tracker = tracker
         self.reachable = tracker.tracking
         self.down_context = dataclasses.replace(

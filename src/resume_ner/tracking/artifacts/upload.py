@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from resume_ner.tracking.artifacts.archive import ArchiveManifest
 from resume_ner.tracking.errors import ArtifactUploadError
-from resume_ner.tracking.retry import retry_with_backoff
+from resume_ner.tracking.retry import RETRY_POLICY, RetryPolicy, retry_with_backoff
 
 if TYPE_CHECKING:
     from mlflow.tracking import MlflowClient
@@ -28,13 +28,12 @@ def upload_with_retry(
     run_id: str,
     local_path: str,
     description: str,
-    max_retries: int = 5,
-    base_delay: float = 1.0,
+    policy: RetryPolicy = RETRY_POLICY,
 ) -> None:
     """Run the upload ``operation``, retrying transient errors; wrap the final failure.
 
-    Transient errors (dropped connections, time-outs, 429/5xx, a busy store) are retried up to
-    ``max_retries`` times with exponential backoff; any error left after that, transient or
+    Transient errors (dropped connections, time-outs, 429/5xx, a busy store) are retried as
+    ``policy`` says; any error left after that, transient or
     not, is raised as :class:`ArtifactUploadError` naming the run, the file and the number of
     attempts, with the original error as its cause.
     """
@@ -48,8 +47,7 @@ def upload_with_retry(
     try:
         retry_with_backoff(
             attempt,
-            max_retries=max_retries,
-            base_delay=base_delay,
+            policy=policy,
             operation_name=description,
         )
     except Exception as exc:
@@ -76,8 +74,7 @@ def log_artifact_safe(
     local_path: Path | str,
     artifact_path: str | None = None,
     *,
-    max_retries: int = 5,
-    base_delay: float = 1.0,
+    policy: RetryPolicy = RETRY_POLICY,
 ) -> None:
     """Upload the file ``local_path`` to run ``run_id``, into the folder ``artifact_path``.
 
@@ -94,8 +91,7 @@ def log_artifact_safe(
         run_id=run_id,
         local_path=str(path),
         description=f"uploading {path} to run {run_id}",
-        max_retries=max_retries,
-        base_delay=base_delay,
+        policy=policy,
     )
 
 
@@ -105,8 +101,7 @@ def log_artifacts_safe(
     local_dir: Path | str,
     artifact_path: str | None = None,
     *,
-    max_retries: int = 5,
-    base_delay: float = 1.0,
+    policy: RetryPolicy = RETRY_POLICY,
 ) -> None:
     """Upload the contents of the folder ``local_dir`` to run ``run_id``, under ``artifact_path``.
 
@@ -125,8 +120,7 @@ def log_artifacts_safe(
         run_id=run_id,
         local_path=str(path),
         description=f"uploading folder {path} to run {run_id}",
-        max_retries=max_retries,
-        base_delay=base_delay,
+        policy=policy,
     )
 
 
@@ -137,8 +131,7 @@ def upload_checkpoint_archive(
     manifest: ArchiveManifest,
     artifact_path: str = "checkpoint",
     *,
-    max_retries: int = 5,
-    base_delay: float = 1.0,
+    policy: RetryPolicy = RETRY_POLICY,
 ) -> None:
     """Upload a checkpoint archive and its ``manifest.json`` into the run folder ``artifact_path``.
 
@@ -155,9 +148,7 @@ def upload_checkpoint_archive(
             "use e.g. 'checkpoint'"
         )
     archive = Path(archive_path)
-    log_artifact_safe(
-        client, run_id, archive, artifact_path, max_retries=max_retries, base_delay=base_delay
-    )
+    log_artifact_safe(client, run_id, archive, artifact_path, policy=policy)
     with tempfile.TemporaryDirectory(prefix="resume-ner-manifest-") as tmp:
         manifest_file = Path(tmp) / MANIFEST_FILE_NAME
         manifest_file.write_text(manifest.to_json(), encoding="utf-8")
@@ -166,6 +157,5 @@ def upload_checkpoint_archive(
             run_id,
             manifest_file,
             artifact_path,
-            max_retries=max_retries,
-            base_delay=base_delay,
+            policy=policy,
         )

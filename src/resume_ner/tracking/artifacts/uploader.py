@@ -16,6 +16,7 @@ from resume_ner.tracking.artifacts.upload import (
     upload_checkpoint_archive,
     upload_with_retry,
 )
+from resume_ner.tracking.retry import RETRY_POLICY, RetryPolicy
 
 if TYPE_CHECKING:
     from mlflow.tracking import MlflowClient
@@ -46,15 +47,13 @@ class ArtifactUploader:
         run_id: str,
         stage_tracking: StageTracking,
         *,
-        max_retries: int = 5,
-        base_delay: float = 1.0,
+        policy: RetryPolicy = RETRY_POLICY,
         work_dir: Path | None = None,
     ) -> None:
         self.client = client
         self.run_id = run_id
         self.stage_tracking = stage_tracking
-        self.max_retries = max_retries
-        self.base_delay = base_delay
+        self.policy = policy
         self.work_dir = work_dir
 
     def allows(self, switch: str) -> bool:
@@ -75,8 +74,7 @@ class ArtifactUploader:
             self.run_id,
             path,
             artifact_path,
-            max_retries=self.max_retries,
-            base_delay=self.base_delay,
+            policy=self.policy,
         )
         return _join(artifact_path, path.name)
 
@@ -91,8 +89,7 @@ class ArtifactUploader:
             self.run_id,
             local_dir,
             artifact_path,
-            max_retries=self.max_retries,
-            base_delay=self.base_delay,
+            policy=self.policy,
         )
         return (artifact_path or "").strip("/")
 
@@ -124,8 +121,7 @@ class ArtifactUploader:
                 archive,
                 manifest,
                 artifact_path,
-                max_retries=self.max_retries,
-                base_delay=self.base_delay,
+                policy=self.policy,
             )
         return manifest
 
@@ -139,8 +135,7 @@ class ArtifactUploader:
             run_id=self.run_id,
             local_path=artifact_file,
             description=f"uploading {artifact_file} to run {self.run_id}",
-            max_retries=self.max_retries,
-            base_delay=self.base_delay,
+            policy=self.policy,
         )
         return artifact_file
 
@@ -161,7 +156,6 @@ class ArtifactUploader:
             run_id=self.run_id,
             local_path=artifact_file,
             description=f"uploading {artifact_file} to run {self.run_id}",
-            max_retries=self.max_retries,
-            base_delay=self.base_delay,
+            policy=self.policy,
         )
         return digest

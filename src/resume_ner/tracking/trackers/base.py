@@ -28,7 +28,6 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -39,6 +38,7 @@ from resume_ner.tracking.batching import MetricsInput, log_batch_chunked
 from resume_ner.tracking.context import TrackingContext
 from resume_ner.tracking.errors import RunCreationError
 from resume_ner.tracking.lifecycle import terminate_run_safe
+from resume_ner.tracking.spool import PendingValues, stamp_metrics
 from resume_ner.tracking.stage_runs import StageRun, start_stage_run
 from resume_ner.tracking.trackers.run_writer import (
     QueuedRun,
@@ -64,26 +64,6 @@ STATUS_NOTE_MAX_LENGTH = 200
 RunRef = str | QueuedRun
 
 _T = TypeVar("_T")
-
-
-@dataclass
-class _Pending:
-    """Values deferred to a run's next batch."""
-
-    params: dict[str, Any] = field(default_factory=dict)
-    metrics: list[tuple[str, float, int]] = field(default_factory=list)
-    tags: dict[str, Any] = field(default_factory=dict)
-
-    def __bool__(self) -> bool:
-        return bool(self.params or self.metrics or self.tags)
-
-
-def _metric_tuples(metrics: MetricsInput | None, step: int | None) -> list[tuple[Any, ...]]:
-    if metrics is None:
-        return []
-    if isinstance(metrics, Mapping):
-        return [(name, value, step or 0) for name, value in metrics.items()]
-    return [tuple(item) for item in metrics]
 
 
 def write_run_metadata(output_dir: Path | str, stage_run: StageRun, tracking_uri: str) -> Path:
@@ -154,7 +134,7 @@ class BaseTracker:
         self._lock = threading.Lock()
         self._runs: dict[str, StageRun] = {}
         self._experiment_ids: dict[str, str] = {}
-        self._pending: dict[str, _Pending] = {}
+        self._pending: dict[str, PendingValues] = {}
         self._param_counts: dict[str, int] = {}
         # Run id -> handle key of runs created from a handle, so that either names the run.
         self._aliases: dict[str, str] = {}
@@ -411,10 +391,8 @@ class BaseTracker:
     ) -> None:
         key_tags = self._tag_keys(tags)
         with self._lock:
-            pending = self._pending.setdefault(key, _Pending())
-            pending.params.update(params or {})
-            pending.metrics.extend(_metric_tuples(metrics, step))
-            pending.tags.update(key_tags)
+            pending = self._pending.setdefault(key, PendingValues())
+            pending.add(params=params, metrics=stamp_metrics(metrics, step), tags=key_tags)
 
     def log(
         self,
@@ -438,10 +416,8 @@ class BaseTracker:
         key = self._key(run)
         key_tags = self._tag_keys(tags)
         with self._lock:
-            pending = self._pending.pop(key, None) or _Pending()
-        pending.params.update(params or {})
-        pending.metrics.extend(_metric_tuples(metrics, step))
-        pending.tags.update(key_tags)
+            pending = self._pending.pop(key, None) or PendingValues()
+        pending.add(params=params, metrics=stamp_metrics(metrics, step), tags=key_tags)
 
         def send() -> None:
             run_id = self._created(run)
@@ -451,12 +427,7 @@ class BaseTracker:
                 self._send(run_id, pending)
             except BaseException:
                 with self._lock:
-                    later = self._pending.pop(key, None)
-                    if later:
-                        pending.params.update(later.params)
-                        pending.metrics.extend(later.metrics)
-                        pending.tags.update(later.tags)
-                    self._pending[key] = pending
+                    self._pending[key] = pending.then(self._pending.pop(key, None))
                 raise
 
         self._perform(run, send, "log into")
@@ -479,20 +450,28 @@ class BaseTracker:
         registry = self.tracking.registry
         return {registry[name]: value for name, value in (tags or {}).items()}
 
-    def _send(self, run_id: str, pending: _Pending) -> None:
+    def _send(self, run_id: str, pending: PendingValues) -> None:
         if not pending:
             return
         params = self._within_param_cap(run_id, pending.params)
+        self._write(run_id, PendingValues(params, pending.metrics, pending.tags))
+        with self._lock:
+            self._param_counts[run_id] = self._param_counts.get(run_id, 0) + len(params)
+
+    def _write(self, run_id: str, values: PendingValues) -> None:
+        """Log ``values`` into the run in as few requests as possible."""
         log_batch_chunked(
             self.client,
             run_id,
-            params=params,
-            metrics=pending.metrics,
-            tags=pending.tags,
+            params=values.params,
+            metrics=values.metrics,
+            tags=values.tags,
             tag_max_length=self.tracking.config.naming.tags.max_length,
         )
-        with self._lock:
-            self._param_counts[run_id] = self._param_counts.get(run_id, 0) + len(params)
+
+    def _terminate(self, run_id: str, status: str, *, check_status: bool) -> bool:
+        """End the run with ``status`` (see :func:`terminate_run_safe`); whether MLflow took it."""
+        return terminate_run_safe(self.client, run_id, status=status, check_status=check_status)
 
     def _within_param_cap(self, run_id: str, params: dict[str, Any]) -> dict[str, Any]:
         if not self.tracking.is_azure or not params:
@@ -532,8 +511,8 @@ class BaseTracker:
         key = self._key(run)
         key_tags = self._tag_keys(tags)
         with self._lock:
-            pending = self._pending.pop(key, None) or _Pending()
-        pending.tags.update(key_tags)
+            pending = self._pending.pop(key, None) or PendingValues()
+        pending.add(tags=key_tags)
 
         def finish() -> bool:
             run_id = self._created(run)
@@ -546,12 +525,12 @@ class BaseTracker:
             try:
                 self._send(run_id, pending)
             except BaseException:
-                terminate_run_safe(self.client, run_id, status="FAILED", check_status=not owned)
+                self._terminate(run_id, "FAILED", check_status=not owned)
                 raise
             finally:
                 with self._lock:
                     self._param_counts.pop(run_id, None)
-            return terminate_run_safe(self.client, run_id, status=status, check_status=not owned)
+            return self._terminate(run_id, status, check_status=not owned)
 
         accepted = self._perform(run, finish, f"end ({status})")
         return True if accepted is None else accepted

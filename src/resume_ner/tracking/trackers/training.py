@@ -8,11 +8,13 @@ hashed JSON artifact (``label_schema/<hash>.json``) with its hash as the tag
 ``artifact.label_schema_hash``. Per-entity metrics are named ``<entity>_<metric>`` (for example
 ``SKILLS_f1``); per-epoch metrics carry the epoch as their step.
 
-A tracking server that is down never stops training: a batch that still fails after its
-bounded retries (:func:`~resume_ner.tracking.batching.log_batch_chunked`) on a transient error
-is held in the tracker's :class:`~resume_ner.tracking.outbox.Outbox`, sent first by the run's
-next successful call (or by :meth:`MLflowTrainingTracker.flush`), and whatever is still held at
-the end is reported by :meth:`MLflowTrainingTracker.unlogged`. Errors a retry cannot mend (a
+A tracking server that is down never stops training: calls go through the tracker's
+:class:`~resume_ner.tracking.breaker.CircuitBreaker`, so the first failing call is retried for a
+bounded time and later calls are held at once. Held values, the checkpoint upload and the run's
+end go to the run's :class:`~resume_ner.tracking.spool.Spool` (a file beside its outputs), which
+is sent, in order and once, by the run's next call that the store answers, by
+:meth:`MLflowTrainingTracker.flush`, or after the process ended by ``resume-ner runs sync``.
+:meth:`MLflowTrainingTracker.unlogged` says what is still held. Errors a retry cannot mend (a
 refused value) still raise.
 """
 
@@ -26,9 +28,11 @@ from typing import Any
 
 from resume_ner.naming.context import NamingContext
 from resume_ner.tracking.artifacts.stage_helpers import upload_training_artifacts
+from resume_ner.tracking.batching import log_batch_chunked
+from resume_ner.tracking.breaker import CircuitBreaker
 from resume_ner.tracking.context import TrackingContext
-from resume_ner.tracking.outbox import Outbox
-from resume_ner.tracking.retry import is_transient_error
+from resume_ner.tracking.errors import TrackingUnavailableError
+from resume_ner.tracking.spool import PendingValues, Spool
 from resume_ner.tracking.trackers.base import BaseTracker
 
 logger = logging.getLogger(__name__)
@@ -73,8 +77,10 @@ def _label_schema(params: Mapping[str, Any]) -> dict[str, str] | None:
 class MLflowTrainingTracker(BaseTracker):
     """Runs of final training (``tracking.training`` in ``mlflow.yaml``).
 
-    Values a transient tracking failure kept from the store wait in ``outbox`` (see the module
-    docstring); ending a run whose store is unreachable returns ``False`` instead of raising.
+    Calls to the store go through ``breaker`` (default: one for the tracking URI); what it
+    holds goes to the run's spool, in the run's output folder (``output_dir`` of
+    :meth:`start_training_run`) or else the project's outputs folder (see the module
+    docstring). Ending a run whose store is unreachable returns ``False`` instead of raising.
     """
 
     stage = "training"
@@ -84,47 +90,103 @@ class MLflowTrainingTracker(BaseTracker):
         tracking: TrackingContext,
         *,
         synchronous: bool = True,
-        outbox: Outbox | None = None,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         super().__init__(tracking, synchronous=synchronous)
-        self.outbox = outbox if outbox is not None else Outbox()
+        self.breaker = breaker or CircuitBreaker.for_uri(tracking.tracking_uri)
+        self._spool_dirs: dict[str, Path] = {}
+        self._spools: dict[str, Spool] = {}
 
-    def _send(self, run_id: str, pending: Any) -> None:
-        # What an earlier call could not send goes first, so metric histories stay in order.
-        held = self.outbox.take(run_id)
-        if held:
-            pending.params = {**held.params, **pending.params}
-            pending.metrics[:0] = held.metrics
-            pending.tags = {**held.tags, **pending.tags}
+    def _spool(self, run_id: str) -> Spool | None:
+        with self._lock:
+            return self._spools.get(run_id)
+
+    def _hold(self, run_id: str, error: BaseException) -> Spool:
+        with self._lock:
+            spool = self._spools.get(run_id)
+            if spool is None:
+                folder = self._spool_dirs.get(run_id, self.tracking.paths.outputs_dir)
+                spool = Spool.for_run(folder, run_id, self.tracking.tracking_uri)
+                self._spools[run_id] = spool
+                logger.warning(
+                    "tracking store unreachable; holding what run %s is owed in %s: %s",
+                    run_id,
+                    spool.path,
+                    error,
+                )
+        return spool
+
+    def _write(self, run_id: str, values: PendingValues) -> None:
+        spool = self._spool(run_id)
+        if spool is None:
+            try:
+                log_batch_chunked(
+                    self.client,
+                    run_id,
+                    params=values.params,
+                    metrics=values.metrics,
+                    tags=values.tags,
+                    tag_max_length=self.tracking.config.naming.tags.max_length,
+                    breaker=self.breaker,
+                )
+                return
+            except TrackingUnavailableError as exc:
+                spool = self._hold(run_id, exc)
+        spool.hold_values(values, tag_max_length=self.tracking.config.naming.tags.max_length)
+        self._deliver(run_id)
+
+    def _terminate(self, run_id: str, status: str, *, check_status: bool) -> bool:
+        from mlflow.exceptions import MlflowException
+
+        spool = self._spool(run_id)
+        if spool is None:
+            if check_status:
+                return super()._terminate(run_id, status, check_status=check_status)
+            try:
+                self.breaker.call(
+                    lambda: self.client.set_terminated(run_id, status), f"end run {run_id}"
+                )
+                return True
+            except TrackingUnavailableError as exc:
+                spool = self._hold(run_id, exc)
+            except MlflowException as exc:
+                logger.warning("could not end run %s as %s: %s", run_id, status, exc)
+                return False
+        spool.hold_end(status)
+        return self._deliver(run_id)
+
+    def _deliver(self, run_id: str) -> bool:
+        """Send the run's spool if the breaker lets a call through; whether nothing is held."""
+        spool = self._spool(run_id)
+        if spool is None:
+            return True
+        if not self.breaker.allows_call():
+            return False
         try:
-            super()._send(run_id, pending)
-        except Exception as exc:
-            if not is_transient_error(exc):
-                raise  # the caller keeps every value (held ones included) for its next batch
-            self.outbox.hold(
-                run_id, params=pending.params, metrics=pending.metrics, tags=pending.tags, error=exc
-            )
-            logger.warning(
-                "tracking store unreachable for run %s after retries; holding the values for "
-                "its next call: %s",
-                run_id,
-                exc,
-            )
+            spool.send(self.client, self.breaker)
+        except TrackingUnavailableError:
+            return False
+        with self._lock:
+            self._spools.pop(run_id, None)
+        return True
 
     def flush(self, run_id: str | None) -> bool:
-        """Send what the outbox holds for ``run_id`` now; return whether nothing is left held.
+        """Send what is held for ``run_id`` now if the store may be back; return whether
+        nothing is left held.
 
-        A transient failure keeps the values held (``False``); an error a retry cannot mend
-        raises, as :meth:`log` does.
+        An error a retry cannot mend (a refused value) raises, as :meth:`log` does.
         """
-        if run_id is None or not self.outbox.holds(run_id):
-            return True
-        self.log(run_id)
-        return not self.outbox.holds(run_id)
+        return run_id is None or self._deliver(run_id)
 
     def unlogged(self, run_id: str | None) -> list[str]:
-        """What is still held for ``run_id``, in words (:meth:`Outbox.describe`); empty if none."""
-        return [] if run_id is None else self.outbox.describe(run_id)
+        """What is still held for ``run_id``, in words (:meth:`Spool.describe`); empty if none."""
+        spool = None if run_id is None else self._spool(run_id)
+        return [] if spool is None else spool.describe()
+
+    def spools(self) -> list[Spool]:
+        """The spools of this tracker's runs that still hold something."""
+        with self._lock:
+            return list(self._spools.values())
 
     def start_training_run(
         self,
@@ -167,6 +229,9 @@ class MLflowTrainingTracker(BaseTracker):
         )
         if stage_run is None:
             return None
+        if output_dir is not None:
+            with self._lock:
+                self._spool_dirs[stage_run.run_id] = Path(output_dir)
         try:
             if schema is not None:
                 self._upload_label_schema(stage_run.run_id, schema)
@@ -202,10 +267,10 @@ class MLflowTrainingTracker(BaseTracker):
         """Log one epoch's metrics (loss, learning rate, validation scores) at step ``epoch``.
 
         Returns whether they reached the store; ``False`` when the store was unreachable and
-        they wait in the outbox (with anything held before) for the run's next call.
+        they wait in the run's spool (with anything held before) for the run's next call.
         """
         self.log(run_id, metrics=metrics, step=epoch)
-        return run_id is None or not self.outbox.holds(run_id)
+        return run_id is None or self._spool(run_id) is None
 
     def log_evaluation(
         self,
@@ -237,8 +302,22 @@ class MLflowTrainingTracker(BaseTracker):
 
         See :func:`~resume_ner.tracking.artifacts.stage_helpers.upload_training_artifacts`
         (``log_checkpoint``, ``log_metrics_json``). Returns what was uploaded (empty when not
-        tracked).
+        tracked, and when the store is unreachable: the upload then waits in the run's spool).
         """
         if run_id is None:
             return {}
-        return upload_training_artifacts(self.uploader(run_id), checkpoint_dir, metrics_json_path)
+        spool = self._spool(run_id)
+        if spool is None:
+            try:
+                return self.breaker.call(
+                    lambda: upload_training_artifacts(
+                        self.uploader(run_id), checkpoint_dir, metrics_json_path
+                    ),
+                    f"upload artifacts to run {run_id}",
+                    retry=False,
+                )
+            except TrackingUnavailableError as exc:
+                spool = self._hold(run_id, exc)
+        spool.hold_artifacts(checkpoint_dir, metrics_json_path, self.switches)
+        self._deliver(run_id)
+        return {}
