@@ -55,14 +55,17 @@ def load_gold(path: Path | str, data_format: str, config: DataConfig) -> list[Do
     ``config``'s labels and mapped to canonical labels with its label map.
 
     Raises :class:`~resume_ner.data.errors.DataFormatError` for an unreadable file and
-    :class:`~resume_ner.data.errors.DataValidationError` listing every invalid span.
+    :class:`~resume_ner.data.errors.DataError` naming the file and listing every invalid span.
     """
+    from resume_ner.data.errors import DataError
     from resume_ner.data.labels import apply_label_map
     from resume_ner.data.readers import load_documents
-    from resume_ner.data.validation import require_valid
+    from resume_ner.data.validation import validate_documents
 
     documents = load_documents(path, data_format)
-    require_valid(documents, config.labels, config.label_map)
+    report = validate_documents(documents, config.labels, config.label_map)
+    if not report.ok:
+        raise DataError(f"{path}: {report.summary()}")
     return apply_label_map(documents, config.label_map)
 
 
