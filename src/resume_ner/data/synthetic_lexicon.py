@@ -727,7 +727,7 @@ EXTRA_COUNTRIES: tuple[Country, ...] = (
         ("Guadalupe", "Alejandro", "Ximena", "Jesús", "Citlali", "Fernando", "Valeria"),
         ("Hernández", "Martínez", "Ramírez-Ortega", "Cruz", "Xochitl", "Gutiérrez"),
         ("Ciudad de México", "Guadalajara", "Monterrey", "Puebla", "Mérida", "Querétaro"),
-        ("+52 55 #### ####", "+52 1 33 #### ####", "+52 (81) ####-####"),
+        ("+52 55 #### ####", "+52 33 #### ####", "+52 (81) ####-####"),
     ),
     Country(
         "VN",
