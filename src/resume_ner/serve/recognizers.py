@@ -54,6 +54,8 @@ _URL = re.compile(
     re.IGNORECASE,
 )
 _URL_TRAILING = ".,;:!?'\""
+#: A run of digits and the separators phone numbers use, on one line.
+_PHONE_CANDIDATE = re.compile(r"[+(]?\d[\d \t().\/-]{5,}\d\)?")
 _DATE = re.compile(
     r"[–—]"  # noqa: RUF001
     r"|(?<![\d/.-])\d{1,2}[/.-](?:19|20)\d\d(?![\d/.-])"
@@ -102,19 +104,28 @@ def find_urls(text: str) -> list[PatternSpan]:
 
 
 def find_phones(text: str, regions: Sequence[str] = PHONE_REGIONS) -> list[PatternSpan]:
-    """Every phone number of ``text``: international ones and national ones of ``regions``."""
+    """Every phone number of ``text``: international ones and national ones of ``regions``.
+
+    The matcher only looks at runs of digits and separators long enough to hold a number
+    (:data:`_PHONE_CANDIDATE`), not at the whole text: it is several times faster so.
+    """
     import phonenumbers
 
     candidates: set[tuple[int, int]] = set()
-    for region in ("ZZ", *regions):
-        matcher = phonenumbers.PhoneNumberMatcher(
-            text, region, leniency=phonenumbers.Leniency.POSSIBLE
-        )
-        for match in matcher:
-            raw = match.raw_string
-            digits = sum(char.isdigit() for char in raw)
-            if _MIN_PHONE_DIGITS <= digits <= _MAX_PHONE_DIGITS and not _DATE.search(raw):
-                candidates.add((match.start, match.end))
+    for run in _PHONE_CANDIDATE.finditer(text):
+        chunk, offset = run.group(), run.start()
+        if sum(char.isdigit() for char in chunk) < _MIN_PHONE_DIGITS or _DATE.search(chunk):
+            continue
+        # A number with its country code needs no region; a national one needs its own.
+        for region in ("ZZ",) if chunk.startswith("+") else regions:
+            matcher = phonenumbers.PhoneNumberMatcher(
+                chunk, region, leniency=phonenumbers.Leniency.POSSIBLE
+            )
+            for match in matcher:
+                raw = match.raw_string
+                digits = sum(char.isdigit() for char in raw)
+                if _MIN_PHONE_DIGITS <= digits <= _MAX_PHONE_DIGITS and not _DATE.search(raw):
+                    candidates.add((offset + match.start, offset + match.end))
     return [PatternSpan(start, end, "PHONE") for start, end in _longest_first(candidates)]
 
 
