@@ -208,3 +208,20 @@ def test_model_references_name_what_serve_serves(reference, source):
 
 def test_a_folder_reference_is_a_bundle(tmp_path):
     assert parse_model_reference(str(tmp_path), "resume-ner") == ModelSource(bundle_dir=tmp_path)
+
+
+def test_the_conversion_run_gets_scores_with_and_without_recognizers_once(tmp_path, bundle_dir):
+    from resume_ner.config.paths import ProjectPaths
+    from resume_ner.evaluation.tracking import log_recognizer_scores
+    from resume_ner.tracking.context import TrackingContext
+
+    tracking = TrackingContext.open(ProjectPaths.at(tmp_path))
+    experiment = tracking.client.create_experiment("conversion")
+    run_id = tracking.client.create_run(experiment).info.run_id
+
+    logged = log_recognizer_scores(tracking, run_id, bundle_dir, GOLD)
+
+    metrics = tracking.client.get_run(run_id).data.metrics
+    assert metrics["recognizers_on/strict_EMAIL_recall"] == 1.0
+    assert metrics["recognizers_off/strict_micro_f1"] == logged["recognizers_off/strict_micro_f1"]
+    assert log_recognizer_scores(tracking, run_id, tmp_path / "no-bundle", GOLD) == logged

@@ -13,17 +13,21 @@ fingerprint. It holds:
 - ``confusion.json`` (label errors) and ``worst_documents.json`` (indices and ids).
 
 Resume text is personal data: nothing of it is logged unless ``log_text`` asks for it.
+
+:func:`log_recognizer_scores` puts the same with/without figures on a conversion run, for the
+model card.
 """
 
 from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from resume_ner.data.documents import Document
 from resume_ner.data.splits import data_fingerprint
 from resume_ner.evaluation.run import Evaluation
 from resume_ner.evaluation.scoring import MATCHINGS, EvaluationScores
@@ -34,6 +38,10 @@ RESULTS_TABLE = "eval_results_table.json"
 CONFUSION_ARTIFACT = "confusion.json"
 WORST_ARTIFACT = "worst_documents.json"
 STAGE = "evaluation"
+#: Metric name prefixes of the two variants.
+RECOGNIZERS_ON = "recognizers_on/"
+RECOGNIZERS_OFF = "recognizers_off/"
+_VARIANTS = (RECOGNIZERS_ON, RECOGNIZERS_OFF)
 
 
 @dataclass(frozen=True)
@@ -59,10 +67,36 @@ def evaluation_metrics(evaluation: Evaluation) -> dict[str, float]:
     """The served variant's figures, and both variants' under ``recognizers_on/off/``."""
     return {
         **score_metrics(evaluation.served),
-        **score_metrics(evaluation.with_recognizers, "recognizers_on/"),
-        **score_metrics(evaluation.without_recognizers, "recognizers_off/"),
+        **score_metrics(evaluation.with_recognizers, RECOGNIZERS_ON),
+        **score_metrics(evaluation.without_recognizers, RECOGNIZERS_OFF),
         "n_documents": float(len(evaluation.documents)),
     }
+
+
+def log_recognizer_scores(
+    tracking: TrackingContext, run_id: str, bundle_dir: Path, documents: Sequence[Document]
+) -> dict[str, float]:
+    """Score the bundle ``bundle_dir`` on ``documents`` with and without the pattern
+    recognizers and log both as ``recognizers_on/...`` and ``recognizers_off/...`` metrics of
+    run ``run_id`` (the conversion run that built the bundle); return them.
+
+    A run that already holds them (a reused conversion) is left as it is and its figures are
+    returned. Raises what loading the bundle and MLflow raise.
+    """
+    from resume_ner.evaluation.run import evaluate_engine
+    from resume_ner.serve.engine import InferenceEngine
+    from resume_ner.tracking.batching import log_batch_chunked
+
+    logged = tracking.client.get_run(run_id).data.metrics
+    if f"{RECOGNIZERS_ON}strict_micro_f1" in logged:
+        return {name: value for name, value in logged.items() if name.startswith(_VARIANTS)}
+    evaluation = evaluate_engine(InferenceEngine.load(bundle_dir), documents)
+    metrics = {
+        **score_metrics(evaluation.with_recognizers, RECOGNIZERS_ON),
+        **score_metrics(evaluation.without_recognizers, RECOGNIZERS_OFF),
+    }
+    log_batch_chunked(tracking.client, run_id, metrics=metrics)
+    return metrics
 
 
 def results_table(evaluation: Evaluation, *, log_text: bool = False) -> dict[str, list[Any]]:

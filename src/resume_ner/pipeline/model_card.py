@@ -58,8 +58,10 @@ def build_model_card(
     training_params: Mapping[str, str],
     benchmark_metrics: Mapping[str, float],
     lineage: Sequence[LineageLink],
+    conversion_metrics: Mapping[str, float] | None = None,
 ) -> str:
     """The Markdown model card of ``model_name`` version ``version`` (see the module docstring)."""
+    served = conversion_metrics or {}
     lines = [
         f"# {model_name} version {version}",
         "",
@@ -74,6 +76,18 @@ def build_model_card(
         "|---|---|---|---|---|",
         *_entity_rows(training_metrics),
         "",
+        *(
+            [
+                "Served bundle, entity micro-F1 strict / lenient with the pattern recognizers "
+                f"(e-mail, phone, URL): {served['recognizers_on/strict_micro_f1']:.3f} / "
+                f"{served['recognizers_on/lenient_micro_f1']:.3f}; without: "
+                f"{served['recognizers_off/strict_micro_f1']:.3f} / "
+                f"{served['recognizers_off/lenient_micro_f1']:.3f}.",
+                "",
+            ]
+            if "recognizers_on/strict_micro_f1" in served
+            else []
+        ),
         "## Latency (p50, ms)",
         "",
         "| runtime | batch | tokens | p50 ms |",
@@ -117,6 +131,7 @@ def describe_model_version(
         training_params=training.params,
         benchmark_metrics=benchmark,
         lineage=trace_lineage(tracking, conversion_run_id),
+        conversion_metrics=client.get_run(conversion_run_id).data.metrics,
     )
     client.update_model_version(model_name, version, description=card)
     return card
