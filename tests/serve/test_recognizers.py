@@ -157,6 +157,7 @@ def test_every_email_and_phone_of_the_synthetic_test_split_is_found(engine):
 
 
 def test_the_rest_api_returns_pattern_entities(client: httpx.Client):
+    assert client.get("/v1/model").json()["recognizers"] is True
     text = "Jane Doe\njane.doe@example.com | +49 30 12345678\n"
     entities = client.post("/v1/extract", json={"text": text}).json()["entities"]
     found = {(e["label"], e["text"]) for e in entities}
