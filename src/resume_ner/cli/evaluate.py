@@ -21,7 +21,7 @@ from resume_ner.cli.state import get_state
 
 if TYPE_CHECKING:
     from resume_ner.evaluation.run import Evaluation
-    from resume_ner.evaluation.scoring import EvaluationScores
+    from resume_ner.evaluation.scoring import Counts, EvaluationScores
 
 
 def register(app: typer.Typer) -> None:
@@ -110,7 +110,7 @@ def _scores_json(scores: EvaluationScores) -> dict[str, Any]:
     }
 
 
-def _counts_json(counts: Any) -> dict[str, Any]:
+def _counts_json(counts: Counts) -> dict[str, Any]:
     return {
         "precision": counts.precision,
         "recall": counts.recall,

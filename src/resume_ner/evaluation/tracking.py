@@ -138,7 +138,9 @@ def results_table(evaluation: Evaluation, *, log_text: bool = False) -> dict[str
     return columns
 
 
-def _tags(tracking: TrackingContext, target: EvaluationTarget, evaluation: Evaluation) -> dict:
+def _tags(
+    tracking: TrackingContext, target: EvaluationTarget, evaluation: Evaluation
+) -> dict[str, Any]:
     key = tracking.registry.key
     model = target.model
     return {
