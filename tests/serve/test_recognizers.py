@@ -3,20 +3,28 @@ synthetic test split found, and e-mail addresses, URLs and phone numbers never s
 
 from __future__ import annotations
 
+import shutil
 import string
+from dataclasses import replace
+from pathlib import Path
 
 import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from resume_ner.config.conversion import ConversionConfig, RecognizerConfig
+from resume_ner.cli.serve import load_model
+from resume_ner.cli.state import CliState
+from resume_ner.config.conversion import ConversionConfig, RecognizerConfig, load_conversion_config
 from resume_ner.config.data import DataConfig
+from resume_ner.config.errors import ConfigError
+from resume_ner.config.serve import ServeConfig
 from resume_ner.data.corpus import load_corpus
 from resume_ner.data.splits import split_as_configured
 from resume_ner.serve.bundle import read_manifest, write_manifest
 from resume_ner.serve.engine import Entity, InferenceEngine, merge_patterns
 from resume_ner.serve.recognizers import PatternRecognizers, find_phones
+from resume_ner.serve.source import ModelSource
 
 LABELS = frozenset({"NAME", "EMAIL", "PHONE", "LOCATION", "SKILL"})
 
@@ -127,9 +135,6 @@ def test_recognizers_are_on_by_default_and_the_bundle_or_caller_switches_them_of
     assert InferenceEngine.load(bundle_dir).recognizers is not None
     assert InferenceEngine.load(bundle_dir, recognizers=False).recognizers is None
 
-    import shutil
-    from dataclasses import replace
-
     copy = tmp_path / "bundle"
     shutil.copytree(bundle_dir, copy)
     manifest = read_manifest(copy)
@@ -138,6 +143,20 @@ def test_recognizers_are_on_by_default_and_the_bundle_or_caller_switches_them_of
     )
     assert InferenceEngine.load(copy).recognizers is None
     assert InferenceEngine.load(copy, recognizers=True).recognizers is not None
+
+
+def test_serve_yaml_switches_the_recognizers_of_the_served_model(bundle_dir, tmp_path: Path):
+    state = CliState(root=tmp_path, config_dir=None)
+    source = ModelSource(bundle_dir=bundle_dir)
+    assert load_model(state, ServeConfig(), source).engine.recognizers is not None
+    assert load_model(state, ServeConfig(recognizers=False), source).engine.recognizers is None
+
+
+def test_a_phone_region_that_is_no_region_code_is_a_config_error(tmp_path: Path):
+    (tmp_path / "conversion.yaml").write_text("recognizers: {phone_regions: [usa]}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_conversion_config(tmp_path)
+    assert caught.value.key == "recognizers.phone_regions"
 
 
 def test_every_email_and_phone_of_the_synthetic_test_split_is_found(engine):
