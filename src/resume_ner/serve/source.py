@@ -102,8 +102,8 @@ def parse_model_reference(reference: str, default_model_name: str) -> ModelSourc
 
     ``reference`` is a bundle folder (an existing directory), a run id (32 hex digits),
     ``NAME@ALIAS`` or ``NAME/VERSION`` of a registered model (optionally prefixed with
-    ``models:/``), or an alias (``champion``) of ``default_model_name``. Raises
-    :class:`ModelSourceError` for an empty reference.
+    ``models:/``; an all-digit alias or version is a version), or an alias (``champion``) of
+    ``default_model_name``. Raises :class:`ModelSourceError` for an empty reference.
     """
     text = reference.strip()
     if not text:
@@ -113,13 +113,14 @@ def parse_model_reference(reference: str, default_model_name: str) -> ModelSourc
     text = text.removeprefix("models:/")
     if _REFERENCE_RUN_ID.fullmatch(text):
         return ModelSource(run_id=text)
-    if "@" in text:
-        name, alias = text.rsplit("@", 1)
-        return ModelSource(model_name=name, alias=alias)
-    if "/" in text:
-        name, version = text.rsplit("/", 1)
-        return ModelSource(model_name=name, version=version)
-    return ModelSource(model_name=default_model_name, alias=text)
+    name, tail = default_model_name, text
+    for separator in ("@", "/"):
+        if separator in text:
+            name, tail = text.rsplit(separator, 1)
+            break
+    if tail.isdigit():
+        return ModelSource(model_name=name, version=tail)
+    return ModelSource(model_name=name, alias=tail)
 
 
 @dataclass(frozen=True)
