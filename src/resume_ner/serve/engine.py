@@ -169,7 +169,8 @@ class InferenceEngine:
             threads=session.get_session_options().intra_op_num_threads,
         )
         settings = manifest.recognizers
-        if settings.get("enabled", True) if recognizers is None else recognizers:
+        enabled = settings.get("enabled", True) if recognizers is None else recognizers
+        if enabled:
             regions = settings.get("phone_regions")
             engine.recognizers = PatternRecognizers(
                 engine.entity_types,
