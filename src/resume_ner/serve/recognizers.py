@@ -6,10 +6,11 @@ token classifier cuts them into pieces (an address is many word pieces). The pat
 
 - ``EMAIL``: ``local@domain.tld`` (letters of any script, digits and ``._%+-`` in the local
   part, dot-separated labels and a TLD of two or more letters in the domain);
-- ``PHONE``: :mod:`phonenumbers`' matcher at ``POSSIBLE`` leniency, once for numbers written
-  with a ``+`` country code and once per region of :data:`PHONE_REGIONS` for national forms,
-  keeping candidates with 7-15 digits that are not dates (``03/2019 - 05/2021``, ``2015 -
-  2019``); overlapping candidates keep the longest;
+- ``PHONE``: :mod:`phonenumbers`' matcher at ``POSSIBLE`` leniency on every run of digits and
+  phone separators of one line, without a region for a run that starts with ``+`` and once per
+  region of :data:`PHONE_REGIONS` (national forms) otherwise, keeping candidates with 7-15
+  digits that are not dates (``03/2019 - 05/2021``, ``2015 - 2019``, ``2019-03``); overlapping
+  candidates keep the longest;
 - ``URL``: ``http(s)://...``, ``www....`` and bare ``domain.tld/path`` (``linkedin.com/in/...``),
   without trailing punctuation.
 
