@@ -27,7 +27,7 @@ def test_the_shipped_hpo_yaml_equals_the_model_defaults():
 
 def test_the_default_sweep_is_small_enough_for_the_demo():
     config = HpoConfig()
-    assert config.backbones == ["tiny"] and config.n_trials == 4 and config.cv.k_folds == 2
+    assert config.backbones == ["auto"] and config.n_trials == 4 and config.cv.k_folds == 2
     assert config.epochs is not None and config.epochs <= 2
     assert config.sampler.seed is not None and config.sampler.name == "tpe"
 
@@ -69,3 +69,26 @@ def test_a_searched_name_that_train_yaml_does_not_have_is_an_input_error(tmp_pat
     config_dir = _write(tmp_path, "search_space: {hidden_size: {type: int, low: 8, high: 16}}")
     with pytest.raises(HpoInputError, match="hidden_size"):
         check_search_space(load_sweep_configs(config_dir))
+
+
+def test_auto_sweeps_tiny_and_every_preset_whose_package_is_installed():
+    from resume_ner.config.model import ModelConfig, PackagePreset
+    from resume_ner.hpo.configs import resolve_backbones
+
+    model = ModelConfig()
+    assert resolve_backbones(["auto"], model) == ["tiny", "minilm"]  # the dev extras have minilm
+    missing = model.model_copy(
+        update={
+            "presets": {
+                **model.presets,
+                "minilm": PackagePreset(type="package", package="no_such_package_xyz"),
+            }
+        }
+    )
+    assert resolve_backbones(["auto"], missing) == ["tiny"]
+    assert resolve_backbones(["tiny"], model) == ["tiny"]
+    assert resolve_backbones(["minilm", "auto"], model) == ["minilm", "tiny"]
+
+
+def test_the_shipped_sweep_configs_resolve_auto():
+    assert load_sweep_configs().hpo.backbones == ["tiny", "minilm"]

@@ -73,7 +73,7 @@ def test_engine_gives_the_same_entities_as_pytorch_on_the_test_split(trained, en
         engine.manifest.stride,
     )
 
-    found = engine.extract([document.text for document in documents])
+    found = engine.extract_model([document.text for document in documents])
 
     assert sum(len(spans) for spans in expected) > len(documents), "the model finds entities"
     assert [[(e.start, e.end, e.label) for e in entities] for entities in found] == [

@@ -128,7 +128,10 @@ def build_runtimes(
                     why = dict(manifest.parity.get("decision") or {}).get("reason", "not built")
                     result.skipped[name] = f"the bundle has no {model_format} model ({why})"
                     continue
-                engine = InferenceEngine.load(bundle_dir, prefer=model_format, threads=threads)
+                # The model alone, like the eager and pipeline runtimes it is compared with.
+                engine = InferenceEngine.load(
+                    bundle_dir, prefer=model_format, threads=threads, recognizers=False
+                )
                 result.runtimes[name] = engine.extract
     except BaseException:
         result.close()

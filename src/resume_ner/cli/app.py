@@ -21,6 +21,7 @@ import typer.main
 from resume_ner.cli import data as data_cli
 from resume_ner.cli import demo as demo_cli
 from resume_ner.cli import doctor as doctor_cli
+from resume_ner.cli import evaluate as evaluate_cli
 from resume_ner.cli import hpo as hpo_cli
 from resume_ner.cli import index as index_cli
 from resume_ner.cli import models as models_cli
@@ -49,6 +50,7 @@ app.add_typer(runs_cli.app, name="runs")
 app.add_typer(index_cli.app, name="index")
 demo_cli.register(app)
 doctor_cli.register(app)
+evaluate_cli.register(app)
 hpo_cli.register(app)
 models_cli.register(app)
 pipeline_cli.register(app)

@@ -37,17 +37,27 @@ def generate(
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite the file if it exists.")
     ] = False,
+    profile: Annotated[
+        str,
+        typer.Option(
+            "--profile",
+            help="Generator profile: default (the training data) or varied (layouts, names, "
+            "dates and OCR noise the default never writes).",
+        ),
+    ] = "default",
 ) -> None:
     """Write N synthetic resumes with entity spans (JSON span format), atomically."""
     from resume_ner.cli.console import console
     from resume_ner.data.splits import data_fingerprint
-    from resume_ner.data.synthetic import generate_documents
+    from resume_ner.data.synthetic import PROFILES, generate_documents
     from resume_ner.data.writers import write_documents
     from resume_ner.errors import InputError
 
     if out.suffix.lower() not in (".json", ".jsonl"):
         raise _fail(f"{out}: use a .json or .jsonl file name")
-    documents = generate_documents(n, seed)
+    if profile not in PROFILES:
+        raise _fail(f"unknown profile {profile!r}; choose one of {', '.join(sorted(PROFILES))}")
+    documents = generate_documents(n, seed, profile)
     try:
         write_documents(documents, out, overwrite=force)
     except InputError as exc:
@@ -55,7 +65,7 @@ def generate(
     spans = sum(len(d.spans) for d in documents)
     console.print(
         f"wrote {n} documents with {spans} spans to {out} "
-        f"(seed {seed}, data fingerprint {data_fingerprint(documents)[:12]})",
+        f"(profile {profile}, seed {seed}, data fingerprint {data_fingerprint(documents)[:12]})",
         highlight=False,
         soft_wrap=True,
     )

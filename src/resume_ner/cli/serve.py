@@ -86,7 +86,7 @@ def serve(
     check_bind(host, protected=key is not None)
     source = _model_source(state, model, alias, version, run_id, bundle)
 
-    served = _load(state, config, source)
+    served = load_model(state, config, source)
     from resume_ner.serve.app import create_app
     from resume_ner.serve.server import run_server
 
@@ -131,11 +131,22 @@ def _model_source(
     )
 
 
-def _load(state: CliState, config: ServeConfig, source: ModelSource) -> ServedModel:
+def load_model(state: CliState, config: ServeConfig, source: ModelSource) -> ServedModel:
+    """Open the model ``source`` names with ``serve.yaml``'s settings (format, threads,
+    recognizers), from the project's MLflow store unless it is a bundle folder.
+
+    Raises :class:`~resume_ner.serve.errors.ModelSourceError` when the store does not exist,
+    and what :func:`~resume_ner.serve.source.load_served_model` raises.
+    """
     from resume_ner.serve.source import load_served_model
 
+    options = {
+        "prefer": config.model.prefer,
+        "threads": config.model.threads,
+        "recognizers": config.recognizers,
+    }
     if source.kind == "bundle":
-        return load_served_model(source, prefer=config.model.prefer, threads=config.model.threads)
+        return load_served_model(source, **options)
     from resume_ner.config.mlflow import load_mlflow_config
     from resume_ner.serve.errors import ModelSourceError
     from resume_ner.tracking.client import get_client
@@ -157,6 +168,5 @@ def _load(state: CliState, config: ServeConfig, source: ModelSource) -> ServedMo
         source,
         client=get_client(setup.tracking_uri),
         cache_dir=cache_dir,
-        prefer=config.model.prefer,
-        threads=config.model.threads,
+        **options,
     )

@@ -11,13 +11,15 @@ parity check against the source model, and the ONNX Runtime session the bundle i
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from resume_ner.config.base import StrictModel
 from resume_ner.config.loader import load_config_file
+from resume_ner.serve.recognizers import PHONE_REGIONS
 
 QuantizeMode = Literal["auto", "always", "never"]
 GraphOptimization = Literal["disable", "basic", "extended", "all"]
@@ -46,6 +48,26 @@ class SessionConfig(StrictModel):
     disabled_optimizers: tuple[str, ...] = ("SkipLayerNormFusion",)
 
 
+class RecognizerConfig(StrictModel):
+    """The pattern recognizers of the served model (:mod:`resume_ner.serve.recognizers`).
+
+    ``enabled`` merges their e-mail, phone and URL spans with the model's; ``phone_regions``
+    are the regions (ISO 3166 codes) whose national phone formats are recognised, besides
+    every number written with a ``+`` country code.
+    """
+
+    enabled: bool = True
+    phone_regions: tuple[str, ...] = PHONE_REGIONS
+
+    @field_validator("phone_regions")
+    @classmethod
+    def _known_regions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [region for region in value if not re.fullmatch(r"[A-Z]{2}", region)]
+        if bad:
+            raise ValueError(f"{bad} are not ISO 3166 region codes such as US, GB, DE")
+        return value
+
+
 class ConversionConfig(StrictModel):
     """Everything ``conversion.yaml`` holds."""
 
@@ -64,6 +86,7 @@ class ConversionConfig(StrictModel):
     parity_sample_size: int = Field(64, ge=1)
     atol: float = Field(1e-3, gt=0.0)
     session: SessionConfig = SessionConfig()
+    recognizers: RecognizerConfig = RecognizerConfig()
 
 
 def load_conversion_config(config_dir: Path | None = None) -> ConversionConfig:

@@ -106,6 +106,11 @@ def default_search_space() -> dict[str, SearchParameter]:
     }
 
 
+#: The backbone name that stands for the default backbone plus every installed packaged preset
+#: (resolved by :func:`resume_ner.hpo.configs.resolve_backbones`).
+AUTO_BACKBONES = "auto"
+
+
 class SwitchConfig(StrictModel):
     """A feature that is on unless ``enabled: false``."""
 
@@ -115,7 +120,7 @@ class SwitchConfig(StrictModel):
 class HpoConfig(StrictModel):
     """Everything ``hpo.yaml`` holds."""
 
-    backbones: list[str] = Field(default_factory=lambda: ["tiny"], min_length=1)
+    backbones: list[str] = Field(default_factory=lambda: [AUTO_BACKBONES], min_length=1)
     search_space: dict[str, SearchParameter] = Field(
         default_factory=default_search_space, min_length=1
     )

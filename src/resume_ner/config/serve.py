@@ -56,6 +56,8 @@ class ServeConfig(StrictModel):
     #: Where bundles downloaded from MLflow are kept, relative to the project folder
     #: (``None``: ``outputs/cache/serve``).
     cache_dir: Path | None = None
+    #: Pattern recognizers (e-mail, phone, URL) on or off; ``None``: as the bundle says.
+    recognizers: bool | None = None
 
     @model_validator(mode="after")
     def _text_fits_a_body(self) -> ServeConfig:

@@ -152,6 +152,7 @@ def build_bundle(
             session=config.session.model_dump(mode="json"),
             backbone=metadata.backbone,
             lineage=dict(lineage or {}),
+            recognizers=config.recognizers.model_dump(mode="json"),
         )
         write_manifest(staging, manifest)
 

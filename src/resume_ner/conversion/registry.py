@@ -9,7 +9,6 @@ family), so that the next pipeline can compare its model with the champion by th
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -134,34 +133,30 @@ def register_and_promote(
     return RegistrationOutcome(name, str(version), created, champion_version, decision)
 
 
-_RUN_ID = re.compile(r"^[0-9a-f]{32}$")
-
-
 def resolve_model_reference(tracking: TrackingContext, reference: str) -> tuple[str, str]:
     """The run behind ``reference`` and how it was found.
 
-    ``reference`` is a run id, ``NAME@ALIAS`` or ``NAME/VERSION`` (optionally prefixed with
-    ``models:/``), or an alias alone (``champion``) of ``mlflow.yaml``'s registered model.
+    ``reference`` is read by :func:`~resume_ner.serve.source.parse_model_reference`: a run id,
+    ``NAME@ALIAS`` or ``NAME/VERSION`` (optionally prefixed with ``models:/``), or an alias
+    alone (``champion``) of ``mlflow.yaml``'s registered model.
     Raises :class:`~resume_ner.serve.errors.ModelNotFoundError` when no such model version
     exists, :class:`ModelReferenceError` when the version records no run.
     """
-    from resume_ner.serve.source import resolve_model_version
+    from resume_ner.serve.source import parse_model_reference, resolve_model_version
 
-    text = reference.strip().removeprefix("models:/")
-    if _RUN_ID.match(text):
-        return text, "given run id"
-    if "@" in text:
-        name, alias = text.rsplit("@", 1)
-    elif "/" in text:
-        name, alias = text.rsplit("/", 1)
+    source = parse_model_reference(reference, tracking.config.registry.model_name)
+    if source.run_id:
+        return source.run_id, "given run id"
+    if source.model_name is None:
+        raise ModelReferenceError(f"{reference} is a bundle folder, not a run or model version")
+    name = source.model_name
+    version = resolve_model_version(
+        tracking.client, name, alias=source.alias, version=source.version
+    )
+    if source.version:
+        how = f"version {source.version} of registered model {name}"
     else:
-        name, alias = tracking.config.registry.model_name, text
-    if alias.isdigit():
-        version = resolve_model_version(tracking.client, name, version=alias)
-        how = f"version {alias} of registered model {name}"
-    else:
-        version = resolve_model_version(tracking.client, name, alias=alias)
-        how = f"alias {alias} of registered model {name} (version {version.version})"
+        how = f"alias {source.alias} of registered model {name} (version {version.version})"
     if not version.run_id:
         raise ModelReferenceError(f"{how} records no run")
     return version.run_id, how

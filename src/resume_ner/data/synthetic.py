@@ -1,12 +1,20 @@
-"""A seeded generator of synthetic resumes with exact entity offsets.
+"""A seeded generator of synthetic resumes with exact entity offsets, in named profiles.
 
-Resumes vary in layout (header blocks, key-value headers, two-column headers, markdown,
+The ``default`` profile is the training data of the shipped configuration. Its resumes vary in layout (header blocks, key-value headers, two-column headers, markdown,
 narrative), section order, headings, bullet marks, list styles and whitespace (tabs, double
 spaces, blank lines with spaces, CRLF line ends); people come from several countries with
 accented and non-Latin names, local phone formats and cities. About one in seven resumes is
 long (many jobs and projects, well over 512 tokens). Everything is invented (see
 :mod:`resume_ner.data.synthetic_lexicon`). Document ``i`` depends only on ``(seed, i)``, so
 ``generate_documents(n, seed)`` is a prefix of ``generate_documents(n + k, seed)``.
+
+The ``varied`` profile (:class:`_VariedResume`) writes what the default one never does, to test a
+model on resumes unlike its training data: the body in two columns as PDF text extraction
+interleaves them, experience as a table, headings in spaced capitals, more bullet marks, dates in
+many formats, names with middle initials from seven more countries (all with ``+`` country
+codes), and OCR noise (confused characters, split words) in about a third of the resumes, only
+outside entities. Its documents are seeded apart from the default profile's (another random
+stream for the same seed). The annotation conventions of both are in ``docs/annotation.md``.
 """
 
 from __future__ import annotations
@@ -33,19 +41,23 @@ _ASCII_FOLD = str.maketrans(
 class _Builder:
     """Appends text and records entity spans at their exact character offsets."""
 
-    def __init__(self, newline: str) -> None:
+    def __init__(self, newline: str, noise: Callable[[str], str] | None = None) -> None:
         self.parts: list[str] = []
         self.length = 0
         self.spans: list[Span] = []
         self.nl = newline
+        self.noise = noise
 
-    def add(self, text: str) -> None:
+    def _append(self, text: str) -> None:
         self.parts.append(text)
         self.length += len(text)
 
+    def add(self, text: str) -> None:
+        self._append(self.noise(text) if self.noise else text)
+
     def entity(self, text: str, label: str) -> None:
         self.spans.append(Span(self.length, self.length + len(text), label))
-        self.add(text)
+        self._append(text)
 
     def line(self, text: str = "") -> None:
         self.add(text + self.nl)
@@ -516,18 +528,186 @@ class _Resume:
         return self.b.document(self.doc_id)
 
 
-def generate_document(index: int, seed: int) -> Document:
-    """Synthetic resume number ``index`` for ``seed`` (deterministic, independent of others)."""
-    rng = random.Random(f"resume-ner-synthetic:{seed}:{index}")
-    return _Resume(rng, index, seed).write()
+class _VariedResume(_Resume):
+    """A resume of the ``varied`` profile (see the module docstring)."""
+
+    def __init__(self, rng: random.Random, index: int, seed: int) -> None:
+        super().__init__(rng, index, seed)
+        self.doc_id = f"synthetic-varied-{seed}-{index:05d}"
+        self.person = _varied_person(rng, self.omit)
+        self.bullet = rng.choice(lex.VARIED_BULLET_MARKS)
+        self.heading_style = rng.randrange(9)
+        if rng.random() < 0.35:
+            self.b.noise = _OcrNoise(random.Random(rng.random()))
+
+    def heading(self, section: str) -> None:
+        title = self.rng.choice(lex.SECTION_TITLES[section])
+        if self.heading_style == 7:
+            self.b.line(" ".join(title.upper()))
+        elif self.heading_style == 8:
+            self.b.line(f"{title.upper()}:")
+        else:
+            super().heading(section)
+
+    def dates(self) -> str:
+        rng = self.rng
+        start, months = rng.randrange(1998, 2022), rng.randrange(3, 60)
+        end = start + months // 12
+        m1, m2 = rng.randrange(1, 13), rng.randrange(1, 13)
+        current = end > 2024
+        end_word = rng.choice(("Present", "present", "now", "Current", "today", "heute"))
+        name = lex.MONTH_NAMES
+        formats = (
+            f"{name[m1 - 1]} {start} - {end_word if current else f'{name[m2 - 1]} {end}'}",
+            f"{start}-{m1:02d} to {end_word if current else f'{end}-{m2:02d}'}",
+            f"{m1:02d}.{start} - {end_word if current else f'{m2:02d}.{end}'}",
+            f"{name[m1 - 1][:3]}. {start} – {end_word if current else f'{name[m2 - 1][:3]}. {end}'}",  # noqa: RUF001
+            f"{start}/{m1:02d} - {end_word if current else f'{end}/{m2:02d}'}",
+            f"Since {name[m1 - 1]} {start}",
+            f"{start} – {end_word if current else end}",  # noqa: RUF001
+            f"'{start % 100:02d} - '{end % 100:02d}",
+            f"Q{rng.randrange(1, 5)} {start} - Q{rng.randrange(1, 5)} {min(end, 2024)}",
+        )
+        return rng.choice(formats)
+
+    def experience_table(self) -> None:
+        rng, b = self.rng, self.b
+        self.heading("experience")
+        b.line("| Role | Company | Location | Period |")
+        b.line("|---|---|---|---|")
+        for _ in range(rng.randrange(2, 6)):
+            b.add("| ")
+            b.entity(_designation(rng), "DESIGNATION")
+            b.add(f" | {rng.choice(lex.COMPANY_STEMS)} {rng.choice(lex.COMPANY_SUFFIXES)} | ")
+            if self.has("LOCATION"):
+                self.location_entity()
+            b.line(f" | {self.dates()} |")
+
+    def two_column_body(self) -> None:
+        """Skills and education on the left, experience on the right, line by line as PDF text
+        extraction interleaves two columns."""
+        rng = self.rng
+        left: list[list[tuple[str, str | None]]] = [[("SKILLS", None)]]
+        left += [[(skill, "SKILL")] for skill in rng.sample(lex.SKILLS, rng.randrange(4, 9))]
+        if self.has("EDUCATION"):
+            left += [[("", None)], [("EDUCATION", None)]]
+            left.append([(rng.choice(lex.DEGREES), "EDUCATION")])
+            university = rng.choice(lex.UNIVERSITY_PATTERNS).format(
+                place=rng.choice(lex.UNIVERSITY_PLACES)
+            )
+            left.append([(university, "EDUCATION")])
+            left.append([(str(rng.randrange(1995, 2024)), None)])
+        right: list[list[tuple[str, str | None]]] = [[("EXPERIENCE", None)]]
+        for _ in range(rng.randrange(1, 4)):
+            company = f"{rng.choice(lex.COMPANY_STEMS)} {rng.choice(lex.COMPANY_SUFFIXES)}"
+            right.append([(_designation(rng), "DESIGNATION"), (f", {company}", None)])
+            row: list[tuple[str, str | None]] = [(self.dates(), None)]
+            if self.has("LOCATION"):
+                row += [(" | ", None), (_location(self.person.country, rng), "LOCATION")]
+            right.append(row)
+            for _ in range(rng.randrange(1, 3)):
+                words = rng.choice(lex.BULLETS).split()[:5]
+                right.append([(self.bullet + " ".join(w for w in words if "{" not in w), None)])
+        width = max(sum(len(text) for text, _ in cells) for cells in left) + rng.randrange(3, 9)
+        for number in range(max(len(left), len(right))):
+            used = 0
+            for text, label in left[number] if number < len(left) else []:
+                self.b.entity(text, label) if label else self.b.add(text)
+                used += len(text)
+            if number < len(right):
+                self.b.add(" " * (width - used))
+                for text, label in right[number]:
+                    self.b.entity(text, label) if label else self.b.add(text)
+            self.b.line()
+
+    def write(self) -> Document:
+        rng = self.rng
+        layout = rng.choice(
+            ("classic", "key_value", "two_column", "markdown", "narrative", "classic")
+        )
+        if layout == "narrative":
+            self.narrative()
+        else:
+            getattr(self, f"header_{layout}")()
+        body = rng.choice(("sections", "two_column_body", "table"))
+        if body == "two_column_body":
+            self.gap()
+            self.two_column_body()
+            return self.b.document(self.doc_id)
+        experience = self.experience_table if body == "table" else self.experience
+        sections: list[Callable[[], None]] = [experience, self.skills]
+        if self.has("EDUCATION"):
+            sections.append(self.education)
+        if self.long or rng.random() < 0.4:
+            sections.append(self.projects)
+        rng.shuffle(sections)
+        if layout != "narrative":
+            sections.insert(0, self.summary)
+        sections += [extra for extra in (self.languages, self.interests) if rng.random() < 0.35]
+        for section in sections:
+            self.gap()
+            section()
+        return self.b.document(self.doc_id)
 
 
-def generate_documents(n: int, seed: int) -> list[Document]:
-    """``n`` synthetic resumes for ``seed``, ids ``synthetic-<seed>-<index>``.
+class _OcrNoise:
+    """Text as OCR reads it: some characters confused, some words split across lines."""
 
-    Deterministic: the same ``(n, seed)`` gives the same documents on every machine. Raises
-    :class:`ValueError` for a negative ``n``.
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+
+    def __call__(self, text: str) -> str:
+        out = []
+        for char in text:
+            roll = self.rng.random()
+            if roll < 0.03 and char in lex.OCR_CONFUSIONS:
+                out.append(lex.OCR_CONFUSIONS[char])
+            elif roll < 0.035 and char == " ":
+                out.append("  ")
+            elif roll < 0.036 and char.isalpha():
+                out.append(f"{char}-\n")
+            else:
+                out.append(char)
+        return "".join(out)
+
+
+def _varied_person(rng: random.Random, omit: str | None) -> _Person:
+    country = rng.choice(lex.COUNTRIES + lex.EXTRA_COUNTRIES)
+    if country.native_names and rng.random() < 0.3:
+        given, family, name = rng.choice(country.native_names)
+    else:
+        given, family = rng.choice(country.given_names), rng.choice(country.family_names)
+        if rng.random() < 0.25:
+            given = f"{given} {rng.choice(lex.MIDDLE_INITIALS)}"
+        family_first = country.family_name_first and rng.random() < 0.5
+        name = f"{family} {given}" if family_first else f"{given} {family}"
+    phone = _fill_digits(rng.choice(country.phone_patterns), rng) if omit != "PHONE" else None
+    location = _location(country, rng) if omit != "LOCATION" else None
+    return _Person(country, name, _email(given.split()[0], family, rng), phone, location)
+
+
+#: The generator profiles by name: what a resume of each looks like.
+PROFILES: dict[str, type[_Resume]] = {"default": _Resume, "varied": _VariedResume}
+
+
+def generate_document(index: int, seed: int, profile: str = "default") -> Document:
+    """Synthetic resume number ``index`` for ``seed`` (deterministic, independent of others).
+
+    Raises :class:`ValueError` for a profile not in :data:`PROFILES`.
+    """
+    if profile not in PROFILES:
+        raise ValueError(f"unknown synthetic profile {profile!r}; known: {sorted(PROFILES)}")
+    stream = f"{seed}:{index}" if profile == "default" else f"{profile}:{seed}:{index}"
+    rng = random.Random(f"resume-ner-synthetic:{stream}")
+    return PROFILES[profile](rng, index, seed).write()
+
+
+def generate_documents(n: int, seed: int, profile: str = "default") -> list[Document]:
+    """``n`` synthetic resumes of ``profile`` for ``seed``, ids ``synthetic-[<profile>-]<seed>-<index>``.
+
+    Deterministic: the same ``(n, seed, profile)`` gives the same documents on every machine.
+    Raises :class:`ValueError` for a negative ``n`` or an unknown profile.
     """
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
-    return [generate_document(index, seed) for index in range(n)]
+    return [generate_document(index, seed, profile) for index in range(n)]

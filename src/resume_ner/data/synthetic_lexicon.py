@@ -689,3 +689,104 @@ SECTION_TITLES = {
     "languages": ("LANGUAGES", "Languages"),
     "interests": ("INTERESTS", "Hobbies & Interests"),
 }
+
+# -- the ``varied`` profile -------------------------------------------------------------------
+# More countries, name shapes, bullets, date formats and OCR confusions. Phone numbers of these
+# countries are written with their country code; all numbers are random digits.
+
+EXTRA_COUNTRIES: tuple[Country, ...] = (
+    Country(
+        "PL",
+        "Poland",
+        ("Agnieszka", "Łukasz", "Małgorzata", "Paweł", "Zofia", "Krzysztof", "Joanna"),
+        ("Wiśniewski", "Kowalczyk", "Zielińska", "Szymański", "Wójcik", "Dąbrowska"),
+        ("Warszawa", "Kraków", "Wrocław", "Gdańsk", "Poznań", "Łódź"),
+        ("+48 5## ### ###", "+48 6##-###-###", "+48 22 ### ## ##"),
+    ),
+    Country(
+        "CN",
+        "China",
+        ("Wei", "Xiaoming", "Li Na", "Jun", "Mei", "Hao", "Yan"),
+        ("Wang", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao"),
+        ("Shanghai", "Shenzhen", "Beijing", "Hangzhou", "Chengdu", "Wuhan"),
+        ("+86 138 #### ####", "+86 10 #### ####", "+86-139-####-####"),
+        family_name_first=True,
+        native_names=(("Wei", "Wang", "王伟"), ("Mei", "Chen", "陈梅"), ("Hao", "Liu", "刘浩")),
+    ),
+    Country(
+        "KE",
+        "Kenya",
+        ("Wanjiru", "Otieno", "Achieng", "Kipchoge", "Njeri", "Mwangi", "Akinyi"),
+        ("Kamau", "Odhiambo", "Wafula", "Chebet", "Mutua", "Kariuki"),
+        ("Nairobi", "Mombasa", "Kisumu", "Nakuru", "Eldoret"),
+        ("+254 7## ### ###", "+254 (0) 7## ######", "+2547########"),
+    ),
+    Country(
+        "MX",
+        "Mexico",
+        ("Guadalupe", "Alejandro", "Ximena", "Jesús", "Citlali", "Fernando", "Valeria"),
+        ("Hernández", "Martínez", "Ramírez-Ortega", "Cruz", "Xochitl", "Gutiérrez"),
+        ("Ciudad de México", "Guadalajara", "Monterrey", "Puebla", "Mérida", "Querétaro"),
+        ("+52 55 #### ####", "+52 33 #### ####", "+52 (81) ####-####"),
+    ),
+    Country(
+        "VN",
+        "Vietnam",
+        ("Nguyễn Văn", "Thị Lan", "Minh", "Hoàng", "Phương", "Quang"),
+        ("Trần", "Lê", "Phạm", "Võ", "Đặng", "Bùi"),
+        ("Hà Nội", "Hồ Chí Minh City", "Đà Nẵng", "Hải Phòng", "Cần Thơ"),
+        ("+84 9# ### ## ##", "+84 (0) 90 ### ####", "+84-28-####-####"),
+        family_name_first=True,
+    ),
+    Country(
+        "TR",
+        "Türkiye",
+        ("Elif", "Mehmet", "Zeynep", "Ahmet", "Ayşe", "Emre", "Çağla"),
+        ("Yılmaz", "Kaya", "Demir", "Şahin", "Öztürk", "Aydın"),  # noqa: RUF001
+        ("İstanbul", "Ankara", "İzmir", "Bursa", "Antalya"),
+        ("+90 5## ### ## ##", "+90 (212) ### ## ##", "+90-532-###-####"),
+    ),
+    Country(
+        "AE",
+        "UAE",
+        ("Fatima", "Omar", "Layla", "Khalid", "Noor", "Yousef", "Mariam"),
+        ("Al Mansoori", "Haddad", "El-Sayed", "Al Nuaimi", "Khoury", "Rahman"),
+        ("Dubai", "Abu Dhabi", "Sharjah", "Al Ain"),
+        ("+971 50 ### ####", "+971 4 ### ####", "+971-55-###-####"),
+        native_names=(("Omar", "Haddad", "عمر حداد"), ("Layla", "Khoury", "ليلى خوري")),
+    ),
+)
+
+#: Middle initials and name particles the ``varied`` profile adds to some names.
+MIDDLE_INITIALS = ("A.", "J.", "K.", "M.", "R.", "S.", "T.")
+
+VARIED_BULLET_MARKS = (
+    "➢ ",
+    "✓ ",
+    "o ",
+    "❖ ",
+    "→ ",
+    "■ ",
+    "– ",  # noqa: RUF001
+    "* ",
+    "• ",
+    "",
+)
+
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+#: Characters OCR confuses (read as the replacement), applied to text outside entities.
+OCR_CONFUSIONS = {"l": "1", "O": "0", "o": "0", "e": "c", "m": "rn", "i": "í", "S": "5", "B": "8"}

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import importlib.util
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from resume_ner.config.data import DataConfig, load_data_config
-from resume_ner.config.hpo import HpoConfig, load_hpo_config
-from resume_ner.config.model import ModelConfig, load_model_config
+from resume_ner.config.hpo import AUTO_BACKBONES, HpoConfig, load_hpo_config
+from resume_ner.config.model import ModelConfig, PackagePreset, load_model_config
 from resume_ner.config.train import TrainConfig, load_train_config
 
 #: Training settings that change how fast a model trains, not what it learns.
@@ -30,14 +31,36 @@ def load_sweep_configs(config_dir: Path | None = None) -> SweepConfigs:
     """Load the four files a sweep needs from ``config_dir`` (or the shipped defaults).
 
     Raises :class:`~resume_ner.config.errors.ConfigError` naming the file and key of the first
-    problem.
+    problem. ``hpo.yaml``'s ``auto`` backbone is resolved (:func:`resolve_backbones`).
     """
+    model = load_model_config(config_dir)
+    hpo = load_hpo_config(config_dir)
+    hpo = hpo.model_copy(update={"backbones": resolve_backbones(hpo.backbones, model)})
     return SweepConfigs(
-        hpo=load_hpo_config(config_dir),
+        hpo=hpo,
         data=load_data_config(config_dir),
         train=load_train_config(config_dir),
-        model=load_model_config(config_dir),
+        model=model,
     )
+
+
+def resolve_backbones(names: Sequence[str], model: ModelConfig) -> list[str]:
+    """``names`` with ``auto`` replaced by ``model.yaml``'s default backbone followed by every
+    preset whose weights ship in an installed package (``minilm`` once
+    ``resume-ner[minilm]`` is installed), without duplicates."""
+    resolved: list[str] = []
+    for name in names:
+        expanded = [name]
+        if name == AUTO_BACKBONES:
+            installed = [
+                preset_name
+                for preset_name, preset in model.presets.items()
+                if isinstance(preset, PackagePreset)
+                and importlib.util.find_spec(preset.package) is not None
+            ]
+            expanded = [model.default_backbone, *installed]
+        resolved += [backbone for backbone in expanded if backbone not in resolved]
+    return resolved
 
 
 def trial_epochs(configs: SweepConfigs, params: Mapping[str, Any] | None = None) -> int:

@@ -82,13 +82,16 @@ def build_model_card(
     lineage: Sequence[LineageLink],
     run_urls: Mapping[str, str] | None = None,
     selection_tags: Mapping[str, str] | None = None,
+    conversion_metrics: Mapping[str, float] | None = None,
 ) -> str:
     """The Markdown model card of ``model_name`` version ``version`` (see the module docstring).
 
     ``run_urls`` maps run ids to the address of their page (lineage entries become links);
-    ``selection_tags`` holds the version's ``selection.*`` tags by their short name.
+    ``selection_tags`` holds the version's ``selection.*`` tags by their short name;
+    ``conversion_metrics`` the conversion run's metrics (scores with and without recognizers).
     """
     urls = run_urls or {}
+    served = conversion_metrics or {}
 
     def link(item: LineageLink) -> str:
         name = f"`{item.run_name}`"
@@ -111,6 +114,18 @@ def build_model_card(
         *_entity_rows(training_metrics),
         "",
         *_selection_note(selection_tags or {}),
+        *(
+            [
+                "Served bundle, entity micro-F1 strict / lenient with the pattern recognizers "
+                f"(e-mail, phone, URL): {served['recognizers_on/strict_micro_f1']:.3f} / "
+                f"{served['recognizers_on/lenient_micro_f1']:.3f}; without: "
+                f"{served['recognizers_off/strict_micro_f1']:.3f} / "
+                f"{served['recognizers_off/lenient_micro_f1']:.3f}.",
+                "",
+            ]
+            if "recognizers_on/strict_micro_f1" in served
+            else []
+        ),
         "",
         "## Latency (p50, ms; batch size x tokens)",
         "",
@@ -158,6 +173,7 @@ def describe_model_version(
         lineage=chain,
         run_urls=_run_urls(tracking, chain),
         selection_tags={k[len(prefix) :]: v for k, v in tags.items() if k.startswith(prefix)},
+        conversion_metrics=client.get_run(conversion_run_id).data.metrics,
     )
     client.update_model_version(model_name, version, description=card)
     return card

@@ -7,9 +7,10 @@ benchmark -> register.
 3. :func:`find_best_model_from_mlflow` picks the winner among the study family's sweeps.
 4. The winner's configuration is trained on train + validation and scored on test.
 5. That model is converted (parity checked, int8 only where macro-F1 holds), logged as an
-   MLflow pyfunc (texts in, entities out) with the onnx flavour, benchmarked with
-   ``benchmark.yaml``, and registered; the champion alias moves
-   to it only when it beats the current champion by the selection rule.
+   MLflow pyfunc (texts in, entities out) with the onnx flavour, scored on the test split with
+   and without the pattern recognizers (metrics ``recognizers_on/...`` and ``recognizers_off/...``
+   of the conversion run), benchmarked with ``benchmark.yaml``, and registered; the champion
+   alias moves to it only when it beats the current champion by the selection rule.
 
 Every step that makes a run first looks for the FINISHED run of its identity and reuses it
 (``force`` makes them again), so a second run of the same pipeline creates no run.
@@ -197,6 +198,10 @@ def run_pipeline(
         force=force,
     )
     record(_step(converted.run, backbone))
+    if converted.run.run_id is not None:
+        from resume_ner.evaluation.tracking import log_recognizer_scores
+
+        log_recognizer_scores(tracking, converted.run.run_id, converted.bundle_dir, parts["test"])
     progress.stage_started("benchmark", backbone)
     benchmarked = benchmark_model(
         tracking, model, converted, configs.benchmark, target="bundle", force=force

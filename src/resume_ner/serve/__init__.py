@@ -4,8 +4,9 @@
 labels and ``bundle.json``), :mod:`~resume_ner.serve.windows` turns texts into the overlapping
 token windows the model sees, :mod:`~resume_ner.serve.session` opens the ONNX Runtime session,
 and :class:`~resume_ner.serve.engine.InferenceEngine` extracts entities with character offsets
-from texts. Nothing here imports torch or transformers: a serving install needs only
-onnxruntime, tokenizers and numpy.
+from texts, merging in the e-mail, phone and URL spans of :mod:`~resume_ner.serve.recognizers`.
+Nothing here imports torch or transformers: a serving install needs only onnxruntime,
+tokenizers, numpy and phonenumbers.
 
 The REST API over it: :mod:`~resume_ner.serve.source` finds the model to serve (a registered
 model version, a conversion run or a bundle folder), :mod:`~resume_ner.serve.app` builds the

@@ -102,6 +102,7 @@ def model_response(served: ServedModel) -> ModelResponse:
         stride=manifest.stride if manifest else None,
         model_sha256=served_file.sha256 if served_file else None,
         lineage=dict(manifest.lineage) if manifest else {},
+        recognizers=engine.recognizers is not None,
     )
 
 

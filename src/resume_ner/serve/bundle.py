@@ -12,7 +12,8 @@ Layout::
 ``bundle.json`` records which model format the conversion chose (``format``), each model file
 with its SHA-256 and size, the window settings (``max_length``, ``stride``) predictions must
 use, the ONNX opset and input names, the pad token id, the ONNX Runtime session settings, the
-parity figures and the lineage (training and conversion run ids).
+parity figures, the lineage (training and conversion run ids) and the pattern recognizers'
+settings (:mod:`resume_ner.serve.recognizers`).
 """
 
 from __future__ import annotations
@@ -72,6 +73,8 @@ class BundleManifest:
     backbone: str | None = None
     parity: Mapping[str, Any] = field(default_factory=dict)
     lineage: Mapping[str, Any] = field(default_factory=dict)
+    #: The pattern recognizers' settings (``enabled``, ``phone_regions``); empty: on, defaults.
+    recognizers: Mapping[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form written to ``bundle.json``."""
@@ -91,6 +94,7 @@ class BundleManifest:
             "backbone": self.backbone,
             "parity": dict(self.parity),
             "lineage": dict(self.lineage),
+            "recognizers": dict(self.recognizers),
         }
 
     @classmethod
@@ -120,6 +124,7 @@ class BundleManifest:
                 backbone=data.get("backbone"),
                 parity=dict(data.get("parity") or {}),
                 lineage=dict(data.get("lineage") or {}),
+                recognizers=dict(data.get("recognizers") or {}),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise BundleError(f"{source}: malformed bundle manifest ({exc!r})") from exc

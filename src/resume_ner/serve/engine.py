@@ -4,7 +4,10 @@ One call of :meth:`InferenceEngine.extract` tokenises every text with offsets, c
 into overlapping windows (``max_length``/``stride`` of the bundle, the same as in training), so
 nothing past the model's length is lost, runs all windows as ONE batch padded to its longest
 window, turns the logits into labels and softmax scores with numpy, and merges the windows back
-into character spans with :func:`resume_ner.data.alignment.decode_predictions`.
+into character spans with :func:`resume_ner.data.alignment.decode_predictions`. When the engine
+has pattern recognizers (:mod:`resume_ner.serve.recognizers`, on unless the bundle or the caller
+switches them off), their e-mail, phone and URL spans are merged with the model's by the rule
+documented there.
 
 The model runs behind a :data:`ForwardFn` (numpy inputs -> numpy logits): an ONNX Runtime
 session for served bundles (:meth:`InferenceEngine.load`); benchmarks plug other backends in
@@ -32,6 +35,7 @@ from resume_ner.serve.bundle import (
     read_manifest,
     resolve_model,
 )
+from resume_ner.serve.recognizers import PatternRecognizers
 from resume_ner.serve.session import open_session
 from resume_ner.serve.windows import TOKEN_TYPE_IDS, WindowTokenizer, pad_windows
 
@@ -81,6 +85,7 @@ class InferenceEngine:
     ids to BIO tags; ``input_names`` are the inputs the model takes (``input_ids``,
     ``attention_mask`` and, for BERT-like models, ``token_type_ids``); ``pad_token_id`` pads
     ``input_ids``. ``manifest`` and ``model_format`` describe the bundle it was loaded from.
+    ``recognizers`` (``None``: none) are merged into what :meth:`extract` returns.
     """
 
     def __init__(
@@ -94,6 +99,7 @@ class InferenceEngine:
         manifest: BundleManifest | None = None,
         model_format: ModelFormat | None = None,
         threads: int | None = None,
+        recognizers: PatternRecognizers | None = None,
     ) -> None:
         self.forward = forward
         self.windows = windows
@@ -103,7 +109,13 @@ class InferenceEngine:
         self.manifest = manifest
         self.model_format = model_format
         self.threads = threads
+        self.recognizers = recognizers
         self._with_token_type_ids = TOKEN_TYPE_IDS in self.input_names
+
+    @property
+    def entity_types(self) -> frozenset[str]:
+        """The entity types the model tags (``SKILL``, ``EMAIL``, ...)."""
+        return frozenset(tag[2:] for tag in self.id2label.values() if tag[:2] in ("B-", "I-"))
 
     @classmethod
     def load(
@@ -112,12 +124,15 @@ class InferenceEngine:
         *,
         prefer: Preference = "best",
         threads: int | None = None,
+        recognizers: bool | None = None,
     ) -> InferenceEngine:
         """Open the model bundle ``bundle_dir`` (see :mod:`resume_ner.serve.bundle`).
 
         ``prefer`` ``best`` serves the format the conversion chose (int8 only when it kept its
         accuracy), ``fp32``/``int8`` ask for one. ``threads`` overrides the bundle's intra-op
-        thread count (default: one per physical core). One ONNX Runtime session on the CPU
+        thread count (default: one per physical core). ``recognizers`` switches the pattern
+        recognizers on or off (``None``: as the bundle's ``recognizers`` setting says, with its
+        phone regions). One ONNX Runtime session on the CPU
         provider, with the bundle's session settings (:mod:`resume_ner.serve.session`). Raises
         :class:`BundleError` when the bundle is incomplete, lacks the asked format or a model
         file does not match its hash.
@@ -143,7 +158,7 @@ class InferenceEngine:
                 f"{model_path} takes inputs {session_inputs}, bundle.json says "
                 f"{list(manifest.input_names)}"
             )
-        return cls(
+        engine = cls(
             onnx_forward(session),
             windows,
             id2label,
@@ -153,6 +168,15 @@ class InferenceEngine:
             model_format=model_format,
             threads=session.get_session_options().intra_op_num_threads,
         )
+        settings = manifest.recognizers
+        enabled = settings.get("enabled", True) if recognizers is None else recognizers
+        if enabled:
+            regions = settings.get("phone_regions")
+            engine.recognizers = PatternRecognizers(
+                engine.entity_types,
+                **({"phone_regions": tuple(regions)} if regions else {}),
+            )
+        return engine
 
     def encode(self, texts: Sequence[str]) -> list[EncodedWindow]:
         """The windows of ``texts`` (document ``i`` is ``texts[i]``)."""
@@ -172,12 +196,21 @@ class InferenceEngine:
         Raises :class:`TypeError` when ``texts`` is a string or holds a non-string, and
         :class:`ValueError` when the model predicts a label id it has no tag for.
         """
-        if isinstance(texts, str):
-            raise TypeError("extract takes a sequence of texts, not one string")
-        texts = list(texts)
-        for text in texts:
-            if not isinstance(text, str):
-                raise TypeError(f"texts must be strings, got {type(text).__name__}")
+        texts = _checked_texts(texts)
+        found = self.extract_model(texts)
+        if self.recognizers is None:
+            return found
+        return [
+            merge_patterns(text, entities, self.recognizers)
+            for text, entities in zip(texts, found, strict=True)
+        ]
+
+    def extract_model(self, texts: Sequence[str]) -> list[list[Entity]]:
+        """The model's entities of each text, without the pattern recognizers.
+
+        Raises like :meth:`extract`.
+        """
+        texts = _checked_texts(texts)
         if not texts:
             return []
         windows = self.encode(texts)
@@ -198,3 +231,25 @@ class InferenceEngine:
             ]
             for text, text_spans in zip(texts, spans, strict=True)
         ]
+
+
+def _checked_texts(texts: Sequence[str]) -> list[str]:
+    if isinstance(texts, str):
+        raise TypeError("extract takes a sequence of texts, not one string")
+    texts = list(texts)
+    for text in texts:
+        if not isinstance(text, str):
+            raise TypeError(f"texts must be strings, got {type(text).__name__}")
+    return texts
+
+
+def merge_patterns(
+    text: str, entities: Sequence[Entity], recognizers: PatternRecognizers
+) -> list[Entity]:
+    """``entities`` of ``text`` merged with the pattern spans of ``recognizers``, in text order.
+
+    The rule is :meth:`PatternRecognizers.merge`'s; pattern entities score 1.0.
+    """
+    kept, patterns = recognizers.merge(text, entities)
+    added = [Entity(p.start, p.end, p.label, text[p.start : p.end], 1.0) for p in patterns]
+    return sorted([*kept, *added], key=lambda entity: (entity.start, entity.end))

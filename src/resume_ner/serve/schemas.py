@@ -78,6 +78,9 @@ class ModelResponse(_Body):
     stride: int | None = Field(description="Tokens shared by consecutive windows.")
     model_sha256: str | None = Field(description="SHA-256 of the served ONNX model file.")
     lineage: dict[str, Any] = Field(description="Run ids from bundle.json (training, ...).")
+    recognizers: bool = Field(
+        False, description="Whether e-mail, phone and URL patterns are merged with the model's."
+    )
 
 
 class ErrorResponse(_Body):

@@ -39,6 +39,8 @@ SourceKind = Literal["registry", "run", "bundle"]
 #: MLflow's answers for a name, alias, version or run id that does not exist.
 _NOT_FOUND_CODES = frozenset({"RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"})
 _RUN_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+#: How MLflow spells a run id in a model reference.
+_REFERENCE_RUN_ID = re.compile(r"[0-9a-f]{32}")
 _LOCK_TIMEOUT_S = 600.0
 
 
@@ -93,6 +95,32 @@ class ModelSource:
                 return f"registered model {self.model_name} version {self.version}"
             return f"registered model {self.model_name}@{self.alias}"
         return f"run {self.run_id}" if self.run_id else f"bundle {self.bundle_dir}"
+
+
+def parse_model_reference(reference: str, default_model_name: str) -> ModelSource:
+    """The :class:`ModelSource` a model reference names.
+
+    ``reference`` is a bundle folder (an existing directory), a run id (32 hex digits),
+    ``NAME@ALIAS`` or ``NAME/VERSION`` of a registered model (optionally prefixed with
+    ``models:/``; an all-digit alias or version is a version), or an alias (``champion``) of
+    ``default_model_name``. Raises :class:`ModelSourceError` for an empty reference.
+    """
+    text = reference.strip()
+    if not text:
+        raise ModelSourceError("the model reference is empty")
+    if Path(text).is_dir():
+        return ModelSource(bundle_dir=Path(text))
+    text = text.removeprefix("models:/")
+    if _REFERENCE_RUN_ID.fullmatch(text):
+        return ModelSource(run_id=text)
+    name, tail = default_model_name, text
+    for separator in ("@", "/"):
+        if separator in text:
+            name, tail = text.rsplit(separator, 1)
+            break
+    if tail.isdigit():
+        return ModelSource(model_name=name, version=tail)
+    return ModelSource(model_name=name, alias=tail)
 
 
 @dataclass(frozen=True)
@@ -208,17 +236,19 @@ def _open_run_bundle(
     cache_dir: Path,
     prefer: Preference,
     threads: int | None,
+    recognizers: bool | None,
 ) -> tuple[InferenceEngine, Path]:
     bundle_dir = fetch_run_bundle(client, run_id, cache_dir)
+    options = {"prefer": prefer, "threads": threads, "recognizers": recognizers}
     try:
-        return InferenceEngine.load(bundle_dir, prefer=prefer, threads=threads), bundle_dir
+        return InferenceEngine.load(bundle_dir, **options), bundle_dir
     except BundleError as exc:
         # A cached copy changed on disk (or a download was cut short before this module moved
         # folders into place whole): fetch it again, once.
         logger.warning("cached bundle %s is unusable (%s); downloading it again", bundle_dir, exc)
         shutil.rmtree(bundle_dir.parent)
         bundle_dir = fetch_run_bundle(client, run_id, cache_dir)
-        return InferenceEngine.load(bundle_dir, prefer=prefer, threads=threads), bundle_dir
+        return InferenceEngine.load(bundle_dir, **options), bundle_dir
 
 
 def load_served_model(
@@ -228,11 +258,12 @@ def load_served_model(
     cache_dir: Path | str | None = None,
     prefer: Preference = "best",
     threads: int | None = None,
+    recognizers: bool | None = None,
 ) -> ServedModel:
     """Open the model ``source`` names (see the module docstring).
 
-    ``client`` and ``cache_dir`` are required for a registered model or a run; ``prefer`` and
-    ``threads`` go to :meth:`InferenceEngine.load`. Raises :class:`ModelNotFoundError`,
+    ``client`` and ``cache_dir`` are required for a registered model or a run; ``prefer``,
+    ``threads`` and ``recognizers`` go to :meth:`InferenceEngine.load`. Raises :class:`ModelNotFoundError`,
     :class:`RunHasNoBundleError`, :class:`BundleError` for a bundle that is incomplete or
     changed, and what the MLflow client raises otherwise.
     """
@@ -240,7 +271,9 @@ def load_served_model(
         folder = Path(source.bundle_dir)
         if not folder.is_dir():
             raise ModelNotFoundError(f"bundle folder {folder} does not exist")
-        engine = InferenceEngine.load(folder, prefer=prefer, threads=threads)
+        engine = InferenceEngine.load(
+            folder, prefer=prefer, threads=threads, recognizers=recognizers
+        )
         lineage_run = engine.manifest.lineage.get("conversion_run_id") if engine.manifest else None
         info = ModelInfo(source="bundle", run_id=str(lineage_run) if lineage_run else None)
         return ServedModel(engine, info, folder)
@@ -256,7 +289,9 @@ def load_served_model(
                 f"{source.describe()} (version {version.version}) names no run to take its "
                 "bundle from"
             )
-        engine, bundle_dir = _open_run_bundle(client, version.run_id, cache, prefer, threads)
+        engine, bundle_dir = _open_run_bundle(
+            client, version.run_id, cache, prefer, threads, recognizers
+        )
         info = ModelInfo(
             source="registry",
             name=source.model_name,
@@ -267,5 +302,7 @@ def load_served_model(
         )
         return ServedModel(engine, info, bundle_dir)
     assert source.run_id is not None
-    engine, bundle_dir = _open_run_bundle(client, source.run_id, cache, prefer, threads)
+    engine, bundle_dir = _open_run_bundle(
+        client, source.run_id, cache, prefer, threads, recognizers
+    )
     return ServedModel(engine, ModelInfo(source="run", run_id=source.run_id), bundle_dir)

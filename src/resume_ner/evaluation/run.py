@@ -1,0 +1,94 @@
+"""Running a served model over annotated documents and scoring it with and without the pattern
+recognizers.
+
+The model runs once per document (in batches); the recognizers are a post-processing step
+(:func:`resume_ner.serve.engine.merge_patterns`), so both variants come from the same model
+output: ``without`` is the model's spans alone, ``with`` those spans merged with the patterns'
+(the recognizers of the engine, or the default ones for the model's labels when the engine has
+none). ``served`` is whichever of the two the engine itself returns from ``extract``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from resume_ner.config.data import DataConfig
+from resume_ner.data.documents import Document
+from resume_ner.evaluation.scoring import EvaluationScores, score_documents
+from resume_ner.serve.engine import Entity, InferenceEngine, merge_patterns
+from resume_ner.serve.recognizers import PatternRecognizers
+
+#: Texts run through the model in one call.
+BATCH_TEXTS = 8
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The documents, the predictions of both variants and their scores.
+
+    ``recognizers_served`` says which variant the engine serves (``served`` and
+    ``served_predictions`` are that one).
+    """
+
+    documents: Sequence[Document]
+    model_predictions: Sequence[Sequence[Entity]]
+    pattern_predictions: Sequence[Sequence[Entity]]
+    without_recognizers: EvaluationScores
+    with_recognizers: EvaluationScores
+    recognizers_served: bool
+
+    @property
+    def served(self) -> EvaluationScores:
+        return self.with_recognizers if self.recognizers_served else self.without_recognizers
+
+    @property
+    def served_predictions(self) -> Sequence[Sequence[Entity]]:
+        if self.recognizers_served:
+            return self.pattern_predictions
+        return self.model_predictions
+
+
+def load_gold(path: Path | str, data_format: str, config: DataConfig) -> list[Document]:
+    """The annotated documents of ``path`` (any reader format, or ``auto``), validated against
+    ``config``'s labels and mapped to canonical labels with its label map.
+
+    Raises :class:`~resume_ner.data.errors.DataFormatError` for an unreadable file and
+    :class:`~resume_ner.data.errors.DataError` naming the file and listing every invalid span.
+    """
+    from resume_ner.data.errors import DataError
+    from resume_ner.data.labels import apply_label_map
+    from resume_ner.data.readers import load_documents
+    from resume_ner.data.validation import validate_documents
+
+    documents = load_documents(path, data_format)
+    report = validate_documents(documents, config.labels, config.label_map)
+    if not report.ok:
+        raise DataError(f"{path}: {report.summary()}")
+    return apply_label_map(documents, config.label_map)
+
+
+def evaluate_engine(
+    engine: InferenceEngine, documents: Sequence[Document], *, batch_texts: int = BATCH_TEXTS
+) -> Evaluation:
+    """Run ``engine``'s model over ``documents`` and score both variants (module docstring)."""
+    texts = [document.text for document in documents]
+    model_predictions: list[list[Entity]] = []
+    for begin in range(0, len(texts), batch_texts):
+        model_predictions += engine.extract_model(texts[begin : begin + batch_texts])
+    recognizers = engine.recognizers or PatternRecognizers(engine.entity_types)
+    pattern_predictions = [
+        merge_patterns(text, entities, recognizers)
+        for text, entities in zip(texts, model_predictions, strict=True)
+    ]
+    gold = [document.spans for document in documents]
+    ids = [document.doc_id for document in documents]
+    return Evaluation(
+        documents=list(documents),
+        model_predictions=model_predictions,
+        pattern_predictions=pattern_predictions,
+        without_recognizers=score_documents(gold, model_predictions, ids),
+        with_recognizers=score_documents(gold, pattern_predictions, ids),
+        recognizers_served=engine.recognizers is not None,
+    )

@@ -1,0 +1,189 @@
+"""Pattern recognizers for e-mail addresses, phone numbers and URLs, and how their spans are
+merged with the model's.
+
+E-mail addresses, phone numbers and URLs have shapes a pattern finds every time, where a
+token classifier cuts them into pieces (an address is many word pieces). The patterns:
+
+- ``EMAIL``: ``local@domain.tld`` (letters of any script, digits and ``._%+-`` in the local
+  part, dot-separated labels and a TLD of two or more letters in the domain);
+- ``PHONE``: :mod:`phonenumbers`' matcher at ``POSSIBLE`` leniency on every run of digits and
+  phone separators of one line, without a region for a run that starts with ``+`` and once per
+  region of :data:`PHONE_REGIONS` (national forms) otherwise, keeping candidates with 7-15
+  digits that are not dates (``03/2019 - 05/2021``, ``2015 - 2019``, ``2019-03``); overlapping
+  candidates keep the longest;
+- ``URL``: ``http(s)://...``, ``www....`` and bare ``domain.tld/path`` (``linkedin.com/in/...``),
+  without trailing punctuation.
+
+A pattern span whose label the model does not have (``URL`` for the shipped labels) is a
+*shield*: it yields no entity, but still removes model spans that overlap it, so a URL is never
+cut into NAME or LOCATION pieces, and an e-mail or phone pattern never matches inside it.
+
+The merge rule (:meth:`PatternRecognizers.merge`):
+
+1. overlapping pattern spans keep the longest (a URL that holds an ``@`` stays one URL);
+2. every model span that overlaps a pattern span is dropped, whatever its label: the pattern
+   span replaces it when the labels agree and wins when they do not;
+3. model spans of a pattern label that overlap no pattern span: ``EMAIL`` and ``URL`` spans are
+   dropped (their patterns find every well-formed one, so what is left is a fragment or a false
+   hit), ``PHONE`` spans are kept when they hold 7-15 digits (a format of a region the phone
+   pattern was not asked about) and dropped otherwise.
+
+Pattern entities carry the score 1.0.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+#: Regions whose national number formats (without ``+`` country code) the phone pattern finds.
+PHONE_REGIONS: tuple[str, ...] = ("US", "GB", "IN", "DE", "FR", "BR", "JP", "NG", "ES")
+#: The labels the recognizers can emit.
+PATTERN_LABELS: tuple[str, ...] = ("EMAIL", "PHONE", "URL")
+_MIN_PHONE_DIGITS = 7
+_MAX_PHONE_DIGITS = 15
+
+_EMAIL = re.compile(
+    r"(?<![\w.%+-])[\w%+-]+(?:\.[\w%+-]+)*@[^\W_](?:[\w-]*[^\W_])?(?:\.[^\W_](?:[\w-]*[^\W_])?)*"
+    r"\.[^\W\d_]{2,}(?![\w-])"
+)
+_URL = re.compile(
+    r"(?:\b(?:https?://|www\.)[^\s<>\"'()\[\]{}]+"
+    r"|(?<![@\w.-])(?:[a-z0-9-]+\.)+[a-z]{2,}/[^\s<>\"'()\[\]{}]*)",
+    re.IGNORECASE,
+)
+_URL_TRAILING = ".,;:!?'\""
+#: A run of digits and the separators phone numbers use, on one line.
+_PHONE_CANDIDATE = re.compile(r"[+(]?\d[\d \t().\/-]{5,}\d\)?")
+_DATE = re.compile(
+    r"[–—]"  # noqa: RUF001
+    r"|(?<![\d/.-])\d{1,2}[/.-](?:19|20)\d\d(?![\d/.-])"
+    r"|(?<![\d/.-])(?:19|20)\d\d[/.-]\d{1,2}(?![\d/.-])"
+    r"|^\(?(?:19|20)\d\d\s*[-/]\s*(?:19|20)?\d\d\)?$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PatternSpan:
+    """Characters ``start``-``end`` of a text that a pattern recognised as ``label``."""
+
+    start: int
+    end: int
+    label: str
+
+
+class SpanLike(Protocol):
+    """Anything with character offsets and a label (model entities, spans)."""
+
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def label(self) -> str: ...
+
+
+S = TypeVar("S", bound=SpanLike)
+
+
+def find_emails(text: str) -> list[PatternSpan]:
+    """Every e-mail address of ``text``."""
+    return [PatternSpan(m.start(), m.end(), "EMAIL") for m in _EMAIL.finditer(text)]
+
+
+def find_urls(text: str) -> list[PatternSpan]:
+    """Every URL of ``text`` (scheme, ``www.`` or ``domain.tld/path``), trailing punctuation off."""
+    found = []
+    for match in _URL.finditer(text):
+        end = match.end()
+        while end > match.start() and text[end - 1] in _URL_TRAILING:
+            end -= 1
+        found.append(PatternSpan(match.start(), end, "URL"))
+    return found
+
+
+def find_phones(text: str, regions: Sequence[str] = PHONE_REGIONS) -> list[PatternSpan]:
+    """Every phone number of ``text``: international ones and national ones of ``regions``.
+
+    The matcher only looks at runs of digits and separators long enough to hold a number
+    (:data:`_PHONE_CANDIDATE`), not at the whole text: it is several times faster so.
+    """
+    import phonenumbers
+
+    candidates: set[tuple[int, int]] = set()
+    for run in _PHONE_CANDIDATE.finditer(text):
+        chunk, offset = run.group(), run.start()
+        if sum(char.isdigit() for char in chunk) < _MIN_PHONE_DIGITS or _DATE.search(chunk):
+            continue
+        # A number with its country code needs no region; a national one needs its own.
+        for region in ("ZZ",) if chunk.startswith("+") else regions:
+            matcher = phonenumbers.PhoneNumberMatcher(
+                chunk, region, leniency=phonenumbers.Leniency.POSSIBLE
+            )
+            for match in matcher:
+                raw = match.raw_string
+                digits = sum(char.isdigit() for char in raw)
+                if _MIN_PHONE_DIGITS <= digits <= _MAX_PHONE_DIGITS and not _DATE.search(raw):
+                    candidates.add((offset + match.start, offset + match.end))
+    return [PatternSpan(start, end, "PHONE") for start, end in _longest_first(candidates)]
+
+
+def _longest_first(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Non-overlapping spans, the longer winning any overlap, in text order."""
+    kept: list[tuple[int, int]] = []
+    for start, end in sorted(spans, key=lambda s: (s[0] - s[1], s[0])):
+        if all(end <= other_start or start >= other_end for other_start, other_end in kept):
+            kept.append((start, end))
+    return sorted(kept)
+
+
+def _overlaps(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
+    return a_start < b_end and b_start < a_end
+
+
+def _phone_like(text: str) -> bool:
+    return _MIN_PHONE_DIGITS <= sum(char.isdigit() for char in text) <= _MAX_PHONE_DIGITS
+
+
+@dataclass(frozen=True)
+class PatternRecognizers:
+    """The pattern recognizers for a model whose entity types are ``labels``.
+
+    A pattern whose label is not in ``labels`` shields its text instead of emitting an entity
+    (see the module docstring). ``phone_regions`` are the regions whose national formats the
+    phone pattern finds.
+    """
+
+    labels: frozenset[str]
+    phone_regions: tuple[str, ...] = PHONE_REGIONS
+
+    def find(self, text: str) -> list[PatternSpan]:
+        """The pattern spans of ``text``, non-overlapping (longest wins), in text order."""
+        found = [*find_urls(text), *find_emails(text), *find_phones(text, self.phone_regions)]
+        by_range = {(span.start, span.end): span for span in found}
+        return [by_range[key] for key in _longest_first(by_range)]
+
+    def merge(self, text: str, model_spans: Sequence[S]) -> tuple[list[S], list[PatternSpan]]:
+        """Model spans of ``text`` kept by the merge rule, and the pattern entities to add.
+
+        Returns ``(kept model spans, pattern spans that become entities)``; the caller builds
+        its own entity objects from the second list (see the module docstring for the rule).
+        """
+        patterns = self.find(text)
+        kept = [
+            span
+            for span in model_spans
+            if not any(_overlaps(span.start, span.end, p.start, p.end) for p in patterns)
+            and self._keep_unconfirmed(span, text)
+        ]
+        emitted = [p for p in patterns if p.label in self.labels]
+        return kept, emitted
+
+    def _keep_unconfirmed(self, span: SpanLike, text: str) -> bool:
+        if span.label in ("EMAIL", "URL"):
+            return False
+        if span.label == "PHONE":
+            return _phone_like(text[span.start : span.end])
+        return True
