@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from resume_ner.naming.tags import sanitize_tag_value
+from resume_ner.naming.tags import clean_tags
 
 if TYPE_CHECKING:
     from mlflow.tracking import MlflowClient
@@ -38,7 +38,7 @@ def terminate_run_safe(
         if tags:
             client.log_batch(
                 run_id,
-                tags=[RunTag(k, sanitize_tag_value(v)) for k, v in tags.items() if v is not None],
+                tags=[RunTag(k, v) for k, v in clean_tags(tags).items()],
             )
         if check_status and client.get_run(run_id).info.status != "RUNNING":
             return True

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from resume_ner.naming.context import NamingContext
-from resume_ner.naming.tags import TagsRegistry, sanitize_tag_value
+from resume_ner.naming.tags import TagsRegistry, clean_tags
 from resume_ner.tracking.errors import TrackingError
 from resume_ner.tracking.finder import find_mlflow_run
 from resume_ner.tracking.index.base import IndexBackend
@@ -55,9 +55,10 @@ def _set_tags(
     from mlflow.entities import RunTag
 
     tags = [
-        RunTag(registry[name], sanitize_tag_value(value))
-        for name, value in named.items()
-        if value is not None
+        RunTag(key, value)
+        for key, value in clean_tags(
+            {registry[name]: value for name, value in named.items()}
+        ).items()
     ]
     if tags:
         client.log_batch(run_id, tags=tags)

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from resume_ner.naming.tags import TagsRegistry, sanitize_tag_value
+from resume_ner.naming.tags import TagsRegistry, clean_tags
 from resume_ner.tracking.errors import RunCreationError, TrackingSetupError
 from resume_ner.tracking.retry import retry_with_backoff
 
@@ -77,10 +77,6 @@ def resolve_experiment_id(
     return None
 
 
-def _sanitized(tags: Mapping[str, Any]) -> dict[str, str]:
-    return {key: sanitize_tag_value(value) for key, value in tags.items() if value is not None}
-
-
 def create_run_safe(
     client: MlflowClient,
     experiment_id: str,
@@ -104,7 +100,7 @@ def create_run_safe(
         all_tags[key] = parent_run_id
     try:
         return retry_with_backoff(
-            lambda: client.create_run(experiment_id, tags=_sanitized(all_tags), run_name=run_name),
+            lambda: client.create_run(experiment_id, tags=clean_tags(all_tags), run_name=run_name),
             operation_name=f"create run {run_name}",
             max_retries=3,
             base_delay=0.5,

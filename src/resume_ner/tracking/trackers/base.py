@@ -184,7 +184,12 @@ class BaseTracker:
 
     def uploader(self, run_id: str) -> ArtifactUploader:
         """An :class:`ArtifactUploader` for ``run_id`` honouring this stage's switches."""
-        return ArtifactUploader(self.client, run_id, self.switches)
+        return ArtifactUploader(
+            self.client,
+            run_id,
+            self.switches,
+            secret_file_patterns=self.tracking.config.artifacts.secret_file_patterns,
+        )
 
     def stage_run(self, run: RunRef) -> StageRun | None:
         """The identity of a run this tracker started and has not ended yet, else ``None``
