@@ -25,6 +25,7 @@ from resume_ner.cli import runs as runs_cli
 from resume_ner.cli import select as select_cli
 from resume_ner.cli import serve as serve_cli
 from resume_ner.cli import train as train_cli
+from resume_ner.cli.preflight import check_group_configuration
 from resume_ner.cli.state import get_state, resolve_state
 from resume_ner.errors import InputError
 
@@ -39,8 +40,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(data_cli.app, name="data")
-app.add_typer(runs_cli.app, name="runs")
-app.add_typer(index_cli.app, name="index")
+app.add_typer(runs_cli.app, name="runs", callback=check_group_configuration)
+app.add_typer(index_cli.app, name="index", callback=check_group_configuration)
 demo_cli.register(app)
 doctor_cli.register(app)
 hpo_cli.register(app)

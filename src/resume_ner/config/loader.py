@@ -19,8 +19,21 @@ from resume_ner.config.errors import ConfigError
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
-#: Marker files whose presence makes a folder a resume-ner config folder.
-CONFIG_MARKERS = ("mlflow.yaml", "naming.yaml", "tags.yaml")
+#: The configuration files; any of them makes a folder a resume-ner config folder, so that a
+#: folder holding only ``data.yaml`` is not silently ignored.
+CONFIG_FILES = (
+    "benchmark.yaml",
+    "conversion.yaml",
+    "data.yaml",
+    "hpo.yaml",
+    "mlflow.yaml",
+    "model.yaml",
+    "naming.yaml",
+    "selection.yaml",
+    "serve.yaml",
+    "tags.yaml",
+    "train.yaml",
+)
 
 
 def default_config_dir() -> Path:
@@ -84,17 +97,17 @@ def load_config_file(file_name: str, model: type[ModelT], config_dir: Path | Non
 def infer_config_dir_from_path(path: Path | str | None) -> Path | None:
     """Find the config folder for ``path`` by walking up its parents.
 
-    A folder counts when it is named ``config`` and holds one of :data:`CONFIG_MARKERS`, or when
+    A folder counts when it is named ``config`` and holds one of :data:`CONFIG_FILES`, or when
     a parent has such a ``config`` subfolder. Returns ``None`` when nothing is found.
     """
     if path is None:
         return None
     start = Path(path).resolve()
     for candidate in (start, *start.parents):
-        if candidate.name == "config" and any((candidate / m).exists() for m in CONFIG_MARKERS):
+        if candidate.name == "config" and any((candidate / m).exists() for m in CONFIG_FILES):
             return candidate
         sub = candidate / "config"
-        if sub.is_dir() and any((sub / m).exists() for m in CONFIG_MARKERS):
+        if sub.is_dir() and any((sub / m).exists() for m in CONFIG_FILES):
             return sub
     return None
 
