@@ -9,10 +9,8 @@ import pytest
 
 from resume_ner.config.data import DataConfig
 from resume_ner.data.corpus import load_corpus
-from resume_ner.data.datasets import encode_splits
 from resume_ner.data.documents import Span
 from resume_ner.data.errors import DataSourceError, DataValidationError
-from resume_ner.data.splits import split_documents
 
 
 def _file_config(path: Path, **extra) -> DataConfig:
@@ -41,21 +39,6 @@ def test_a_file_corpus_with_an_unmapped_label_is_rejected_not_relabelled_o(tmp_p
     assert error.value.cause.report.errors[0].label == "COMPANY"
     (document,) = load_corpus(_file_config(path, label_map={"COMPANY": "O"}))
     assert document.spans == ()
-
-
-def test_encoded_splits_keep_windows_of_each_split_apart(resumes, tiny_tokenizer, schema):
-    documents = resumes[:50]
-    split = split_documents(documents, seed=0)
-    encoded = encode_splits(split.take(documents), tiny_tokenizer, schema.label2id, DataConfig())
-    assert {name: len(s.documents) for name, s in encoded.items()} == {
-        "train": 40,
-        "validation": 5,
-        "test": 5,
-    }
-    validation = encoded["validation"]
-    assert {w.doc_index for w in validation.windows} == set(range(5))
-    assert validation.texts == [documents[i].text for i in split.validation]
-    assert all(len(f["input_ids"]) == 128 for f in validation.features())
 
 
 def test_a_missing_data_file_is_named_with_the_data_yaml_key(tmp_path: Path):

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from resume_ner.naming.secrets import secret_kinds
+from resume_ner.naming.secrets import redact_secret_text
 from resume_ner.tracking.batching import log_batch_chunked
 from resume_ner.tracking.lifecycle import terminate_run_safe
 from resume_ner.tracking.runs import create_run_safe
@@ -35,14 +35,17 @@ def run_id(project) -> str:
 
 @pytest.mark.parametrize("shape", sorted(TOKENS))
 def test_each_token_shape_is_recognised(shape):
-    assert secret_kinds(f"note: {TOKENS[shape]} end")
+    redacted, kinds = redact_secret_text(f"note: {TOKENS[shape]} end")
+
+    assert kinds
+    assert SECRET_PARTS[shape] not in redacted
 
 
 @pytest.mark.parametrize(
     "value", ["0.001", "distilbert-base-uncased", "task-classification", "mlruns/mlflow.db"]
 )
 def test_ordinary_values_are_not_secrets(value):
-    assert secret_kinds(value) == []
+    assert redact_secret_text(value) == (value, [])
 
 
 @pytest.mark.parametrize("shape", sorted(TOKENS))

@@ -1,7 +1,8 @@
 """The root ``resume-ner`` command and its error handling.
 
-Exit codes: 0 on success, 2 on bad input or configuration (:class:`resume_ner.errors.InputError`
-and usage errors), 1 on any other failure.
+Exit codes, decided by the exception's type: 0 on success, 2 on bad input or configuration
+(:class:`resume_ner.errors.InputError` and usage errors), 1 on any other failure
+(:class:`resume_ner.errors.ResumeNerError` with its message, anything else as an internal error).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from resume_ner.cli import serve as serve_cli
 from resume_ner.cli import train as train_cli
 from resume_ner.cli.preflight import check_group_configuration
 from resume_ner.cli.state import get_state, resolve_state
-from resume_ner.errors import InputError
+from resume_ner.errors import InputError, ResumeNerError
 
 EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
@@ -109,6 +110,10 @@ def run(argv: list[str] | None = None) -> int:
     except InputError as exc:
         _print_error(str(exc))
         return EXIT_BAD_INPUT
+    except ResumeNerError as exc:
+        logging.getLogger("resume_ner").debug("command failed", exc_info=True)
+        _print_error(str(exc))
+        return EXIT_FAILURE
     except typer.Exit as exc:
         return exc.exit_code
     except typer.Abort:
@@ -120,9 +125,9 @@ def run(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _print_error("interrupted")
         return 130
-    except Exception as exc:
+    except Exception as exc:  # the edge: any other failure is reported in one line, not a traceback
         logging.getLogger("resume_ner").debug("command failed", exc_info=True)
-        _print_error(f"{type(exc).__name__}: {exc}")
+        _print_error(f"internal error, {type(exc).__name__}: {exc} (--verbose shows where)")
         return EXIT_FAILURE
     return result if isinstance(result, int) else 0
 

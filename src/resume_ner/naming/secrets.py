@@ -49,11 +49,6 @@ SECRET_VALUE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
-def secret_kinds(text: str) -> list[str]:
-    """The kinds of secret (``"AWS access key id"``, ...) whose shape appears in ``text``."""
-    return [kind for kind, pattern in SECRET_VALUE_PATTERNS if pattern.search(text)]
-
-
 def redact_secret_text(text: str) -> tuple[str, list[str]]:
     """``text`` with every token-shaped part replaced by ``[REDACTED:<kind>]``, and the kinds."""
     found: list[str] = []

@@ -49,13 +49,6 @@ def terminate_run_safe(
         return False
 
 
-def ensure_run_terminated(
-    client: MlflowClient, run_id: str, expected_status: str = "FINISHED"
-) -> bool:
-    """End the run with ``expected_status`` if it is still RUNNING; otherwise leave it."""
-    return terminate_run_safe(client, run_id, status=expected_status, check_status=True)
-
-
 def terminate_run_with_tags(
     client: MlflowClient, run_id: str, status: str, tags: Mapping[str, Any]
 ) -> bool:

@@ -9,9 +9,7 @@ active run, so that concurrent workers cannot attach to each other's runs.
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from resume_ner.naming.tags import TagsRegistry, clean_tags
@@ -158,48 +156,3 @@ def create_child_run_core(
         client, experiment_id, run_name, tags=tags, parent_run_id=parent_run_id, registry=registry
     )
     return run.info.run_id, run
-
-
-@contextmanager
-def create_child_run(
-    parent_run_id: str,
-    run_name: str,
-    *,
-    client: MlflowClient,
-    registry: TagsRegistry,
-    **core_kwargs: Any,
-) -> Iterator[tuple[str, Run]]:
-    """Context manager around :func:`create_child_run_core`.
-
-    Yields ``(run_id, run)``; on exit the run ends FINISHED, FAILED when the body raised, or
-    KILLED when it was interrupted.
-    """
-    from resume_ner.tracking.lifecycle import terminate_run_safe
-
-    run_id, run = create_child_run_core(
-        parent_run_id, run_name, client=client, registry=registry, **core_kwargs
-    )
-    try:
-        yield run_id, run
-    except (KeyboardInterrupt, SystemExit):
-        terminate_run_safe(client, run_id, status="KILLED")
-        raise
-    except BaseException:
-        terminate_run_safe(client, run_id, status="FAILED")
-        raise
-    terminate_run_safe(client, run_id, status="FINISHED")
-
-
-def get_mlflow_run_id(
-    explicit: str | None = None, environ: Mapping[str, str] | None = None
-) -> str | None:
-    """The run to log into: ``explicit``, else ``MLFLOW_RUN_ID``, else MLflow's active run."""
-    if explicit:
-        return explicit
-    environ = os.environ if environ is None else environ
-    if environ.get("MLFLOW_RUN_ID"):
-        return environ["MLFLOW_RUN_ID"]
-    import mlflow
-
-    active = mlflow.active_run()
-    return active.info.run_id if active else None

@@ -25,7 +25,7 @@ from resume_ner.tracking.azureml import (
     azureml_tracking_uri,
     is_azureml_uri,
 )
-from resume_ner.tracking.errors import TrackingSetupError
+from resume_ner.tracking.errors import TrackingSetupError, store_errors
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +89,7 @@ def initialize_store(tracking_uri: str, artifact_root: Path | None = None) -> No
     if db_path is None:
         return
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    from alembic.util.exc import CommandError
     from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
     lock = FileLock(str(db_path) + ".init.lock", timeout=STORE_INIT_LOCK_TIMEOUT_S)
@@ -96,7 +97,7 @@ def initialize_store(tracking_uri: str, artifact_root: Path | None = None) -> No
     with lock:
         try:
             store = SqlAlchemyStore(tracking_uri, root.as_uri())
-        except Exception as exc:
+        except (*store_errors(), CommandError) as exc:  # CommandError: a failed migration
             raise TrackingSetupError(f"cannot open the MLflow store at {db_path}: {exc}") from exc
         store.engine.dispose()
 

@@ -37,7 +37,7 @@ from resume_ner.naming.context import NamingContext
 from resume_ner.tracking.artifacts.uploader import ArtifactUploader
 from resume_ner.tracking.batching import MetricsInput, log_batch_chunked
 from resume_ner.tracking.context import TrackingContext
-from resume_ner.tracking.errors import RunCreationError
+from resume_ner.tracking.errors import RunCreationError, store_errors
 from resume_ner.tracking.lifecycle import terminate_run_safe
 from resume_ner.tracking.stage_runs import StageRun, start_stage_run
 from resume_ner.tracking.trackers.run_writer import (
@@ -297,7 +297,7 @@ class BaseTracker:
             return parent
         try:
             return parent.run_id
-        except Exception as exc:
+        except store_errors() as exc:
             raise RunCreationError(f"its parent run {parent.key} was not created: {exc}") from exc
 
     def _create(
@@ -575,7 +575,7 @@ class BaseTracker:
             tags = {"process.status_note": note}
         try:
             self.end_run(run, status, tags=tags)
-        except Exception:
+        except store_errors():
             logger.exception("could not record the end of run %s as %s", run, status)
 
     @contextmanager

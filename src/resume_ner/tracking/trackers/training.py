@@ -27,6 +27,7 @@ from typing import Any
 from resume_ner.naming.context import NamingContext
 from resume_ner.tracking.artifacts.stage_helpers import upload_training_artifacts
 from resume_ner.tracking.context import TrackingContext
+from resume_ner.tracking.errors import store_errors
 from resume_ner.tracking.outbox import Outbox
 from resume_ner.tracking.retry import is_transient_error
 from resume_ner.tracking.trackers.base import BaseTracker
@@ -98,7 +99,7 @@ class MLflowTrainingTracker(BaseTracker):
             pending.tags = {**held.tags, **pending.tags}
         try:
             super()._send(run_id, pending)
-        except Exception as exc:
+        except store_errors() as exc:
             if not is_transient_error(exc):
                 raise  # the caller keeps every value (held ones included) for its next batch
             self.outbox.hold(
