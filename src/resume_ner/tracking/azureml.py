@@ -23,12 +23,13 @@ _PATCH_MARKER = "_resume_ner_patched"
 
 def _workspace_errors() -> tuple[type[BaseException], ...]:
     """What reading a workspace raises for bad credentials, a missing workspace or no network:
-    azure-core's errors (when installed), OS and value errors."""
+    azure-core's errors (when installed), OS errors, and the value and runtime errors that token
+    acquisition (msal) raises for credentials it cannot use."""
     try:
         from azure.core.exceptions import AzureError
     except ImportError:
-        return (OSError, ValueError)
-    return (AzureError, OSError, ValueError)
+        return (OSError, ValueError, RuntimeError)
+    return (AzureError, OSError, ValueError, RuntimeError)
 
 
 def is_azureml_uri(tracking_uri: str | None) -> bool:
