@@ -12,7 +12,15 @@ from resume_ner.cli.app import EXIT_BAD_INPUT, run
 from resume_ner.config.loader import default_config_dir
 
 SHIPPED_TAGS = (default_config_dir() / "tags.yaml").read_text()
-TRACKED_COMMANDS = (["hpo"], ["train"], ["pipeline"], ["demo"], ["runs", "ls"])
+TRACKED_COMMANDS = (
+    ["hpo"],
+    ["hpo", "--plan"],
+    ["train"],
+    ["pipeline"],
+    ["pipeline", "--plan"],
+    ["demo"],
+    ["runs", "ls"],
+)
 DATA_COMMANDS = (["hpo"], ["train"], ["pipeline"])
 
 
