@@ -160,3 +160,21 @@ def test_without_a_user_file_the_models_defaults_apply_not_the_shipped_file(
     monkeypatch.setattr(loader, "default_config_dir", lambda: shipped)
 
     assert load_train_config(tmp_path / "user") == TrainConfig()
+
+
+def test_a_partial_naming_file_is_merged_over_the_shipped_one(tmp_path: Path):
+    (tmp_path / "naming.yaml").write_text("hash_length: 12\n")
+
+    config = load_naming_config(tmp_path)
+
+    assert config.hash_length == 12
+    assert config.run_names == load_naming_config().run_names
+
+
+def test_a_naming_section_replaces_the_shipped_one_whole(tmp_path: Path):
+    (tmp_path / "naming.yaml").write_text("validate:\n  max_length: 300\n")
+
+    with pytest.raises(ConfigError) as error:
+        load_naming_config(tmp_path)
+
+    assert error.value.key == "validate.warn_length"
