@@ -8,8 +8,11 @@ import pytest
 
 from resume_ner.config.errors import ConfigError
 from resume_ner.config.loader import (
+    MODEL_DEFAULTS,
     default_config_dir,
+    default_config_text,
     infer_config_dir_from_path,
+    render_defaults,
     write_default_configs,
 )
 from resume_ner.config.mlflow import load_mlflow_config
@@ -99,9 +102,7 @@ def test_write_default_configs_keeps_existing_files_unless_forced(tmp_path: Path
     assert write_default_configs(tmp_path) == []
     assert (tmp_path / "mlflow.yaml").read_text() == "tracking_uri: null\n"
     write_default_configs(tmp_path, overwrite=True)
-    assert (tmp_path / "mlflow.yaml").read_text() == (
-        default_config_dir() / "mlflow.yaml"
-    ).read_text()
+    assert (tmp_path / "mlflow.yaml").read_text() == default_config_text("mlflow.yaml")
 
 
 def test_config_dir_is_inferred_from_a_path_inside_the_project(tmp_path: Path):
@@ -111,3 +112,67 @@ def test_config_dir_is_inferred_from_a_path_inside_the_project(tmp_path: Path):
     assert infer_config_dir_from_path(nested) == (tmp_path / "config").resolve()
     assert infer_config_dir_from_path(tmp_path / "config") == (tmp_path / "config").resolve()
     assert infer_config_dir_from_path(None) is None
+
+
+@pytest.mark.parametrize("file_name", sorted(MODEL_DEFAULTS))
+def test_init_writes_the_models_defaults_into_the_commented_template(tmp_path: Path, file_name):
+    import importlib
+
+    import yaml
+
+    module, _, name = MODEL_DEFAULTS[file_name].partition(":")
+    model = getattr(importlib.import_module(module), name)
+    write_default_configs(tmp_path)
+
+    written = (tmp_path / file_name).read_text()
+    assert model.model_validate(yaml.safe_load(written)) == model()
+    template_comments = [
+        line for line in (default_config_dir() / file_name).read_text().splitlines() if "#" in line
+    ]
+    assert len([line for line in written.splitlines() if "#" in line]) == len(template_comments)
+
+
+def test_rendered_values_come_from_the_model_not_the_template():
+    template = "epochs: 99   # how long\nnested:\n  rate: 1.0\n"
+
+    text = render_defaults(template, {"epochs": 3, "nested": {"rate": 0.5}}, "x.yaml")
+
+    assert text == "epochs: 3    # how long\nnested:\n  rate: 0.5\n"
+
+
+def test_a_template_key_the_model_does_not_have_is_an_error():
+    with pytest.raises(ConfigError) as error:
+        render_defaults("nested:\n  gone: 1\n", {"nested": {}}, "x.yaml")
+    assert error.value.key == "nested.gone"
+
+
+def test_without_a_user_file_the_models_defaults_apply_not_the_shipped_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from resume_ner.config import loader
+    from resume_ner.config.train import TrainConfig, load_train_config
+
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    (shipped / "train.yaml").write_text("epochs: 99\n")
+    monkeypatch.setattr(loader, "default_config_dir", lambda: shipped)
+
+    assert load_train_config(tmp_path / "user") == TrainConfig()
+
+
+def test_a_partial_naming_file_is_merged_over_the_shipped_one(tmp_path: Path):
+    (tmp_path / "naming.yaml").write_text("hash_length: 12\n")
+
+    config = load_naming_config(tmp_path)
+
+    assert config.hash_length == 12
+    assert config.run_names == load_naming_config().run_names
+
+
+def test_a_naming_section_replaces_the_shipped_one_whole(tmp_path: Path):
+    (tmp_path / "naming.yaml").write_text("validate:\n  max_length: 300\n")
+
+    with pytest.raises(ConfigError) as error:
+        load_naming_config(tmp_path)
+
+    assert error.value.key == "validate.warn_length"

@@ -135,3 +135,17 @@ def test_failed_parity_ends_the_run_failed_with_its_figures_and_writes_no_bundle
     assert run.data.metrics["max_abs_logit_diff"] == pytest.approx(
         error.value.report.max_abs_logit_diff
     )
+
+
+def test_conversion_leaves_a_fresh_working_directory_empty(
+    tracking, trained, tmp_path, monkeypatch
+):
+    # ONNX tools write scratch files (external tensor data, shape-inference dumps) into the
+    # working directory unless told otherwise; a conversion must keep them in its own folders.
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+
+    _convert(tracking, trained, tmp_path / "bundle")
+
+    assert sorted(path.name for path in cwd.iterdir()) == []

@@ -8,7 +8,6 @@ import pytest
 
 from resume_ner.config.data import (
     DEFAULT_LABELS,
-    DataConfig,
     FileSource,
     SyntheticSource,
     load_data_config,
@@ -23,7 +22,6 @@ def test_default_data_config_is_a_quick_synthetic_demo_with_the_eight_labels():
     assert sorted(config.labels) == sorted(DEFAULT_LABELS) and len(config.labels) == 8
     assert (config.max_length, config.stride) == (128, 32)
     assert config.label_map["PERSON"] == "NAME"
-    assert config == DataConfig(), "the shipped data.yaml and the model defaults must agree"
     assert config.split.train + config.split.validation + config.split.test == pytest.approx(1)
 
 

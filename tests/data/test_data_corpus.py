@@ -9,10 +9,8 @@ import pytest
 
 from resume_ner.config.data import DataConfig
 from resume_ner.data.corpus import load_corpus
-from resume_ner.data.datasets import encode_splits
 from resume_ner.data.documents import Span
-from resume_ner.data.errors import DataValidationError
-from resume_ner.data.splits import split_documents
+from resume_ner.data.errors import DataSourceError, DataValidationError
 
 
 def _file_config(path: Path, **extra) -> DataConfig:
@@ -35,23 +33,27 @@ def test_a_file_corpus_maps_source_labels_to_canonical_ones(tmp_path: Path):
 def test_a_file_corpus_with_an_unmapped_label_is_rejected_not_relabelled_o(tmp_path: Path):
     path = tmp_path / "data.json"
     path.write_text(json.dumps([{"text": "Ana at Acme", "annotations": [[7, 11, "COMPANY"]]}]))
-    with pytest.raises(DataValidationError) as error:
+    with pytest.raises(DataSourceError) as error:
         load_corpus(_file_config(path))
-    assert error.value.report.errors[0].label == "COMPANY"
+    assert isinstance(error.value.cause, DataValidationError)
+    assert error.value.cause.report.errors[0].label == "COMPANY"
     (document,) = load_corpus(_file_config(path, label_map={"COMPANY": "O"}))
     assert document.spans == ()
 
 
-def test_encoded_splits_keep_windows_of_each_split_apart(resumes, tiny_tokenizer, schema):
-    documents = resumes[:50]
-    split = split_documents(documents, seed=0)
-    encoded = encode_splits(split.take(documents), tiny_tokenizer, schema.label2id, DataConfig())
-    assert {name: len(s.documents) for name, s in encoded.items()} == {
-        "train": 40,
-        "validation": 5,
-        "test": 5,
-    }
-    validation = encoded["validation"]
-    assert {w.doc_index for w in validation.windows} == set(range(5))
-    assert validation.texts == [documents[i].text for i in split.validation]
-    assert all(len(f["input_ids"]) == 128 for f in validation.features())
+def test_a_missing_data_file_is_named_with_the_data_yaml_key(tmp_path: Path):
+    with pytest.raises(DataSourceError) as error:
+        load_corpus(_file_config(tmp_path / "absent.json"), config_file=tmp_path / "data.yaml")
+    message = str(error.value)
+    assert message.startswith(f"{tmp_path / 'data.yaml'}, key 'source.path'")
+    assert str(tmp_path / "absent.json") in message
+
+
+def test_a_bad_span_is_named_with_the_file_the_key_and_the_record(tmp_path: Path):
+    path = tmp_path / "data.json"
+    path.write_text(json.dumps([{"text": "Ana", "annotations": [[0, 99, "PERSON"]]}]))
+    with pytest.raises(DataSourceError) as error:
+        load_corpus(_file_config(path), config_file=tmp_path / "data.yaml")
+    message = str(error.value)
+    assert f"{tmp_path / 'data.yaml'}, key 'source.path' ({path})" in message
+    assert "record 0" in message or "document 0" in message

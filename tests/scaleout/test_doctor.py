@@ -16,6 +16,7 @@ import yaml
 from postgres_server import PostgresServer, free_port
 from resume_ner.cli import console as console_module
 from resume_ner.cli.app import run
+from resume_ner.cli.preflight import LOADERS
 
 
 def _doctor(root: Path, config_dir: Path) -> tuple[int, str, str]:
@@ -63,7 +64,8 @@ def test_doctor_passes_when_server_study_storage_and_index_answer(scaleout_proje
     code, out, err = _doctor(scaleout_project.root, scaleout_project.config_dir)
 
     assert code == 0, out + err
-    assert out.count(" ok ") == 3
+    # every configuration file, the data, then the server, the study storage and the index
+    assert out.count(" ok ") == len(LOADERS) + 1 + 3
     assert "MLflow server answers" in out and "postgresql" in out
 
 

@@ -112,3 +112,31 @@ def test_serve_command_serves_a_bundle_logs_requests_and_stops_on_ctrl_c(cli_ser
     assert "GET /v1/model 200" in output
     for secret in SECRETS:
         assert secret not in output
+
+
+def test_a_token_in_the_request_path_is_redacted_in_the_access_log(caplog):
+    import asyncio
+
+    from resume_ner.serve.access_log import AccessLog
+
+    async def not_found(scope, receive, send):
+        await send({"type": "http.response.start", "status": 404, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def receive():
+        return {"type": "http.request", "body": b""}
+
+    async def send(message):
+        return None
+
+    token = "ghp_" + "Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv1Wx2"
+    caplog.set_level(logging.INFO)
+    scope = {"type": "http", "method": "GET", "path": f"/v1/models/{token}"}
+
+    asyncio.run(AccessLog(not_found)(scope, receive, send))
+
+    (record,) = [r for r in caplog.records if r.name == ACCESS_LOGGER]
+    assert token not in record.getMessage()
+    assert token not in record.path
+    assert "[REDACTED:GitHub token]" in record.path
+    assert any("'path'" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)

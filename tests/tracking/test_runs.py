@@ -7,10 +7,8 @@ import pytest
 from resume_ner.tracking.errors import RunCreationError
 from resume_ner.tracking.lifecycle import terminate_run_safe
 from resume_ner.tracking.runs import (
-    create_child_run,
     create_child_run_core,
     create_run_safe,
-    get_mlflow_run_id,
     get_or_create_experiment,
     resolve_experiment_id,
 )
@@ -64,29 +62,6 @@ def test_child_run_for_a_missing_parent_raises_instead_of_creating_a_top_level_r
     assert [r.info.run_name for r in runs] == []
 
 
-def test_child_run_context_manager_ends_finished_or_failed(store_project):
-    parent_id = _parent(store_project)
-    with create_child_run(
-        parent_id, "ok", client=store_project.client, registry=store_project.registry
-    ) as (
-        ok_id,
-        _,
-    ):
-        assert store_project.client.get_run(ok_id).info.status == "RUNNING"
-    with (
-        pytest.raises(ValueError),
-        create_child_run(
-            parent_id, "bad", client=store_project.client, registry=store_project.registry
-        ) as (
-            bad_id,
-            _,
-        ),
-    ):
-        raise ValueError("boom")
-    assert store_project.client.get_run(ok_id).info.status == "FINISHED"
-    assert store_project.client.get_run(bad_id).info.status == "FAILED"
-
-
 def test_empty_run_name_is_refused(project):
     with pytest.raises(RunCreationError):
         create_run_safe(project.client, project.experiment(), "  ")
@@ -128,9 +103,3 @@ def test_terminate_run_safe_sets_tags_even_on_an_already_ended_run(store_project
     run = store_project.client.get_run(run_id)
     assert run.info.status == "FINISHED"
     assert run.data.tags["code.note"] == "late"
-
-
-def test_get_mlflow_run_id_prefers_explicit_then_environment():
-    assert get_mlflow_run_id("abc", environ={"MLFLOW_RUN_ID": "env"}) == "abc"
-    assert get_mlflow_run_id(None, environ={"MLFLOW_RUN_ID": "env"}) == "env"
-    assert get_mlflow_run_id(None, environ={}) is None

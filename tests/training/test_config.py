@@ -33,10 +33,6 @@ def test_a_name_that_is_not_a_preset_is_a_hub_model_with_the_other_settings():
     assert preset.max_length == config.other.max_length
 
 
-def test_shipped_train_config_matches_the_models_defaults():
-    assert load_train_config() == TrainConfig()
-
-
 def test_an_unknown_train_key_names_the_file_and_key(tmp_path: Path):
     (tmp_path / "train.yaml").write_text("epochs: 3\nearly_stopping:\n  patients: 2\n")
 

@@ -1,9 +1,10 @@
 """The root ``resume-ner`` command and its error handling.
 
-Exit codes: 0 on success, 2 on bad input or configuration (:class:`resume_ner.errors.InputError`
-and usage errors), 3 when the command finished but its tracking store did not take everything
-(:class:`resume_ner.tracking.errors.UnsentValuesError`: the values wait in spool files for
-``resume-ner runs sync``), 1 on any other failure.
+Exit codes, decided by the exception's type: 0 on success, 2 on bad input or configuration
+(:class:`resume_ner.errors.InputError` and usage errors), 3 when the command finished but its
+tracking store did not take everything (:class:`resume_ner.tracking.errors.UnsentValuesError`:
+the values wait in spool files for ``resume-ner runs sync``), 1 on any other failure
+(:class:`resume_ner.errors.ResumeNerError` with its message, anything else as an internal error).
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ from resume_ner.cli import runs as runs_cli
 from resume_ner.cli import select as select_cli
 from resume_ner.cli import serve as serve_cli
 from resume_ner.cli import train as train_cli
+from resume_ner.cli.preflight import check_group_configuration
 from resume_ner.cli.state import get_state, resolve_state
-from resume_ner.errors import InputError
+from resume_ner.errors import InputError, ResumeNerError
 from resume_ner.tracking.errors import UnsentValuesError
 
 EXIT_FAILURE = 1
@@ -46,8 +48,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(data_cli.app, name="data")
-app.add_typer(runs_cli.app, name="runs")
-app.add_typer(index_cli.app, name="index")
+app.add_typer(runs_cli.app, name="runs", callback=check_group_configuration)
+app.add_typer(index_cli.app, name="index", callback=check_group_configuration)
 demo_cli.register(app)
 doctor_cli.register(app)
 evaluate_cli.register(app)
@@ -219,6 +221,10 @@ def run(argv: list[str] | None = None) -> int:
     except InputError as exc:
         _print_error(str(exc))
         return EXIT_BAD_INPUT
+    except ResumeNerError as exc:
+        logging.getLogger("resume_ner").debug("command failed", exc_info=True)
+        _print_error(str(exc))
+        return EXIT_FAILURE
     except typer.Exit as exc:
         return exc.exit_code
     except typer.Abort:
@@ -233,9 +239,9 @@ def run(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _print_error("interrupted")
         return 130
-    except Exception as exc:
+    except Exception as exc:  # the edge: any other failure is reported in one line, not a traceback
         logging.getLogger("resume_ner").debug("command failed", exc_info=True)
-        _print_error(f"{type(exc).__name__}: {exc}")
+        _print_error(f"internal error, {type(exc).__name__}: {exc} (--verbose shows where)")
         return EXIT_FAILURE
     return result if isinstance(result, int) else 0
 

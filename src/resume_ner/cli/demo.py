@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from resume_ner.cli.state import get_state
+from resume_ner.cli.preflight import checked_state
 
 
 def register(app: typer.Typer) -> None:
@@ -45,7 +45,7 @@ def demo(
     )
     from resume_ner.tracking.urls import get_mlflow_run_url
 
-    state = get_state(ctx)
+    state = checked_state(ctx)
     tracking = TrackingContext.open(state.paths, config_dir=state.config_dir)
     study = {
         "data_fingerprint": "demo",

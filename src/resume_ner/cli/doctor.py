@@ -25,30 +25,42 @@ def doctor(
         typer.Option("--timeout", min=0.1, help="Seconds to wait for each server to answer."),
     ] = 5.0,
 ) -> None:
-    """Check that the tracking URI, the Optuna study storage and the run index can be reached.
+    """Check every configuration file, the data, and that the tracking URI, the Optuna study
+    storage and the run index can be reached.
 
-    Reads mlflow.yaml and hpo.yaml (and MLFLOW_TRACKING_URI) as the other commands do, creates
-    nothing, prints one line per check and exits with code 2 when any check fails.
+    Reads the configuration files (and MLFLOW_TRACKING_URI) and the data as the other commands
+    do, creates nothing, prints one line per check and exits with code 2 when any check fails.
     """
     from rich.table import Table
     from rich.text import Text
 
     from resume_ner.cli.console import console, err_console
+    from resume_ner.cli.preflight import check_configuration
     from resume_ner.config.hpo import load_hpo_config
     from resume_ner.config.mlflow import load_mlflow_config
     from resume_ner.hpo.storage import storage_url
-    from resume_ner.tracking.doctor import run_checks
+    from resume_ner.tracking.doctor import CheckResult, run_checks
 
     state = get_state(ctx)
-    mlflow_config = load_mlflow_config(state.config_dir)
-    hpo_config = load_hpo_config(state.config_dir)
-    results = run_checks(
-        mlflow_config,
-        state.paths,
-        study_storage=storage_url(hpo_config, state.paths),
-        environ=os.environ,
-        timeout_s=timeout,
-    )
+    config_checks = check_configuration(state.config_dir, data=True)
+    results = [
+        CheckResult(
+            f"config {check.name}" if check.name.endswith(".yaml") else check.name,
+            str(check.target),
+            check.ok,
+            "valid" if check.error is None else str(check.error),
+        )
+        for check in config_checks
+    ]
+    broken = {check.name for check in config_checks if not check.ok}
+    if not broken & {"mlflow.yaml", "hpo.yaml"}:
+        results += run_checks(
+            load_mlflow_config(state.config_dir),
+            state.paths,
+            study_storage=storage_url(load_hpo_config(state.config_dir), state.paths),
+            environ=os.environ,
+            timeout_s=timeout,
+        )
     table = Table(title="resume-ner doctor")
     for column in ("check", "target", "status", "detail"):
         table.add_column(column, overflow="fold")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from resume_ner.cli.state import get_state
+from resume_ner.cli.preflight import checked_state
 from resume_ner.hpo.progress import SweepProgress
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ def hpo(
     from resume_ner.hpo.study import quiet_optuna
     from resume_ner.hpo.trainer import check_search_space
 
-    state = get_state(ctx)
+    state = checked_state(ctx, data=True)
     configs = load_sweep_configs(state.config_dir)
     check_search_space(configs)
     quiet_optuna()

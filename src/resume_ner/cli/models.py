@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from resume_ner.cli.state import get_state
+from resume_ner.cli.preflight import checked_state
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -35,11 +35,12 @@ def register(app: typer.Typer) -> None:
 
 def _test_documents(config_dir: Path | None) -> list[Document]:
     from resume_ner.config.data import load_data_config
+    from resume_ner.config.loader import resolve_config_file
     from resume_ner.data.corpus import load_corpus
     from resume_ner.data.splits import split_as_configured
 
     data = load_data_config(config_dir)
-    documents = load_corpus(data)
+    documents = load_corpus(data, config_file=resolve_config_file("data.yaml", config_dir))
     return split_as_configured(documents, data.split)["test"]
 
 
@@ -61,7 +62,7 @@ def convert(
     from resume_ner.pipeline.models import convert_model, trained_model_from_run
     from resume_ner.tracking.context import TrackingContext
 
-    state = get_state(ctx)
+    state = checked_state(ctx, data=True)
     config = load_conversion_config(state.config_dir)
     tracking = TrackingContext.open(state.paths, config_dir=state.config_dir)
     model = trained_model_from_run(tracking, run_id, config_dir=state.config_dir)
@@ -101,7 +102,7 @@ def benchmark(ctx: typer.Context, run_id: RunArgument, force: ForceOption = Fals
     from resume_ner.pipeline.models import benchmark_model, convert_model, trained_model_from_run
     from resume_ner.tracking.context import TrackingContext
 
-    state = get_state(ctx)
+    state = checked_state(ctx, data=True)
     benchmark_config = load_benchmark_config(state.config_dir)
     conversion = load_conversion_config(state.config_dir)
     tracking = TrackingContext.open(state.paths, config_dir=state.config_dir)

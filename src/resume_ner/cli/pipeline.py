@@ -8,7 +8,8 @@ import typer
 from rich.markup import escape
 
 from resume_ner.cli.hpo import BackboneOption, NTrialsOption, RichSweepProgress, progress_bars
-from resume_ner.cli.state import CliState, get_state
+from resume_ner.cli.preflight import checked_state
+from resume_ner.cli.state import CliState
 from resume_ner.pipeline.progress import PipelineProgress, PipelineStep
 
 if TYPE_CHECKING:
@@ -88,7 +89,7 @@ def pipeline(
     from resume_ner.pipeline.run import run_pipeline
     from resume_ner.tracking.context import TrackingContext
 
-    state = get_state(ctx)
+    state = checked_state(ctx, data=True)
     quiet_optuna()
     if plan:
         _show_plan(console, state, backbone, n_trials, force, as_json)

@@ -364,7 +364,13 @@ def list_runs(
     from resume_ner.cli.console import console
     from resume_ner.cli.tables import Column, Row, render_table
     from resume_ner.tracking.context import TrackingContext
-    from resume_ner.tracking.filters import and_filters, attribute_equals, tag_equals
+    from resume_ner.tracking.filters import (
+        UnquotableValueError,
+        and_filters,
+        attribute_equals,
+        can_quote,
+        tag_equals,
+    )
     from resume_ner.tracking.queries import search_all_runs
 
     _check_stage(stage)
@@ -374,6 +380,11 @@ def list_runs(
             param_hint="--status",
         )
     state = get_state(ctx)
+    for option, value in (("--stage", stage), ("--status", status)):
+        if value is not None and not can_quote(value):  # checked before the store is opened
+            raise UnquotableValueError(
+                f"{option} {value!r}: an MLflow filter cannot hold both ' and \""
+            )
     tracking = TrackingContext.open(
         state.paths, config_dir=state.config_dir, tracking_uri=tracking_uri
     )

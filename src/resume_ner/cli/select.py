@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from resume_ner.cli.state import get_state
+from resume_ner.cli.preflight import checked_state
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -53,7 +53,7 @@ def select(
     from resume_ner.selection.select import find_best_model_from_mlflow
     from resume_ner.tracking.context import TrackingContext
 
-    state = get_state(ctx)
+    state = checked_state(ctx)
     config = load_selection_config(state.config_dir)
     tracking = TrackingContext.open(state.paths, config_dir=state.config_dir)
     choice = resolve_study_family(tracking, study_family)

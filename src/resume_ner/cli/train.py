@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from resume_ner.cli.state import CliState, get_state
+from resume_ner.cli.preflight import checked_state
+from resume_ner.cli.state import CliState
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -77,7 +78,7 @@ def train(
     from resume_ner.training.identity import execution_spec, training_spec
     from resume_ner.training.run import resolve_settings
 
-    state = get_state(ctx)
+    state = checked_state(ctx, data=True)
     data_config = load_data_config(state.config_dir)
     model_config = load_model_config(state.config_dir)
     train_config = load_train_config(state.config_dir)

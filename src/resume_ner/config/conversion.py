@@ -19,7 +19,9 @@ from pydantic import Field, field_validator
 
 from resume_ner.config.base import StrictModel
 from resume_ner.config.loader import load_config_file
-from resume_ner.serve.recognizers import PHONE_REGIONS
+
+#: Regions whose national phone formats the recognizers know by default (ISO 3166 codes).
+PHONE_REGIONS: tuple[str, ...] = ("US", "GB", "IN", "DE", "FR", "BR", "JP", "NG", "ES")
 
 QuantizeMode = Literal["auto", "always", "never"]
 GraphOptimization = Literal["disable", "basic", "extended", "all"]

@@ -116,6 +116,71 @@ class ModelRegistryConfig(StrictModel):
     champion_alias: str = Field("champion", pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,254}$")
 
 
+#: Files never archived or uploaded with a checkpoint: whole names or globs matched against the
+#: file name, ``folder/name`` globs matched against the end of the path, and ``folder/`` for
+#: everything inside a folder of that name. Matching is case-insensitive; a symlink is judged by
+#: its own name and by its target's.
+DEFAULT_SECRET_FILE_PATTERNS = (
+    # environment files
+    ".env",
+    ".env.*",
+    "*.env",
+    # SSH keys of every type, PuTTY keys, SSH folders
+    "id_rsa*",
+    "id_dsa*",
+    "id_ecdsa*",
+    "id_ed25519*",
+    "id_xmss*",
+    "*.ppk",
+    ".ssh/",
+    # password and token stores
+    ".pgpass",
+    ".netrc",
+    "_netrc",
+    ".git-credentials",
+    ".npmrc",
+    ".pypirc",
+    ".htpasswd",
+    # private keys, certificates and key stores
+    "*.pem",
+    "*.key",
+    "*.p12",
+    "*.pfx",
+    "*.jks",
+    "*.keystore",
+    ".gnupg/",
+    # cloud credentials: AWS, Google Cloud, Azure, Docker, Kubernetes
+    ".aws/",
+    "credentials",
+    "credentials*.json",
+    "service-account*.json",
+    "service_account*.json",
+    "application_default_credentials.json",
+    "gcloud/",
+    ".azure/",
+    "azureprofile.json",
+    ".docker/config.json",
+    ".kube/config",
+    # secrets files
+    "secrets.*",
+    "secret.*",
+    ".secrets",
+)
+
+
+class ArtifactsConfig(StrictModel):
+    """What never leaves the machine with a run's artifacts."""
+
+    secret_file_patterns: tuple[str, ...] = DEFAULT_SECRET_FILE_PATTERNS
+
+    @field_validator("secret_file_patterns")
+    @classmethod
+    def _non_empty_patterns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not pattern.strip() or pattern.strip() == "/" for pattern in value):
+            raise ValueError("patterns must be non-empty names, globs or 'folder/'")
+        return tuple(pattern.strip().lower() for pattern in value)
+
+
 class MlflowConfig(StrictModel):
     """Everything ``mlflow.yaml`` holds."""
 
@@ -126,6 +191,7 @@ class MlflowConfig(StrictModel):
     index: IndexConfig = IndexConfig()
     run_finder: RunFinderConfig = RunFinderConfig()
     registry: ModelRegistryConfig = ModelRegistryConfig()
+    artifacts: ArtifactsConfig = ArtifactsConfig()
 
 
 def load_mlflow_config(config_dir: Path | None = None) -> MlflowConfig:

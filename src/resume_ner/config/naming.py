@@ -1,4 +1,8 @@
-"""The model of ``naming.yaml``: run-name patterns, experiment names, normalisation, limits."""
+"""The model of ``naming.yaml``: run-name patterns, experiment names, normalisation, limits.
+
+The shipped ``naming.yaml`` is the one source of its defaults: a user's file is merged over it
+key by key at the top level (a section the user's file holds replaces the shipped one whole).
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,18 @@ from pathlib import Path
 from pydantic import Field, field_validator, model_validator
 
 from resume_ner.config.base import StrictModel
-from resume_ner.config.loader import load_config_file
+from resume_ner.config.loader import (
+    default_config_dir,
+    read_yaml,
+    resolve_config_file,
+    validate_mapping,
+)
 from resume_ner.config.mlflow import PROCESS_TYPES
 
 
 class NormalizeConfig(StrictModel):
-    replace: dict[str, str] = Field(default_factory=lambda: {"/": "-", " ": "_"})
-    lowercase: bool = True
+    replace: dict[str, str]
+    lowercase: bool
 
 
 #: MLflow stores a run name in a column of this many characters (``runs.name``).
@@ -21,11 +30,9 @@ MLFLOW_RUN_NAME_MAX_LENGTH = 250
 
 
 class ValidateConfig(StrictModel):
-    max_length: int = Field(MLFLOW_RUN_NAME_MAX_LENGTH, ge=16, le=MLFLOW_RUN_NAME_MAX_LENGTH)
-    warn_length: int = Field(150, ge=1)
-    forbidden_chars: list[str] = Field(
-        default_factory=lambda: ["\\", "?", "*", '"', "<", ">", "|", "\n"]
-    )
+    max_length: int = Field(ge=16, le=MLFLOW_RUN_NAME_MAX_LENGTH)
+    warn_length: int = Field(ge=1)
+    forbidden_chars: list[str]
 
     @model_validator(mode="after")
     def _warn_below_max(self) -> ValidateConfig:
@@ -37,12 +44,12 @@ class ValidateConfig(StrictModel):
 class NamingConfig(StrictModel):
     """Everything ``naming.yaml`` holds."""
 
-    schema_version: int = 1
-    hash_length: int = Field(8, ge=4, le=64)
-    trial_number_padding: int = Field(2, ge=1, le=6)
-    normalize: NormalizeConfig = NormalizeConfig()
-    validate_: ValidateConfig = Field(ValidateConfig(), alias="validate")
-    experiment_name: str = "{project}-{stage_group}"
+    schema_version: int
+    hash_length: int = Field(ge=4, le=64)
+    trial_number_padding: int = Field(ge=1, le=6)
+    normalize: NormalizeConfig
+    validate_: ValidateConfig = Field(alias="validate")
+    experiment_name: str
     stage_groups: dict[str, str]
     run_names: dict[str, str]
 
@@ -80,5 +87,11 @@ class NamingConfig(StrictModel):
 
 
 def load_naming_config(config_dir: Path | None = None) -> NamingConfig:
-    """Load ``naming.yaml`` from ``config_dir`` (or the shipped default)."""
-    return load_config_file("naming.yaml", NamingConfig, config_dir)
+    """Load ``naming.yaml`` from ``config_dir`` merged over the shipped file (see the module
+    docstring). Raises :class:`~resume_ner.config.errors.ConfigError` naming the file and key."""
+    shipped = default_config_dir() / "naming.yaml"
+    path = resolve_config_file("naming.yaml", config_dir)
+    data = read_yaml(shipped)
+    if path != shipped:
+        data = {**data, **read_yaml(path)}
+    return validate_mapping(path, data, NamingConfig)

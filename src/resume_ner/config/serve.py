@@ -8,12 +8,15 @@ The API key is not configuration: it is a secret, so it comes from the command l
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 
 from resume_ner.config.base import StrictModel
 from resume_ner.config.loader import load_config_file
-from resume_ner.serve.bundle import Preference
+
+#: Which model format of a bundle to serve (``best``: the one the conversion chose).
+Preference = Literal["best", "fp32", "int8"]
 
 
 class ServeModelConfig(StrictModel):

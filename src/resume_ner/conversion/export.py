@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from resume_ner.config.conversion import Attention, Exporter
-from resume_ner.conversion.errors import ConversionError
+from resume_ner.conversion.errors import converter_step
 from resume_ner.serve.bundle import MODEL_FILES
 from resume_ner.serve.windows import ATTENTION_MASK, INPUT_IDS, TOKEN_TYPE_IDS
 
@@ -77,8 +77,8 @@ def export_model(
     model.eval()
     previous_attention = getattr(model.config, "_attn_implementation", None)
     try:
-        model.set_attn_implementation(attention)
-        with torch.no_grad():
+        with converter_step(f"{exporter} export to {target}", target), torch.no_grad():
+            model.set_attn_implementation(attention)
             if exporter == "dynamo":
                 torch.onnx.export(
                     model,
@@ -108,10 +108,7 @@ def export_model(
                     opset_version=opset,
                     dynamo=False,
                 )
-        onnx.checker.check_model(str(target))
-    except Exception as exc:
-        target.unlink(missing_ok=True)
-        raise ConversionError(f"{exporter} export to {target} failed: {exc}") from exc
+            onnx.checker.check_model(str(target))
     finally:
         if previous_attention is not None and previous_attention != attention:
             model.set_attn_implementation(previous_attention)

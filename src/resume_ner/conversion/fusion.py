@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from resume_ner.conversion.errors import ConversionError
+from resume_ner.conversion.errors import converter_step
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def fuse_transformer(
     options.enable_shape_inference = False
     num_heads, hidden_size = _attention_shape(model_config)
     target_path = Path(target)
-    try:
+    with converter_step(f"transformer fusion of {source}", target_path):
         model = optimize_model(
             str(source),
             model_type=model_type,
@@ -93,9 +93,6 @@ def fuse_transformer(
         )
         fused = {name: int(count) for name, count in model.get_fused_operator_statistics().items()}
         model.save_model_to_file(str(target_path), use_external_data_format=False)
-    except Exception as exc:
-        target_path.unlink(missing_ok=True)
-        raise ConversionError(f"transformer fusion of {source} failed: {exc}") from exc
     logger.info(
         "fused %s: %s",
         source,

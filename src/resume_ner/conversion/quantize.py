@@ -13,7 +13,7 @@ import logging
 import tempfile
 from pathlib import Path
 
-from resume_ner.conversion.errors import ConversionError
+from resume_ner.conversion.errors import converter_step
 
 logger = logging.getLogger(__name__)
 
@@ -39,23 +39,22 @@ def quantize_onnx(
 
     source, target = Path(fp32_path), Path(int8_path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with tempfile.TemporaryDirectory(prefix="resume-ner-quantize-") as tmp:
-            model = source
-            if preprocess:
-                model = Path(tmp) / "preprocessed.onnx"
-                quant_pre_process(str(source), str(model), skip_symbolic_shape=True)
-            quantize_dynamic(
-                str(model),
-                str(target),
-                weight_type=QuantType.QInt8,
-                per_channel=per_channel,
-                # Nodes of the com.microsoft domain have no shape inference; their outputs are
-                # float tensors.
-                extra_options={"DefaultTensorType": TensorProto.FLOAT},
-            )
-    except Exception as exc:
-        target.unlink(missing_ok=True)
-        raise ConversionError(f"int8 quantisation of {source} failed: {exc}") from exc
+    with (
+        converter_step(f"int8 quantisation of {source}", target),
+        tempfile.TemporaryDirectory(prefix="resume-ner-quantize-") as tmp,
+    ):
+        model = source
+        if preprocess:
+            model = Path(tmp) / "preprocessed.onnx"
+            quant_pre_process(str(source), str(model), skip_symbolic_shape=True)
+        quantize_dynamic(
+            str(model),
+            str(target),
+            weight_type=QuantType.QInt8,
+            per_channel=per_channel,
+            # Nodes of the com.microsoft domain have no shape inference; their outputs are
+            # float tensors.
+            extra_options={"DefaultTensorType": TensorProto.FLOAT},
+        )
     logger.info("quantised %s to %s", source, target)
     return target

@@ -31,6 +31,7 @@ from resume_ner.conversion.errors import ConversionError, ParityError
 from resume_ner.data.documents import Document
 from resume_ner.naming.canonical import hash_payload
 from resume_ner.naming.context import NamingContext
+from resume_ner.serve.bundle import BUNDLE_ARTIFACT_DIR
 from resume_ner.tracking.context import TrackingContext
 from resume_ner.tracking.trackers.conversion import BYTES_PER_MB, MLflowConversionTracker
 
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-BUNDLE_ARTIFACT_DIR = "bundle"
 PARITY_ARTIFACT = "parity.json"
 LOGGED_MODEL_NAME = "model"
 
@@ -201,7 +201,7 @@ def run_conversion(
         except ParityError as exc:
             tracker.log_conversion_result(run_id, success=False, metrics=exc.report.metrics())
             raise
-        except Exception:
+        except BaseException:  # an interrupted conversion is a failed one too
             tracker.log_conversion_result(run_id, success=False)
             raise
         report = bundle.parity

@@ -74,3 +74,20 @@ class SplitError(DataError, ValueError):
 
 class AlignmentError(DataError):
     """A tokenizer cannot be used to align character spans with tokens."""
+
+
+class DataSourceError(DataError):
+    """The documents ``data.yaml`` points at cannot be used; names the config file, its key,
+    the data file and (through ``cause``) every bad record."""
+
+    def __init__(
+        self, config_file: Path | str, key: str, data_file: Path | None, cause: DataError
+    ) -> None:
+        self.config_file = Path(config_file)
+        self.key = key
+        self.data_file = data_file
+        self.cause = cause
+        where = f"{self.config_file}, key '{key}'"
+        if data_file is not None and str(data_file) not in str(cause):
+            where += f" ({data_file})"
+        super().__init__(f"{where}: {cause}")

@@ -45,7 +45,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from resume_ner.config.hpo import HpoConfig
-from resume_ner.hpo.errors import ObjectiveMetricMissingError, TrialTakenOverError
+from resume_ner.hpo.errors import (
+    ObjectiveMetricMissingError,
+    TrialTakenOverError,
+    study_storage_errors,
+)
 from resume_ner.hpo.folds import FoldSplit, HpoData
 from resume_ner.hpo.progress import SweepProgress
 from resume_ner.hpo.search_space import suggest_params
@@ -53,6 +57,7 @@ from resume_ner.hpo.storage import RUN_ID_ATTR, record_trial_process
 from resume_ner.hpo.trainer import EpochCallback, FoldTrainer
 from resume_ner.naming.context import NamingContext
 from resume_ner.tracking.context import TrackingContext
+from resume_ner.tracking.errors import store_errors
 from resume_ner.tracking.trackers.sweep import (
     MLflowSweepTracker,
     build_fold_context,
@@ -335,7 +340,7 @@ class TrialObjective:
                 return  # reported by the tracker; the trial raises it at its next fold or end
             try:
                 trial.set_user_attr(RUN_ID_ATTR, created.result().run_id)
-            except Exception:
+            except study_storage_errors():
                 logger.warning(
                     "could not record run %s on trial %d",
                     created.result().run_id,
@@ -414,5 +419,5 @@ class TrialObjective:
             )
         try:
             self.tracker.end_run(run, status, tags=tags)
-        except Exception:
+        except store_errors():
             logger.exception("could not record the end of run %s as %s", run, status)

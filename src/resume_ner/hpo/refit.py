@@ -111,7 +111,10 @@ def run_refit(
         if run_id is not None and outcome.checkpoint_dir is not None:
             # The refit's checkpoint is kept whatever the switch for trial checkpoints says.
             switches = tracker.switches.model_copy(update={"log_checkpoint": True})
-            ArtifactUploader(tracking.client, run_id, switches).upload_checkpoint(
-                outcome.checkpoint_dir
-            )
+            ArtifactUploader(
+                tracking.client,
+                run_id,
+                switches,
+                secret_file_patterns=tracking.config.artifacts.secret_file_patterns,
+            ).upload_checkpoint(outcome.checkpoint_dir)
     return RefitOutcome(run_id, False, best.number, params, metrics)

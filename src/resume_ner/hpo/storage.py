@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from resume_ner.config.hpo import HpoConfig
 from resume_ner.config.paths import ProjectPaths
+from resume_ner.tracking.errors import store_errors
 from resume_ner.tracking.liveness import is_process_alive, this_host
 from resume_ner.tracking.setup import SQLITE_PREFIX, sqlite_path
 
@@ -97,7 +98,7 @@ class StaleTrialCallback:
         if self.on_failed is not None:
             try:
                 self.on_failed(trial, self.cause)
-            except Exception:
+            except store_errors():
                 logger.exception("could not close the runs of failed trial %d", trial.number)
         retried = copy.deepcopy(trial)
         for name in (HOST_ATTR, PID_ATTR, RUN_ID_ATTR):

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from resume_ner.hpo.budget import TrialBudget
 from resume_ner.hpo.configs import SweepConfigs, training_identity
+from resume_ner.hpo.errors import study_storage_errors
 from resume_ner.hpo.folds import HpoData, load_hpo_data
 from resume_ner.hpo.objective import TrialObjective, run_ending
 from resume_ner.hpo.plots import log_study_plots
@@ -70,6 +71,7 @@ from resume_ner.naming.context import PROCESS_TYPES, NamingContext
 from resume_ner.naming.policy import build_mlflow_experiment_name
 from resume_ner.tracking.cleanup import InterruptedRun, cleanup_interrupted_runs
 from resume_ner.tracking.context import TrackingContext
+from resume_ner.tracking.errors import store_errors
 from resume_ner.tracking.hpo import (
     SweepRunLookup,
     find_sweep_run,
@@ -390,7 +392,7 @@ class SweepRunner:
                 status, tags = run_ending(exc)
                 try:
                     tracker.end_run(sweep_run_id, status, tags=tags)
-                except Exception:
+                except store_errors():
                     logger.exception("could not record the end of sweep run %s", sweep_run_id)
             raise
         tracker.end_run(sweep_run_id, "FINISHED")
@@ -633,7 +635,7 @@ def plan_sweep(
             state = read_sweep_state(
                 tracking, study_storage, identity, configs, data, target=target, force=force
             )
-        except Exception as exc:  # a storage without Optuna's tables holds no study
+        except study_storage_errors() as exc:  # a storage without Optuna's tables holds no study
             if study_storage is None or "no such table" not in str(exc).lower():
                 raise
             state = read_sweep_state(tracking, None, identity, configs, data, target=target)

@@ -8,6 +8,7 @@ backend stores and reads back unchanged, and anything that looks like a secret i
 from __future__ import annotations
 
 import getpass
+import logging
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
@@ -18,6 +19,9 @@ from typing import Any
 from resume_ner.config.tags import TagsConfig, load_tags_config
 from resume_ner.naming.context import NamingContext
 from resume_ner.naming.errors import TagKeyError
+from resume_ner.naming.secrets import redact_secret_value
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_TAG_MAX_LENGTH = 250
 TRUNCATION_MARK = "..."
@@ -97,13 +101,30 @@ def is_secret_name(name: str) -> bool:
 
 
 def redact_secrets(values: Mapping[str, Any]) -> dict[str, Any]:
-    """``values`` without the entries whose names look like secrets (nested mappings too)."""
+    """``values`` without the entries whose names look like secrets, and with token-shaped
+    values redacted (:func:`~resume_ner.naming.secrets.redact_secret_value`), nested mappings
+    too. Each dropped or redacted entry is named in a warning."""
     cleaned: dict[str, Any] = {}
     for name, value in values.items():
         if is_secret_name(str(name)):
+            logger.warning("not logging %r: its name looks like a secret's", name)
             continue
-        cleaned[name] = redact_secrets(value) if isinstance(value, Mapping) else value
+        cleaned[name] = (
+            redact_secrets(value)
+            if isinstance(value, Mapping)
+            else redact_secret_value(str(name), value)
+        )
     return cleaned
+
+
+def clean_tags(tags: Mapping[str, Any], max_length: int = DEFAULT_TAG_MAX_LENGTH) -> dict[str, str]:
+    """``tags`` ready to log: ``None`` values dropped, token-shaped values redacted (with a
+    warning naming the key), every value through :func:`sanitize_tag_value`."""
+    return {
+        key: sanitize_tag_value(redact_secret_value(key, value), max_length)
+        for key, value in tags.items()
+        if value is not None
+    }
 
 
 def _created_by() -> str:
@@ -172,4 +193,4 @@ def build_mlflow_tags(
     for dotted, value in redact_secrets(extra or {}).items():
         if value is not None:
             tags[registry[dotted]] = value
-    return {key: sanitize_tag_value(value, max_length) for key, value in tags.items()}
+    return clean_tags(tags, max_length)

@@ -138,8 +138,8 @@ def convert_model(
     ``bundle.json``; ``log_model`` logs the bundle as an MLflow model, a pyfunc with the onnx
     flavour (needed to register it). Raises what :func:`~resume_ner.conversion.run.run_conversion` raises.
     """
-    from resume_ner.conversion.run import BUNDLE_ARTIFACT_DIR, run_conversion
-    from resume_ner.serve.bundle import MANIFEST_FILE, read_manifest
+    from resume_ner.conversion.run import run_conversion
+    from resume_ner.serve.bundle import BUNDLE_ARTIFACT_DIR, MANIFEST_FILE, read_manifest
 
     context = conversion_context(tracking, model, config)
     folder = bundle_folder(tracking, context)

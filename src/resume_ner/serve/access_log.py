@@ -1,7 +1,8 @@
 """One log line per request: method, path, status, duration and body sizes, and nothing else.
 
 Resumes are personal data, so the access log never holds a body, a query string, a header or
-the client's address: :class:`AccessLog` sees the bodies only to count their bytes. Records go
+the client's address: :class:`AccessLog` sees the bodies only to count their bytes, and parts of
+the path shaped like a token (:mod:`resume_ner.naming.secrets`) are redacted. Records go
 to the ``resume_ner.serve.access`` logger at INFO, with the same values as attributes
 (``method``, ``path``, ``status``, ``duration_ms``, ``request_bytes``, ``response_bytes``) for
 structured handlers.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 
+from resume_ner.naming.secrets import redact_secret_value
 from resume_ner.serve.limits import ASGIApp, Message, Receive, Scope, Send
 
 ACCESS_LOGGER = "resume_ner.serve.access"
@@ -58,17 +60,19 @@ class AccessLog:
 
     def _log(self, scope: Scope, counts: dict[str, int], seconds: float) -> None:
         duration_ms = seconds * 1000.0
+        # A token pasted into a URL (a client that put its key in the path) must not be logged.
+        path = redact_secret_value("path", scope["path"])
         self.logger.info(
             "%s %s %d %.1f ms request=%dB response=%dB",
             scope["method"],
-            scope["path"],
+            path,
             counts["status"],
             duration_ms,
             counts["request"],
             counts["response"],
             extra={
                 "method": scope["method"],
-                "path": scope["path"],
+                "path": path,
                 "status": counts["status"],
                 "duration_ms": round(duration_ms, 3),
                 "request_bytes": counts["request"],

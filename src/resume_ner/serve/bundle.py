@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from resume_ner.config.serve import Preference
 from resume_ner.errors import InputError
 
 BUNDLE_FORMAT_VERSION = 1
@@ -32,7 +33,8 @@ MANIFEST_FILE = "bundle.json"
 LABELS_FILE = "labels.json"
 TOKENIZER_FILE = "tokenizer.json"
 ModelFormat = Literal["fp32", "int8"]
-Preference = Literal["best", "fp32", "int8"]
+#: The run folder a conversion run stores its bundle in.
+BUNDLE_ARTIFACT_DIR = "bundle"
 #: The file name of each model format inside a bundle.
 MODEL_FILES: Mapping[str, str] = {"fp32": "model.onnx", "int8": "model.int8.onnx"}
 

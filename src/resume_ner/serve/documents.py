@@ -17,6 +17,8 @@ from __future__ import annotations
 import codecs
 import io
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
@@ -122,10 +124,24 @@ def _plain_text(data: bytes) -> str:
         ) from exc
 
 
+@contextmanager
+def _parsing(kind: str) -> Iterator[None]:
+    """Turn any failure of a parser of untrusted input into :class:`UnreadableDocumentError`."""
+    try:
+        yield
+    except UnreadableDocumentError:
+        raise
+    except Exception as exc:
+        # A malformed file makes parsers of untrusted input fail in arbitrary ways (pypdf raises
+        # its own errors, but also IndexError, KeyError, RecursionError, ...; python-docx and
+        # lxml as many): all of them mean this file cannot be read, which the caller is told.
+        raise UnreadableDocumentError(f"the {kind} cannot be read: {exc}") from exc
+
+
 def _pdf_text(data: bytes, max_chars: int) -> str:
     from pypdf import PdfReader
 
-    try:
+    with _parsing("PDF"):
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise UnreadableDocumentError("the PDF is encrypted with a password")
@@ -137,13 +153,6 @@ def _pdf_text(data: bytes, max_chars: int) -> str:
             length += len(text) + 1
             if length > max_chars + 1:
                 break
-    except UnreadableDocumentError:
-        raise
-    except Exception as exc:
-        # A malformed file makes parsers of untrusted input fail in arbitrary ways (pypdf
-        # raises its own errors, but also IndexError, KeyError, RecursionError, ...): all of
-        # them mean this file cannot be read, which the caller is told.
-        raise UnreadableDocumentError(f"the PDF cannot be read: {exc}") from exc
     return "\n".join(pages)
 
 
@@ -158,7 +167,7 @@ def _docx_text(data: bytes, max_chars: int) -> str:
             f"the DOCX inflates to {inflated} bytes, more than the "
             f"{MAX_DOCX_UNCOMPRESSED_BYTES} accepted"
         )
-    try:
+    with _parsing("DOCX"):
         document = docx.Document(io.BytesIO(data))
         lines: list[str] = []
         length = 0
@@ -168,9 +177,6 @@ def _docx_text(data: bytes, max_chars: int) -> str:
             length += sum(len(line) + 1 for line in new)
             if length > max_chars + 1:
                 break
-    except Exception as exc:
-        # As for PDFs: python-docx and lxml fail on a malformed file with many exception types.
-        raise UnreadableDocumentError(f"the DOCX cannot be read: {exc}") from exc
     return "\n".join(lines)
 
 

@@ -24,13 +24,13 @@ from pathlib import Path
 import numpy as np
 
 from resume_ner.config.conversion import SessionConfig
+from resume_ner.config.serve import Preference
 from resume_ner.data.alignment import EncodedWindow, decode_predictions
 from resume_ner.serve.bundle import (
     TOKENIZER_FILE,
     BundleError,
     BundleManifest,
     ModelFormat,
-    Preference,
     read_labels,
     read_manifest,
     resolve_model,

@@ -38,8 +38,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
+from resume_ner.config.conversion import PHONE_REGIONS
+
 #: Regions whose national number formats (without ``+`` country code) the phone pattern finds.
-PHONE_REGIONS: tuple[str, ...] = ("US", "GB", "IN", "DE", "FR", "BR", "JP", "NG", "ES")
 #: The labels the recognizers can emit.
 PATTERN_LABELS: tuple[str, ...] = ("EMAIL", "PHONE", "URL")
 _MIN_PHONE_DIGITS = 7

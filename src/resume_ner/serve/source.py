@@ -1,7 +1,7 @@
 """Finding the model to serve: a registered model version, a conversion run, or a bundle folder.
 
 The conversion run logs its whole bundle folder as the run's ``bundle/`` artifacts
-(:data:`resume_ner.conversion.run.BUNDLE_ARTIFACT_DIR`) and a registered model version names
+(:data:`resume_ner.serve.bundle.BUNDLE_ARTIFACT_DIR`) and a registered model version names
 that run (``run_id``). Serving from the registry or from a run therefore downloads the run's
 ``bundle/`` folder once into a cache folder (``<cache_dir>/<run_id>/bundle``, written under a file
 lock and moved into place whole, so a half-downloaded bundle is never used) and opens it with
@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Literal
 
 from filelock import FileLock
 
-from resume_ner.serve.bundle import BundleError, Preference
+from resume_ner.config.serve import Preference
+from resume_ner.serve.bundle import BUNDLE_ARTIFACT_DIR, BundleError
 from resume_ner.serve.engine import InferenceEngine
 from resume_ner.serve.errors import ModelNotFoundError, ModelSourceError, RunHasNoBundleError
 
@@ -188,8 +189,6 @@ def resolve_model_version(
 def _check_run(client: MlflowClient, run_id: str) -> None:
     from mlflow.exceptions import MlflowException
 
-    from resume_ner.conversion.run import BUNDLE_ARTIFACT_DIR
-
     try:
         client.get_run(run_id)
     except MlflowException as exc:
@@ -211,8 +210,6 @@ def fetch_run_bundle(client: MlflowClient, run_id: str, cache_dir: Path | str) -
     :class:`RunHasNoBundleError` for a run without ``bundle/`` artifacts, and what the MLflow
     client raises while downloading.
     """
-    from resume_ner.conversion.run import BUNDLE_ARTIFACT_DIR
-
     cache = Path(cache_dir)
     if not _RUN_ID.fullmatch(run_id):
         raise ModelNotFoundError(f"{run_id!r} is not a run id")

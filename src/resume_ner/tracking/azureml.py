@@ -21,6 +21,17 @@ ARTIFACT_TIMEOUT_ENV = "AZUREML_ARTIFACTS_DEFAULT_TIMEOUT"
 _PATCH_MARKER = "_resume_ner_patched"
 
 
+def _workspace_errors() -> tuple[type[BaseException], ...]:
+    """What reading a workspace raises for bad credentials, a missing workspace or no network:
+    azure-core's errors (when installed), OS errors, and the value and runtime errors that token
+    acquisition (msal) raises for credentials it cannot use."""
+    try:
+        from azure.core.exceptions import AzureError
+    except ImportError:
+        return (OSError, ValueError, RuntimeError)
+    return (AzureError, OSError, ValueError, RuntimeError)
+
+
 def is_azureml_uri(tracking_uri: str | None) -> bool:
     """Whether ``tracking_uri`` points at an Azure ML workspace."""
     return bool(tracking_uri) and tracking_uri.lower().startswith("azureml:")
@@ -86,7 +97,7 @@ def azureml_tracking_uri(
     client = ml_client if ml_client is not None else build_ml_client(settings)
     try:
         workspace = client.workspaces.get(settings["workspace_name"])
-    except Exception as exc:
+    except _workspace_errors() as exc:
         raise TrackingSetupError(
             f"cannot read Azure ML workspace {settings['workspace_name']!r} "
             f"(check credentials: az login, or AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET): {exc}"

@@ -20,7 +20,7 @@ import urllib.request
 from collections.abc import Callable
 from typing import TypeVar
 
-from resume_ner.tracking.errors import TrackingUnavailableError
+from resume_ner.tracking.errors import TrackingUnavailableError, store_errors
 from resume_ner.tracking.retry import (
     RETRY_POLICY,
     RetryPolicy,
@@ -141,7 +141,7 @@ class CircuitBreaker:
                 result = func()
             else:
                 result = retry_with_backoff(func, operation_name=operation, policy=self.policy)
-        except Exception as exc:  # only transient errors are held; the others propagate
+        except store_errors() as exc:  # only transient errors are held; the others propagate
             if not _transient(exc):
                 raise
             self.open(exc)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from resume_ner.errors import InputError
+from resume_ner.errors import InputError, ResumeNerError
 
 
-class TrackingError(RuntimeError):
+class TrackingError(ResumeNerError, RuntimeError):
     """Base class of every tracking-layer error."""
 
 
@@ -47,3 +47,17 @@ class UnsentValuesError(TrackingError):
     def __init__(self, message: str, *, spools: list[str]) -> None:
         super().__init__(message)
         self.spools = spools
+
+
+def store_errors() -> tuple[type[BaseException], ...]:
+    """The exceptions a call to the tracking store raises when it refuses or cannot be reached.
+
+    MLflow's own errors, HTTP transport and SQLAlchemy errors, OS errors (file stores, sockets)
+    and resume-ner's own. Use as ``except store_errors():`` (the expression is evaluated only
+    when an exception is raised, so MLflow is imported only then).
+    """
+    from mlflow.exceptions import MlflowException
+    from requests import RequestException
+    from sqlalchemy.exc import SQLAlchemyError
+
+    return (MlflowException, RequestException, SQLAlchemyError, OSError, ResumeNerError)

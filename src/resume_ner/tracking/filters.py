@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from resume_ner.errors import InputError
 from resume_ner.tracking.errors import TrackingError
 
 _ATTRIBUTE_NAME = re.compile(r"[a-z_]+")
@@ -22,8 +23,9 @@ _ATTRIBUTE_NAME = re.compile(r"[a-z_]+")
 _LIKE_UNSAFE = re.compile(r"['\"\\]")
 
 
-class UnquotableValueError(TrackingError, ValueError):
-    """A key or value contains every quote character MLflow's filter grammar allows."""
+class UnquotableValueError(InputError, TrackingError, ValueError):
+    """A key or value contains every quote character MLflow's filter grammar allows (bad input:
+    the CLI exits with code 2)."""
 
 
 def can_quote(value: str) -> bool:

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from resume_ner.naming.tags import sanitize_tag_value
+from resume_ner.naming.tags import clean_tags
 
 if TYPE_CHECKING:
     from mlflow.tracking import MlflowClient
@@ -38,7 +38,7 @@ def terminate_run_safe(
         if tags:
             client.log_batch(
                 run_id,
-                tags=[RunTag(k, sanitize_tag_value(v)) for k, v in tags.items() if v is not None],
+                tags=[RunTag(k, v) for k, v in clean_tags(tags).items()],
             )
         if check_status and client.get_run(run_id).info.status != "RUNNING":
             return True
@@ -47,13 +47,6 @@ def terminate_run_safe(
     except (MlflowException, OSError) as exc:
         logger.warning("could not end run %s as %s: %s", run_id, status, exc)
         return False
-
-
-def ensure_run_terminated(
-    client: MlflowClient, run_id: str, expected_status: str = "FINISHED"
-) -> bool:
-    """End the run with ``expected_status`` if it is still RUNNING; otherwise leave it."""
-    return terminate_run_safe(client, run_id, status=expected_status, check_status=True)
 
 
 def terminate_run_with_tags(

@@ -6,8 +6,7 @@ token, so results are never cut at a page boundary without the caller asking for
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from itertools import islice
 from typing import TYPE_CHECKING
 
@@ -146,34 +145,3 @@ def query_runs_by_tags(
         if all(run.data.tags.get(key) == value for key, value in checked_here.items())
     )
     return list(islice(exact, max_results))
-
-
-def find_best_run_by_metric(
-    runs: Iterable[Run], metric_name: str, maximize: bool = True
-) -> Run | None:
-    """The run with the highest (``maximize``) or lowest value of ``metric_name``.
-
-    Runs without the metric, or with a NaN value, are left out; ``None`` when none remain. On
-    a tie the first such run wins.
-    """
-    best: Run | None = None
-    best_value = 0.0
-    for run in runs:
-        value = run.data.metrics.get(metric_name)
-        if value is None or math.isnan(value):
-            continue
-        if best is None or (value > best_value if maximize else value < best_value):
-            best, best_value = run, value
-    return best
-
-
-def group_runs_by_variant(runs: Iterable[Run], variant_tag: str) -> dict[str, list[Run]]:
-    """The runs grouped by the value of their ``variant_tag`` tag, in input order.
-
-    Runs without the tag (or with an empty value) go to :data:`DEFAULT_VARIANT`.
-    """
-    groups: dict[str, list[Run]] = {}
-    for run in runs:
-        variant = run.data.tags.get(variant_tag) or DEFAULT_VARIANT
-        groups.setdefault(variant, []).append(run)
-    return groups

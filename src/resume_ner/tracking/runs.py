@@ -9,12 +9,10 @@ active run, so that concurrent workers cannot attach to each other's runs.
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from resume_ner.naming.tags import TagsRegistry, sanitize_tag_value
+from resume_ner.naming.tags import TagsRegistry, clean_tags
 from resume_ner.tracking.errors import RunCreationError, TrackingSetupError
 from resume_ner.tracking.retry import retry_with_backoff
 
@@ -77,10 +75,6 @@ def resolve_experiment_id(
     return None
 
 
-def _sanitized(tags: Mapping[str, Any]) -> dict[str, str]:
-    return {key: sanitize_tag_value(value) for key, value in tags.items() if value is not None}
-
-
 def create_run_safe(
     client: MlflowClient,
     experiment_id: str,
@@ -104,7 +98,7 @@ def create_run_safe(
         all_tags[key] = parent_run_id
     try:
         return retry_with_backoff(
-            lambda: client.create_run(experiment_id, tags=_sanitized(all_tags), run_name=run_name),
+            lambda: client.create_run(experiment_id, tags=clean_tags(all_tags), run_name=run_name),
             operation_name=f"create run {run_name}",
         )
     except MlflowException as exc:
@@ -160,48 +154,3 @@ def create_child_run_core(
         client, experiment_id, run_name, tags=tags, parent_run_id=parent_run_id, registry=registry
     )
     return run.info.run_id, run
-
-
-@contextmanager
-def create_child_run(
-    parent_run_id: str,
-    run_name: str,
-    *,
-    client: MlflowClient,
-    registry: TagsRegistry,
-    **core_kwargs: Any,
-) -> Iterator[tuple[str, Run]]:
-    """Context manager around :func:`create_child_run_core`.
-
-    Yields ``(run_id, run)``; on exit the run ends FINISHED, FAILED when the body raised, or
-    KILLED when it was interrupted.
-    """
-    from resume_ner.tracking.lifecycle import terminate_run_safe
-
-    run_id, run = create_child_run_core(
-        parent_run_id, run_name, client=client, registry=registry, **core_kwargs
-    )
-    try:
-        yield run_id, run
-    except (KeyboardInterrupt, SystemExit):
-        terminate_run_safe(client, run_id, status="KILLED")
-        raise
-    except BaseException:
-        terminate_run_safe(client, run_id, status="FAILED")
-        raise
-    terminate_run_safe(client, run_id, status="FINISHED")
-
-
-def get_mlflow_run_id(
-    explicit: str | None = None, environ: Mapping[str, str] | None = None
-) -> str | None:
-    """The run to log into: ``explicit``, else ``MLFLOW_RUN_ID``, else MLflow's active run."""
-    if explicit:
-        return explicit
-    environ = os.environ if environ is None else environ
-    if environ.get("MLFLOW_RUN_ID"):
-        return environ["MLFLOW_RUN_ID"]
-    import mlflow
-
-    active = mlflow.active_run()
-    return active.info.run_id if active else None

@@ -29,7 +29,7 @@ from resume_ner.tracking.azureml import (
     azureml_tracking_uri,
     is_azureml_uri,
 )
-from resume_ner.tracking.errors import TrackingSetupError
+from resume_ner.tracking.errors import TrackingSetupError, store_errors
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +96,7 @@ def initialize_store(tracking_uri: str, artifact_root: Path | None = None) -> No
     if db_path is None:
         return
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    from alembic.util.exc import CommandError
     from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
     from resume_ner.tracking.relocation import relocate_artifact_root
@@ -106,12 +107,12 @@ def initialize_store(tracking_uri: str, artifact_root: Path | None = None) -> No
     with lock:
         try:
             store = SqlAlchemyStore(tracking_uri, root.as_uri())
-        except Exception as exc:
+        except (*store_errors(), CommandError) as exc:  # CommandError: a failed migration
             raise TrackingSetupError(f"cannot open the MLflow store at {db_path}: {exc}") from exc
         try:
             if root == beside:
                 relocate_artifact_root(store.engine, root.as_uri())
-        except Exception as exc:
+        except store_errors() as exc:
             raise TrackingSetupError(
                 f"cannot point the artifact locations of {db_path} at {root}: {exc}"
             ) from exc

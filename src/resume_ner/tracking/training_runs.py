@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from resume_ner.naming.context import NamingContext
 from resume_ner.tracking.reuse import find_finished_stage_run
-from resume_ner.tracking.setup import setup_mlflow_tracking_env
 from resume_ner.tracking.trackers.training import MLflowTrainingTracker
 
 
@@ -42,21 +40,3 @@ def create_training_mlflow_run(
             return TrainingRun(existing, reused=True, status="FINISHED")
     run_id = tracker.start_training_run(context, **start_kwargs)
     return TrainingRun(run_id, reused=False, status="RUNNING")
-
-
-def create_training_child_run(
-    tracker: MLflowTrainingTracker,
-    parent_run_id: str,
-    context: NamingContext,
-    **start_kwargs: Any,
-) -> tuple[str | None, Mapping[str, str]]:
-    """A training run nested under ``parent_run_id``, and the environment a subprocess needs to log
-    into it (``MLFLOW_TRACKING_URI``, ``MLFLOW_RUN_ID``, ...). Empty environment when tracking is off.
-    """
-    run_id = tracker.start_training_run(context, parent_run_id=parent_run_id, **start_kwargs)
-    if run_id is None:
-        return None, {}
-    env = setup_mlflow_tracking_env(
-        tracker.tracking.tracking_uri, run_id=run_id, parent_run_id=parent_run_id
-    )
-    return run_id, env

@@ -26,29 +26,3 @@ class RunLookupReport:
     strategies_attempted: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     run: Run | None = field(default=None, repr=False, compare=False)
-
-
-@dataclass(frozen=True)
-class RunHandle:
-    """A run together with the identity it was created for and where it lives.
-
-    ``run_id``, ``experiment_id`` and ``tracking_uri`` are required (``ValueError`` when
-    empty): a run id means nothing without its store.
-    """
-
-    run_id: str
-    run_key: str
-    run_key_hash: str
-    experiment_id: str
-    experiment_name: str
-    tracking_uri: str
-    artifact_uri: str | None = None
-    study_key_hash: str | None = None
-    study_family_hash: str | None = None
-
-    def __post_init__(self) -> None:
-        missing = [
-            name for name in ("run_id", "experiment_id", "tracking_uri") if not getattr(self, name)
-        ]
-        if missing:
-            raise ValueError(f"a run handle needs {', '.join(missing)}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from resume_ner.errors import InputError
+from resume_ner.errors import InputError, ResumeNerError
 
 
 class BackboneError(InputError):
@@ -13,7 +13,7 @@ class CheckpointError(InputError):
     """A checkpoint folder is missing, incomplete or not a resume-ner checkpoint."""
 
 
-class TrainingDivergedError(RuntimeError):
+class TrainingDivergedError(ResumeNerError, RuntimeError):
     """The training loss became NaN or infinite (learning rate too high, bad data)."""
 
 

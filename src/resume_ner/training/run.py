@@ -30,6 +30,7 @@ from resume_ner.config.train import TrainConfig
 from resume_ner.data.alignment import encode_documents
 from resume_ner.data.documents import Document
 from resume_ner.data.labels import LabelSchema
+from resume_ner.tracking.errors import store_errors
 from resume_ner.training.backbones import Backbone, load_backbone
 from resume_ner.training.checkpoint import save_checkpoint
 from resume_ner.training.errors import SplitOverlapError
@@ -177,7 +178,7 @@ class _TrackerCallback:
     def __call__(self, epoch: int, metrics: Mapping[str, float]) -> None:
         try:
             sent = self.tracker.log_epoch_metrics(self.run_id, metrics, epoch)
-        except Exception as exc:
+        except store_errors() as exc:
             self.errors.append(f"epoch {epoch}: {type(exc).__name__}: {exc}")
             logger.warning(
                 "could not log epoch %d to run %s (kept for the next batch): %s",
@@ -217,7 +218,7 @@ def _log_final(tracker: MLflowTrainingTracker, run_id: str, result: TrainingResu
     metrics, per_entity = _final_metrics(result)
     try:
         tracker.log_evaluation(run_id, metrics, per_entity=per_entity)
-    except Exception as exc:
+    except store_errors() as exc:
         result.tracking_errors.append(f"final metrics: {type(exc).__name__}: {exc}")
         logger.warning(
             "could not log the final metrics to run %s (kept for later): %s", run_id, exc
@@ -225,7 +226,7 @@ def _log_final(tracker: MLflowTrainingTracker, run_id: str, result: TrainingResu
     if result.checkpoint_dir is not None:
         try:
             tracker.log_training_artifacts(run_id, result.checkpoint_dir, result.metrics_path)
-        except Exception as exc:
+        except store_errors() as exc:
             result.tracking_errors.append(f"artifacts: {type(exc).__name__}: {exc}")
             logger.warning("could not upload the checkpoint to run %s: %s", run_id, exc)
     _report_unlogged(tracker, run_id, result)
@@ -235,7 +236,7 @@ def _report_unlogged(tracker: MLflowTrainingTracker, run_id: str, result: Traini
     """Send what the tracker still holds for the run; report whatever the store did not take."""
     try:
         tracker.flush(run_id)
-    except Exception as exc:
+    except store_errors() as exc:
         result.tracking_errors.append(f"held values: {type(exc).__name__}: {exc}")
         logger.warning("could not send the values held for run %s: %s", run_id, exc)
     result.not_logged = tracker.unlogged(run_id)

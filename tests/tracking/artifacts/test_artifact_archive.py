@@ -302,3 +302,87 @@ def test_unreadable_subfolder_raises_instead_of_vanishing_from_the_archive(tmp_p
             create_checkpoint_archive(checkpoint, tmp_path / "out.tar.gz")
     finally:
         locked.chmod(0o755)
+
+
+def _tar_bytes(archive: Path) -> bytes:
+    """Everything the archive's members hold, concatenated."""
+    with tarfile.open(archive) as tar:
+        return b"".join(
+            tar.extractfile(member).read() for member in tar.getmembers() if member.isfile()
+        )
+
+
+def test_inside_symlink_to_a_secret_is_judged_by_its_target(tmp_path, checkpoint):
+    _write(checkpoint / ".env", "ENV-SECRET-CONTENT")
+    (checkpoint / "settings.txt").symlink_to(checkpoint / ".env")
+    _write(tmp_path / "id_rsa", "SSH-KEY-SECRET-CONTENT")
+    (checkpoint / "notes.txt").symlink_to(Path("..") / "id_rsa")
+    archive = tmp_path / "out.tar.gz"
+
+    manifest = create_checkpoint_archive(checkpoint, archive)
+
+    content = _tar_bytes(archive)
+    assert b"ENV-SECRET-CONTENT" not in content
+    assert b"SSH-KEY-SECRET-CONTENT" not in content
+    assert "symlink to a secret" in _skipped(manifest)["settings.txt"]
+    assert "leaves the checkpoint folder" in _skipped(manifest)["notes.txt"]
+
+
+NEW_SECRET_PATHS = [
+    "id_ed25519",
+    "id_ecdsa",
+    "id_dsa",
+    "id_rsa",
+    "putty.ppk",
+    ".ssh/known_hosts",
+    ".pgpass",
+    ".netrc",
+    ".git-credentials",
+    "tls.pem",
+    "tls.key",
+    "client.p12",
+    ".aws/credentials",
+    "service-account.json",
+    "service-account-prod.json",
+    "gcloud/application_default_credentials.json",
+    ".azure/accessTokens.json",
+    "secrets.yaml",
+    "secrets.json",
+    ".env.production",
+]
+
+
+@pytest.mark.parametrize("relative", NEW_SECRET_PATHS)
+def test_secret_file_and_a_symlink_to_it_stay_out_of_the_archive(tmp_path, relative):
+    root = _write(tmp_path / "checkpoint" / "config.json", "{}").parent
+    marker = f"SECRET-OF-{relative}"
+    _write(root / relative, marker)
+    (root / "innocent.txt").symlink_to(root / relative)
+    archive = tmp_path / "out.tar.gz"
+
+    manifest = create_checkpoint_archive(root, archive)
+
+    assert marker.encode() not in _tar_bytes(archive)
+    assert _archived(manifest) == {"config.json"}
+
+
+def test_secret_patterns_come_from_the_configuration(tmp_path):
+    root = _write(tmp_path / "checkpoint" / "config.json", "{}").parent
+    _write(root / "vault.bin", "VAULT")
+    _write(root / "server.pem", "not a secret here")
+
+    manifest = create_checkpoint_archive(
+        root, tmp_path / "out.tar.gz", secret_patterns=("vault.*",)
+    )
+
+    assert _archived(manifest) == {"config.json", "server.pem"}
+    assert _skipped(manifest)["vault.bin"] == "secret (matches vault.*)"
+
+
+def test_mlflow_yaml_can_replace_the_secret_patterns(tmp_path):
+    from resume_ner.config.mlflow import DEFAULT_SECRET_FILE_PATTERNS, load_mlflow_config
+
+    assert load_mlflow_config().artifacts.secret_file_patterns == DEFAULT_SECRET_FILE_PATTERNS
+    (tmp_path / "mlflow.yaml").write_text("artifacts:\n  secret_file_patterns: ['Vault.*']\n")
+
+    assert load_mlflow_config(tmp_path).artifacts.secret_file_patterns == ("vault.*",)

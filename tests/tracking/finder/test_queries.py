@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
 from mlflow.entities import Metric, Run, RunData, RunInfo, RunTag
 from mlflow.tracking import MlflowClient
 
 from resume_ner.tracking.filters import tag_equals
 from resume_ner.tracking.queries import (
-    find_best_run_by_metric,
-    group_runs_by_variant,
     query_runs_by_tags,
     search_all_runs,
 )
@@ -127,36 +123,3 @@ def run_with(
         tags=[RunTag(k, v) for k, v in (tags or {}).items()],
     )
     return Run(info, data)
-
-
-def test_best_run_by_metric_maximizes_or_minimizes():
-    runs = [run_with("a", {"f1": 0.7}), run_with("b", {"f1": 0.9}), run_with("c", {"f1": 0.8})]
-
-    assert find_best_run_by_metric(runs, "f1").info.run_id == "b"
-    assert find_best_run_by_metric(runs, "f1", maximize=False).info.run_id == "a"
-
-
-def test_best_run_by_metric_ignores_runs_without_the_metric_or_with_nan():
-    runs = [
-        run_with("a", {"loss": 0.1}),
-        run_with("b", {"f1": math.nan}),
-        run_with("c", {"f1": 0.2}),
-    ]
-
-    assert find_best_run_by_metric(runs, "f1").info.run_id == "c"
-    assert find_best_run_by_metric(runs[:2], "f1") is None
-
-
-def test_group_runs_by_variant_puts_untagged_runs_in_default():
-    runs = [
-        run_with("a", tags={"code.variant": "2"}),
-        run_with("b"),
-        run_with("c", tags={"code.variant": "2"}),
-    ]
-
-    groups = group_runs_by_variant(runs, "code.variant")
-
-    assert {k: [r.info.run_id for r in v] for k, v in groups.items()} == {
-        "2": ["a", "c"],
-        "default": ["b"],
-    }

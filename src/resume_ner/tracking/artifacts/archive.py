@@ -2,9 +2,12 @@
 
 What goes in is decided by :func:`should_skip_file`, which matches whole names, suffixes and
 globs (never substrings, so ``catalog.json`` and ``training.log`` are kept) and has no size
-limit. Every skipped file is listed in the manifest with its reason. Archives hold regular files
-only: a symlink that stays inside the folder is stored as the file it points to, one that leaves
-the folder is skipped. Extraction refuses absolute paths, ``..`` and links.
+limit. Secrets are recognised by the patterns of ``artifacts.secret_file_patterns`` in
+``mlflow.yaml`` (:data:`~resume_ner.config.mlflow.DEFAULT_SECRET_FILE_PATTERNS` by default).
+Every skipped file is listed in the manifest with its reason. Archives hold regular files only:
+a symlink that stays inside the folder is stored as the file it points to unless that file is a
+secret, one that leaves the folder is skipped. Extraction refuses absolute paths, ``..`` and
+links.
 """
 
 from __future__ import annotations
@@ -20,20 +23,11 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from resume_ner.config.mlflow import DEFAULT_SECRET_FILE_PATTERNS
 from resume_ner.tracking.errors import TrackingError
 
 logger = logging.getLogger(__name__)
 
-SECRET_PATTERNS = (
-    ".env",
-    ".env.*",
-    "*.pem",
-    "*.key",
-    "id_rsa*",
-    "*.p12",
-    ".netrc",
-    "credentials*.json",
-)
 CACHE_DIR_NAMES = ("__pycache__", ".cache", ".ipynb_checkpoints")
 CACHE_FILE_PATTERNS = ("*.pyc", ".ds_store", "*.tmp")
 OPTIMIZER_STATE_PATTERNS = ("optimizer.pt", "scheduler.pt", "rng_state*.pth")
@@ -116,15 +110,43 @@ def _matching_pattern(name: str, patterns: tuple[str, ...]) -> str | None:
     return None
 
 
-def should_skip_file(path: Path, root: Path, *, skip_optimizer_state: bool = False) -> str | None:
+def secret_pattern(parts: tuple[str, ...], patterns: tuple[str, ...]) -> str | None:
+    """The first of ``patterns`` that marks the path ``parts`` (folders, then the file name) as a
+    secret, or ``None``.
+
+    ``name`` globs match the file name, ``folder/name`` globs the end of the path and
+    ``folder/`` any folder on the way; case is ignored.
+    """
+    lowered = [part.lower() for part in parts]
+    for pattern in patterns:
+        pattern = pattern.lower()
+        if pattern.endswith("/"):
+            if any(fnmatchcase(folder, pattern[:-1]) for folder in lowered[:-1]):
+                return pattern
+        elif "/" in pattern:
+            depth = pattern.count("/") + 1
+            if len(lowered) >= depth and fnmatchcase("/".join(lowered[-depth:]), pattern):
+                return pattern
+        elif lowered and fnmatchcase(lowered[-1], pattern):
+            return pattern
+    return None
+
+
+def should_skip_file(
+    path: Path,
+    root: Path,
+    *,
+    skip_optimizer_state: bool = False,
+    secret_patterns: tuple[str, ...] = DEFAULT_SECRET_FILE_PATTERNS,
+) -> str | None:
     """Why ``path`` (a file under ``root``) stays out of a checkpoint archive, or ``None``.
 
     Skipped: paths with a ``..`` component or outside ``root``, symlinks (of the file or of a
     folder on its way) whose target leaves ``root``, anything that is not a regular file,
-    secrets (``.env``, ``*.pem``, ``*.key``, ``id_rsa*``, ...), caches (``__pycache__/``,
-    ``*.pyc``, ``.cache/``, ...) and, with ``skip_optimizer_state``, optimizer, scheduler and
-    RNG state. Names are matched whole or by glob, case-insensitively, never by substring; size
-    never matters.
+    secrets (a path or, for a symlink, its target matching :func:`secret_pattern` with
+    ``secret_patterns``), caches (``__pycache__/``, ``*.pyc``, ``.cache/``, ...) and, with
+    ``skip_optimizer_state``, optimizer, scheduler and RNG state. Names are matched whole or by
+    glob, case-insensitively, never by substring; size never matters.
     """
     try:
         relative = path.relative_to(root)
@@ -141,10 +163,13 @@ def should_skip_file(path: Path, root: Path, *, skip_optimizer_state: bool = Fal
     for folder in relative.parts[:-1]:
         if folder.lower() in CACHE_DIR_NAMES:
             return f"inside cache folder {folder}/"
-    name = relative.name
-    pattern = _matching_pattern(name, SECRET_PATTERNS)
+    pattern = secret_pattern(relative.parts, secret_patterns)
     if pattern:
         return f"secret (matches {pattern})"
+    pattern = secret_pattern(resolved.relative_to(resolved_root).parts, secret_patterns)
+    if pattern:
+        return f"symlink to a secret (its target matches {pattern})"
+    name = relative.name
     pattern = _matching_pattern(name, CACHE_FILE_PATTERNS)
     if pattern:
         return f"cache file (matches {pattern})"
@@ -161,7 +186,10 @@ def _raise_walk_error(error: OSError) -> None:
 
 
 def _collect(
-    checkpoint_dir: Path, output_path: Path, skip_optimizer_state: bool
+    checkpoint_dir: Path,
+    output_path: Path,
+    skip_optimizer_state: bool,
+    secret_patterns: tuple[str, ...],
 ) -> tuple[list[Path], list[SkippedFile]]:
     """Files to archive (sorted) and files skipped, walking without following folder links."""
     kept: list[Path] = []
@@ -191,7 +219,10 @@ def _collect(
             if candidate.resolve() == output:
                 continue
             reason = should_skip_file(
-                candidate, checkpoint_dir, skip_optimizer_state=skip_optimizer_state
+                candidate,
+                checkpoint_dir,
+                skip_optimizer_state=skip_optimizer_state,
+                secret_patterns=secret_patterns,
             )
             if reason is None:
                 kept.append(candidate)
@@ -229,13 +260,17 @@ def _add_file(tar: tarfile.TarFile, source: Path, arcname: str) -> ManifestFile:
 
 
 def create_checkpoint_archive(
-    checkpoint_dir: Path, output_path: Path, *, skip_optimizer_state: bool = False
+    checkpoint_dir: Path,
+    output_path: Path,
+    *,
+    skip_optimizer_state: bool = False,
+    secret_patterns: tuple[str, ...] = DEFAULT_SECRET_FILE_PATTERNS,
 ) -> ArchiveManifest:
     """Write the files of ``checkpoint_dir`` to the ``tar.gz`` ``output_path``; return its manifest.
 
     Entries are relative to ``checkpoint_dir``. Files are streamed into the archive one at a
     time and hashed on the way (one read per file, nothing held in memory); the files kept and
-    skipped follow :func:`should_skip_file`. Raises :class:`ArchiveError` when the folder is
+    skipped follow :func:`should_skip_file` (with ``secret_patterns``). Raises :class:`ArchiveError` when the folder is
     missing, holds nothing to archive, or a file cannot be read; a partly written archive is
     removed.
     """
@@ -244,7 +279,7 @@ def create_checkpoint_archive(
     if not checkpoint_dir.is_dir():
         raise ArchiveError(f"checkpoint folder {checkpoint_dir} does not exist")
     try:
-        kept, skipped = _collect(checkpoint_dir, output_path, skip_optimizer_state)
+        kept, skipped = _collect(checkpoint_dir, output_path, skip_optimizer_state, secret_patterns)
     except OSError as exc:
         raise ArchiveError(f"cannot read checkpoint folder {checkpoint_dir}: {exc}") from exc
     for entry in skipped:

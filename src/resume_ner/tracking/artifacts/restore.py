@@ -18,7 +18,7 @@ from resume_ner.tracking.artifacts.archive import (
     ArchiveManifest,
     extract_checkpoint_archive,
 )
-from resume_ner.tracking.errors import TrackingError
+from resume_ner.tracking.errors import TrackingError, store_errors
 
 if TYPE_CHECKING:
     from mlflow.tracking import MlflowClient
@@ -34,7 +34,7 @@ class ArtifactRestoreError(TrackingError):
 def _download(client: MlflowClient, run_id: str, path: str, into: Path) -> Path:
     try:
         return Path(client.download_artifacts(run_id, path, str(into)))
-    except Exception as exc:
+    except store_errors() as exc:
         raise ArtifactRestoreError(
             f"run {run_id} has no artifact {path!r} to restore ({type(exc).__name__}: {exc})"
         ) from exc

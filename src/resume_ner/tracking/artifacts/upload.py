@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from resume_ner.tracking.artifacts.archive import ArchiveManifest
-from resume_ner.tracking.errors import ArtifactUploadError
+from resume_ner.tracking.errors import ArtifactUploadError, store_errors
 from resume_ner.tracking.retry import RETRY_POLICY, RetryPolicy, retry_with_backoff
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def upload_with_retry(
             policy=policy,
             operation_name=description,
         )
-    except Exception as exc:
+    except store_errors() as exc:
         raise ArtifactUploadError(
             f"{description} failed after {attempts} attempt(s): {exc}",
             run_id=run_id,

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from resume_ner.config.mlflow import StageTracking
+from resume_ner.config.mlflow import DEFAULT_SECRET_FILE_PATTERNS, StageTracking
 from resume_ner.naming.canonical import canonical_json, sha256_hex
 from resume_ner.tracking.artifacts.archive import ArchiveManifest, create_checkpoint_archive
 from resume_ner.tracking.artifacts.upload import (
@@ -38,7 +38,8 @@ class ArtifactUploader:
     :meth:`upload_checkpoint` honours ``log_checkpoint`` itself, the other methods upload
     unconditionally and callers ask :meth:`allows` first (the stage helpers do).
     ``work_dir`` is where temporary archives are built (the system temp folder by default);
-    they are removed whatever happens.
+    they are removed whatever happens. ``secret_file_patterns`` (``artifacts`` in
+    ``mlflow.yaml``) name the files a checkpoint archive never holds.
     """
 
     def __init__(
@@ -49,12 +50,14 @@ class ArtifactUploader:
         *,
         policy: RetryPolicy = RETRY_POLICY,
         work_dir: Path | None = None,
+        secret_file_patterns: tuple[str, ...] = DEFAULT_SECRET_FILE_PATTERNS,
     ) -> None:
         self.client = client
         self.run_id = run_id
         self.stage_tracking = stage_tracking
         self.policy = policy
         self.work_dir = work_dir
+        self.secret_file_patterns = secret_file_patterns
 
     def allows(self, switch: str) -> bool:
         """Whether the stage is tracked and its switch ``switch`` (e.g. ``log_checkpoint``) is on.
@@ -113,7 +116,10 @@ class ArtifactUploader:
         with tempfile.TemporaryDirectory(prefix="resume-ner-checkpoint-", dir=self.work_dir) as tmp:
             archive = Path(tmp) / CHECKPOINT_ARCHIVE_NAME
             manifest = create_checkpoint_archive(
-                Path(checkpoint_dir), archive, skip_optimizer_state=skip_optimizer_state
+                Path(checkpoint_dir),
+                archive,
+                skip_optimizer_state=skip_optimizer_state,
+                secret_patterns=self.secret_file_patterns,
             )
             upload_checkpoint_archive(
                 self.client,

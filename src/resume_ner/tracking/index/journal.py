@@ -32,6 +32,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from filelock import FileLock, Timeout
 
+from resume_ner.errors import ResumeNerError
 from resume_ner.tracking.index.base import IndexLockTimeoutError
 
 JOURNAL_FORMAT = 1
@@ -50,7 +51,7 @@ S = TypeVar("S")
 T = TypeVar("T")
 
 
-class CorruptFileError(ValueError):
+class CorruptFileError(ResumeNerError, ValueError):
     """A snapshot or journal holds something other than what this module writes.
 
     ``path`` names the damaged file.

@@ -36,7 +36,7 @@ from resume_ner.naming.context import NamingContext
 from resume_ner.tracking.artifacts.uploader import ArtifactUploader
 from resume_ner.tracking.batching import MetricsInput, log_batch_chunked
 from resume_ner.tracking.context import TrackingContext
-from resume_ner.tracking.errors import RunCreationError
+from resume_ner.tracking.errors import RunCreationError, store_errors
 from resume_ner.tracking.lifecycle import terminate_run_safe
 from resume_ner.tracking.spool import PendingValues, stamp_metrics
 from resume_ner.tracking.stage_runs import StageRun, start_stage_run
@@ -164,7 +164,12 @@ class BaseTracker:
 
     def uploader(self, run_id: str) -> ArtifactUploader:
         """An :class:`ArtifactUploader` for ``run_id`` honouring this stage's switches."""
-        return ArtifactUploader(self.client, run_id, self.switches)
+        return ArtifactUploader(
+            self.client,
+            run_id,
+            self.switches,
+            secret_file_patterns=self.tracking.config.artifacts.secret_file_patterns,
+        )
 
     def stage_run(self, run: RunRef) -> StageRun | None:
         """The identity of a run this tracker started and has not ended yet, else ``None``
@@ -272,7 +277,7 @@ class BaseTracker:
             return parent
         try:
             return parent.run_id
-        except Exception as exc:
+        except store_errors() as exc:
             raise RunCreationError(f"its parent run {parent.key} was not created: {exc}") from exc
 
     def _create(
@@ -549,7 +554,7 @@ class BaseTracker:
             tags = {"process.status_note": note}
         try:
             self.end_run(run, status, tags=tags)
-        except Exception:
+        except store_errors():
             logger.exception("could not record the end of run %s as %s", run, status)
 
     @contextmanager

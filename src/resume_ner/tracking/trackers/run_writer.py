@@ -24,6 +24,8 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, TypeVar
 
+from resume_ner.tracking.errors import TrackingError
+
 if TYPE_CHECKING:
     from resume_ner.tracking.stage_runs import StageRun
 
@@ -123,7 +125,7 @@ class RunWriter:
             _run(future, operation)
             return future
         if self._closed:
-            raise RuntimeError("the run writer is closed")
+            raise TrackingError("the run writer is closed")
         self._queue.put((future, operation))
         return future
 
