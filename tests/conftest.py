@@ -86,14 +86,19 @@ def free_port() -> int:
 
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep the caller's MLflow settings from leaking into tests."""
+    """Keep the caller's MLflow settings from leaking into tests, and a test's into the next.
+
+    Each name is set before it is deleted so that the monkeypatch records it and unsets it again
+    after the test, even when the test (``mlflow.set_tracking_uri`` exports the URI) set it.
+    """
     for name in (
         "MLFLOW_TRACKING_URI",
         "MLFLOW_RUN_ID",
         "MLFLOW_EXPERIMENT_NAME",
         "MLFLOW_EXPERIMENT_ID",
     ):
-        monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv(name, "unset")
+        monkeypatch.delenv(name)
 
 
 @pytest.fixture(scope="session")

@@ -170,7 +170,7 @@ def test_a_partial_naming_file_is_merged_over_the_shipped_one(tmp_path: Path):
 
 
 def test_a_naming_section_replaces_the_shipped_one_whole(tmp_path: Path):
-    (tmp_path / "naming.yaml").write_text("validate:\n  max_length: 300\n")
+    (tmp_path / "naming.yaml").write_text("validate:\n  max_length: 200\n")
 
     with pytest.raises(ConfigError) as error:
         load_naming_config(tmp_path)

@@ -17,7 +17,7 @@ SOURCE = Path(resume_ner.__file__).parent
 SHIPPED = yaml.safe_load((default_config_dir() / "tags.yaml").read_text())
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 #: Dotted strings that look like ``section.name`` but are no tag names.
-NOT_TAG_NAMES = {"mlflow.alembic"}
+NOT_TAG_NAMES = {"mlflow.alembic", "mlflow.pyfunc"}
 
 
 def _is_str(node: ast.AST) -> bool:
