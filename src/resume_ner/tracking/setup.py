@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from filelock import FileLock
-
 from resume_ner.config.mlflow import MlflowConfig
 from resume_ner.config.paths import ProjectPaths
 from resume_ner.naming.policy import NamingPolicy, build_mlflow_experiment_name
@@ -31,7 +29,6 @@ logger = logging.getLogger(__name__)
 
 SQLITE_PREFIX = "sqlite:///"
 _DB_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql")
-STORE_INIT_LOCK_TIMEOUT_S = 300.0
 
 
 @dataclass(frozen=True)
@@ -79,26 +76,32 @@ def resolve_tracking_uri(
 
 
 def initialize_store(tracking_uri: str, artifact_root: Path | None = None) -> None:
-    """Create or migrate the store behind ``tracking_uri`` once, under a file lock for SQLite.
+    """Create or migrate the store behind ``tracking_uri`` once, under
+    :func:`~resume_ner.tracking.locks.store_init_lock`.
 
-    MLflow migrates a new SQLite file when a store first opens it; several processes doing so
-    at the same moment race and can leave the file broken. The lock makes the first process
-    initialise it while the others wait, then find it ready.
+    MLflow migrates a new database when a store first opens it; several processes doing so at
+    the same moment race and can leave it broken. The lock makes the first process initialise
+    it while the others wait, then find it ready. Stores behind a server are the server's.
     """
-    db_path = sqlite_path(tracking_uri)
-    if db_path is None:
+    if not is_direct_store(tracking_uri):
         return
-    db_path.parent.mkdir(parents=True, exist_ok=True)
+    db_path = sqlite_path(tracking_uri)
+    if db_path is not None:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
     from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
-    lock = FileLock(str(db_path) + ".init.lock", timeout=STORE_INIT_LOCK_TIMEOUT_S)
-    root = (artifact_root or db_path.parent / "artifacts").resolve()
-    with lock:
-        try:
+    from resume_ner.tracking.locks import store_init_lock
+
+    if artifact_root is None:
+        artifact_root = (db_path.parent if db_path else Path.cwd()) / "artifacts"
+    root = artifact_root.resolve()
+    try:
+        with store_init_lock(tracking_uri):
             store = SqlAlchemyStore(tracking_uri, root.as_uri())
-        except Exception as exc:
-            raise TrackingSetupError(f"cannot open the MLflow store at {db_path}: {exc}") from exc
-        store.engine.dispose()
+            store.engine.dispose()
+    except Exception as exc:
+        where = db_path or tracking_uri.split("@")[-1]
+        raise TrackingSetupError(f"cannot open the MLflow store at {where}: {exc}") from exc
 
 
 def experiment_artifact_location(artifact_root: Path | None, experiment_name: str) -> str | None:
