@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -217,6 +218,27 @@ def test_a_sweep_whose_owner_died_is_taken_over_by_the_next_process(project, con
     assert again.status == "complete" and again.sweep_run_id == first.sweep_run_id
     assert again.resumed
     assert tracking.client.get_run(first.sweep_run_id).info.status == "FINISHED"
+
+
+def test_a_joiner_whose_owner_dies_meanwhile_takes_the_sweep_over_and_ends_it(project, config_dir):
+    owner = _sleeper()
+    tracking, [first] = _sweep(project, config_dir, n_trials=1)
+    _own_sweep_as(tracking, first.sweep_run_id, owner.pid)
+
+    def owner_dies_as_trials_start(backbone, configs):
+        owner.kill()
+        owner.wait()
+        return formula_trainer(backbone, configs)
+
+    _, [outcome] = _sweep(
+        project, config_dir, n_trials=2, trainer_factory=owner_dies_as_trials_start
+    )
+
+    assert outcome.status == "complete" and outcome.sweep_run_id == first.sweep_run_id
+    assert outcome.refit_run_id is not None
+    sweep = tracking.client.get_run(first.sweep_run_id)
+    assert sweep.info.status == "FINISHED"
+    assert sweep.data.tags[project.registry.key("process", "pid")] == str(os.getpid())
 
 
 def test_without_cv_the_trial_run_holds_the_metrics_and_has_no_fold_runs(project, tmp_path):

@@ -82,7 +82,12 @@ from resume_ner.tracking.hpo import (
     sweep_tracker,
 )
 from resume_ner.tracking.index.version_counter import cleanup_stale_reservations
-from resume_ner.tracking.liveness import Heartbeat, this_host
+from resume_ner.tracking.liveness import (
+    Heartbeat,
+    lease_holder_is_gone,
+    this_host,
+    this_process,
+)
 from resume_ner.tracking.reuse import find_finished_stage_run
 
 if TYPE_CHECKING:
@@ -332,14 +337,29 @@ class SweepRunner:
         on_failed_trial = functools.partial(close_runs_of_failed_trial, tracking)
         storage = open_storage(self.storage_url, hpo, on_failed_trial=on_failed_trial)
         with Heartbeat(tracking.index, hpo.heartbeat_interval_s):
-            state = self._read_state(storage, identity, data)
-            if state.is_complete(hpo.refit.enabled):
-                return self._already_complete(state)
-            claim = claim_sweep(tracking, state.sweep_context, grace_s=hpo.grace_period)
-            try:
-                return self._run_claimed(backbone, data, identity, storage, claim)
-            finally:
-                release_sweep(tracking, claim)
+            while True:
+                state = self._read_state(storage, identity, data)
+                if state.is_complete(hpo.refit.enabled):
+                    return self._already_complete(state)
+                claim = claim_sweep(tracking, state.sweep_context, grace_s=hpo.grace_period)
+                try:
+                    outcome = self._run_claimed(backbone, data, identity, storage, claim)
+                finally:
+                    release_sweep(tracking, claim)
+                if outcome.status != "joined" or not self._owner_gone(claim):
+                    return outcome
+                # A joiner outliving a dead owner finishes the sweep instead of leaving it.
+                self.progress.note(
+                    f"the sweep's owner ({claim.holder}) is gone: this process takes it over"
+                )
+
+    def _owner_gone(self, claim: SweepClaim) -> bool:
+        lease = self.tracking.index.get_lease(claim.lease_name)
+        return (
+            lease is not None
+            and lease.holder != this_process()
+            and lease_holder_is_gone(self.tracking.index, lease, self.configs.hpo.grace_period)
+        )
 
     def _read_state(self, storage: Any, identity: StudyIdentity, data: HpoData) -> SweepState:
         return read_sweep_state(
