@@ -750,6 +750,8 @@ def _plan_from_state(
             project=tracking.policy.project,
             current_run_ids=frozenset({lookup.run_id}) if lookup else frozenset(),
             dry_run=True,
+            beats=tracking.index.list_beats(),
+            grace_s=hpo.grace_period,
         )
     return SweepPlan(
         backbone=backbone,
