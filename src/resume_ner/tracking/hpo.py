@@ -99,7 +99,8 @@ class SweepClaim:
     """This process's part in a sweep: owner of its lease or not, and the sweep run's id.
 
     ``run_id`` is ``None`` for an owner that has not set the run up yet, and for a sweep that
-    is not tracked.
+    is not tracked; ``holder`` is the lease's holder (this process for an owner); ``resumed``
+    tells an owner that took an existing sweep run over.
     """
 
     lease_name: str
