@@ -1,7 +1,8 @@
 """Eight ``resume-ner hpo`` started at the same moment on a new project folder.
 
-Each process is a real command line (tiny model, 1 epoch, no CV, 4 trials): they race to create
-the MLflow store, Optuna's tables, the study, the sweep run and every trial. All must exit 0,
+Each process is a real command line (tiny model, 1 epoch, no CV, 4 trials), held at a gate after
+its imports and released with the others: they race to create the MLflow store, Optuna's
+tables, the study, the sweep run and every trial. All must exit 0,
 with one sweep run, one refit, exactly the target number of trials and no name used twice; on
 SQLite with the file index, and on PostgreSQL (study, index) behind an ``mlflow server``. One
 round per store runs by default (about 1-2 minutes each on 2 cores: eight interpreters import
@@ -11,6 +12,8 @@ torch); the slow tests repeat it five times on new folders.
 from __future__ import annotations
 
 import subprocess
+import sys
+import textwrap
 import time
 import uuid
 from dataclasses import dataclass
@@ -18,7 +21,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hpo_helpers import cli_command, runs_by_stage, write_config_dir
+from hpo_helpers import runs_by_stage, write_config_dir
 
 from postgres_server import MlflowServer, PostgresServer
 from resume_ner.config.hpo import load_hpo_config
@@ -71,15 +74,49 @@ def _postgres_round(folder: Path, postgres: PostgresServer, server: MlflowServer
     return Round(folder / "project", config_dir, server.url, study_storage)
 
 
+#: ``resume-ner ARGS`` once every process is ready: the slow imports come first, so that the
+#: processes race for the stores at the same moment instead of one import apart.
+AT_ONCE_SCRIPT = textwrap.dedent(
+    """
+    import os, sys, time
+    from pathlib import Path
+
+    import mlflow, optuna, sqlalchemy
+    import resume_ner.hpo.sweep, resume_ner.training.run
+    from resume_ner.cli.app import app, run
+
+    if not any(command.name == "hpo" for command in app.registered_commands):
+        from resume_ner.cli.hpo import register
+        register(app)
+    gate = Path(sys.argv[1])
+    (gate / f"ready-{os.getpid()}").touch()
+    while not (gate / "go").exists():
+        time.sleep(0.005)
+    sys.exit(run(sys.argv[2:]))
+    """
+)
+
+
 def _start_together(round_: Round, logs: Path) -> list[tuple[subprocess.Popen, Path]]:
-    command = cli_command("--root", str(round_.root), "--config-dir", str(round_.config_dir), "hpo")
-    logs.mkdir(parents=True, exist_ok=True)
+    args = ["--root", str(round_.root), "--config-dir", str(round_.config_dir), "hpo"]
+    gate = logs / "gate"
+    gate.mkdir(parents=True)
     started = []
     for index in range(PROCESSES):
         log_path = logs / f"hpo-{index}.log"
         with log_path.open("wb") as log:
-            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+            process = subprocess.Popen(
+                [sys.executable, "-c", AT_ONCE_SCRIPT, str(gate), *args],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         started.append((process, log_path))
+    deadline = time.monotonic() + ROUND_TIMEOUT_S
+    while len(list(gate.glob("ready-*"))) < PROCESSES:
+        assert all(p.poll() is None for p, _ in started), "a process ended before the start"
+        assert time.monotonic() < deadline, "the processes never got ready"
+        time.sleep(0.1)
+    (gate / "go").touch()
     return started
 
 
