@@ -39,14 +39,7 @@ ALLOWED_UNUSED = {
     # Entry points of the public API (README, "Python entry points").
     "predict_documents": "public API: a checkpoint's entities for documents (PyTorch)",
     "export_onnx": "public API: a checkpoint folder exported to ONNX",
-    # Unused, in modules being rewritten: removed with that rewrite.
-    "cleanup_stale_reservations": "tracking/index/version_counter.py, being rewritten",
-    "create_trial_run_no_cv": "tracking/hpo.py, being rewritten",
-    "finalize_trial_run_no_cv": "tracking/hpo.py, being rewritten",
-    "find_run_by_trial_id": "tracking/finder.py, being rewritten",
-    "flush_run_writer": "tracking/trackers/run_writer.py, being rewritten",
-    "setup_mlflow_for_stage": "tracking/setup.py, being rewritten",
-    "setup_mlflow_tracking_env": "tracking/setup.py, being rewritten",
+    "find_run_by_trial_id": "public API: the run of an Optuna trial, FINISHED first",
 }
 
 #: Decorators that register a function with a framework, which then calls it.

@@ -169,3 +169,17 @@ def cli_command(*args: str) -> list[str]:
 
 def kill(pid: int) -> None:
     os.kill(pid, signal.SIGKILL)
+
+
+def open_new_storage(url: str, start, out) -> None:
+    """Wait for the start signal, then open the study storage at ``url``; report success."""
+    from resume_ner.config.hpo import HpoConfig
+    from resume_ner.hpo.storage import open_storage
+
+    start.wait()
+    try:
+        open_storage(url, HpoConfig()).get_all_studies()
+    except Exception as exc:
+        out.put(repr(exc))
+    else:
+        out.put("ok")

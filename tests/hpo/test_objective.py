@@ -31,7 +31,7 @@ def _objective(project, hpo: HpoConfig, trainer=None):
     context = NamingContext(
         "hpo_sweep", "tiny", study_key_hash="a" * 64, study_family_hash="b" * 64, study_name="s"
     )
-    sweep_id, _ = setup_hpo_mlflow_run(
+    sweep_id = setup_hpo_mlflow_run(
         tracking,
         context,
         study_name="s",
@@ -42,7 +42,7 @@ def _objective(project, hpo: HpoConfig, trainer=None):
         search_space=SEARCH_SPACE,
         n_trials=2,
         n_folds=hpo.cv.k_folds,
-    )
+    ).run_id
     objective = TrialObjective(
         tracking=tracking,
         sweep_run_id=sweep_id,

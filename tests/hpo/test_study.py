@@ -8,6 +8,11 @@ import pytest
 from resume_ner.config.hpo import HpoConfig, SamplerConfig
 from resume_ner.hpo.budget import TrialBudget
 from resume_ner.hpo.study import build_sampler, build_study_identity, next_revision_name
+from resume_ner.tracking.locks import FileProcessLock
+
+
+def _lock(tmp_path):
+    return FileProcessLock(tmp_path / "budget.lock", timeout_s=30)
 
 
 def _identity(**changes):
@@ -65,27 +70,27 @@ def test_the_budget_refuses_a_trial_once_finished_and_running_trials_reach_the_t
     study = optuna.create_study()
     study.optimize(lambda t: 1.0, n_trials=2)
     running = study.ask()
-    budget = TrialBudget(study, 3, tmp_path / "budget.lock")
+    budget = TrialBudget(study, 3, _lock(tmp_path))
     assert not budget.claim()
     study.tell(running, 1.0)
     assert not budget.claim()
-    assert TrialBudget(study, 4, tmp_path / "budget.lock").claim()
+    assert TrialBudget(study, 4, _lock(tmp_path)).claim()
 
 
 def test_the_budget_takes_a_waiting_retry_below_the_target_but_never_past_it(tmp_path):
     study = optuna.create_study()
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
     study.enqueue_trial({"x": 0.5})
-    below = TrialBudget(study, 3, tmp_path / "budget.lock")
+    below = TrialBudget(study, 3, _lock(tmp_path))
     assert below.claim()
     below.release()
     # A second retry of one failure (two processes failed the same stale trial) stays queued.
-    assert not TrialBudget(study, 2, tmp_path / "budget.lock").claim()
+    assert not TrialBudget(study, 2, _lock(tmp_path)).claim()
 
 
 def test_the_budget_stops_claiming_after_its_deadline(tmp_path):
     import time
 
     study = optuna.create_study()
-    budget = TrialBudget(study, 10, tmp_path / "budget.lock", deadline=time.monotonic() - 1)
+    budget = TrialBudget(study, 10, _lock(tmp_path), deadline=time.monotonic() - 1)
     assert not budget.claim()

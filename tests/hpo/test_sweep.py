@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -12,6 +13,7 @@ from resume_ner.hpo.configs import load_sweep_configs
 from resume_ner.hpo.storage import HOST_ATTR, PID_ATTR, open_storage, storage_url
 from resume_ner.hpo.study import count_trials, load_existing_study, open_study
 from resume_ner.hpo.sweep import run_sweep
+from resume_ner.tracking.index.base import ProcessId
 from resume_ner.tracking.liveness import this_host
 
 
@@ -209,24 +211,24 @@ def _sleeper() -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
 
 
-def _mark_running_for(tracking, run_id: str, pid: int, **tags: str) -> None:
-    """Make ``pid`` the run's owner, as the owner itself records it (pid and its start time)."""
-    from resume_ner.tracking.liveness import process_start_time_s
-
+def _own_sweep_as(tracking, run_id: str, pid: int) -> None:
+    """Make live process ``pid`` the sweep's owner, as it records that itself: the sweep's
+    lease in the index backend, published run id, RUNNING run with its pid."""
+    run_key_hash = tracking.client.get_run(run_id).data.tags[
+        tracking.registry.key("grouping", "run_key_hash")
+    ]
+    owner = ProcessId(this_host(), pid)
+    tracking.index.claim_lease(f"hpo_sweep:{run_key_hash}", owner)
+    tracking.index.set_lease_value(f"hpo_sweep:{run_key_hash}", owner, run_id)
     tracking.client.update_run(run_id, status="RUNNING")
     tracking.client.set_tag(run_id, tracking.registry.key("process", "pid"), str(pid))
-    tracking.client.set_tag(
-        run_id, tracking.registry.key("process", "pid_started"), f"{process_start_time_s(pid):.2f}"
-    )
-    for dotted, value in tags.items():
-        tracking.client.set_tag(run_id, tracking.registry[dotted.replace("__", ".")], value)
 
 
-def test_a_sweep_run_of_a_live_process_is_joined_not_taken_over(project, config_dir):
-    owner = _sleeper()  # the owner process started before its sweep run, as always
+def test_a_sweep_owned_by_a_live_process_is_joined_not_taken_over(project, config_dir):
+    owner = _sleeper()
     try:
         tracking, [first] = _sweep(project, config_dir, n_trials=1)
-        _mark_running_for(tracking, first.sweep_run_id, owner.pid)
+        _own_sweep_as(tracking, first.sweep_run_id, owner.pid)
         _, [joined] = _sweep(project, config_dir, n_trials=2)
     finally:
         owner.kill()
@@ -241,17 +243,37 @@ def test_a_sweep_run_of_a_live_process_is_joined_not_taken_over(project, config_
     assert len(trials) == 2 and {t.data.tags[parent] for t in trials} == {first.sweep_run_id}
 
 
-def test_a_taken_over_sweep_run_of_a_live_process_is_joined_too(project, config_dir):
-    """After a take-over the run is older than its owner process: still not a dead owner."""
-    tracking, [first] = _sweep(project, config_dir, n_trials=1)
+def test_a_sweep_whose_owner_died_is_taken_over_by_the_next_process(project, config_dir):
     owner = _sleeper()
-    try:
-        _mark_running_for(tracking, first.sweep_run_id, owner.pid, hpo__resumed="true")
-        _, [joined] = _sweep(project, config_dir, n_trials=2)
-    finally:
+    tracking, [first] = _sweep(project, config_dir, n_trials=1)
+    _own_sweep_as(tracking, first.sweep_run_id, owner.pid)
+    owner.kill()
+    owner.wait()
+    _, [again] = _sweep(project, config_dir, n_trials=2)
+    assert again.status == "complete" and again.sweep_run_id == first.sweep_run_id
+    assert again.resumed
+    assert tracking.client.get_run(first.sweep_run_id).info.status == "FINISHED"
+
+
+def test_a_joiner_whose_owner_dies_meanwhile_takes_the_sweep_over_and_ends_it(project, config_dir):
+    owner = _sleeper()
+    tracking, [first] = _sweep(project, config_dir, n_trials=1)
+    _own_sweep_as(tracking, first.sweep_run_id, owner.pid)
+
+    def owner_dies_as_trials_start(backbone, configs):
         owner.kill()
         owner.wait()
-    assert joined.status == "joined"
+        return formula_trainer(backbone, configs)
+
+    _, [outcome] = _sweep(
+        project, config_dir, n_trials=2, trainer_factory=owner_dies_as_trials_start
+    )
+
+    assert outcome.status == "complete" and outcome.sweep_run_id == first.sweep_run_id
+    assert outcome.refit_run_id is not None
+    sweep = tracking.client.get_run(first.sweep_run_id)
+    assert sweep.info.status == "FINISHED"
+    assert sweep.data.tags[project.registry.key("process", "pid")] == str(os.getpid())
 
 
 def test_without_cv_the_trial_run_holds_the_metrics_and_has_no_fold_runs(project, tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 from hpo_helpers import dead_pid
@@ -12,13 +13,13 @@ from hpo_helpers import dead_pid
 from resume_ner.naming.context import NamingContext
 from resume_ner.tracking.hpo import (
     SweepRunInUseError,
-    create_trial_run_no_cv,
-    finalize_trial_run_no_cv,
+    claim_sweep,
     find_sweep_run,
     setup_hpo_mlflow_run,
+    sweep_lease_name,
 )
-from resume_ner.tracking.liveness import process_start_time_s
-from resume_ner.tracking.trackers.sweep import build_trial_context
+from resume_ner.tracking.index.base import ProcessId
+from resume_ner.tracking.liveness import this_host, this_process
 
 CONTEXT = NamingContext(
     "hpo_sweep", "tiny", study_key_hash="c" * 64, study_family_hash="d" * 64, study_name="s"
@@ -35,11 +36,17 @@ SWEEP = {
 }
 
 
+def _setup(tracking, **changes) -> tuple[str | None, bool]:
+    claim = setup_hpo_mlflow_run(tracking, CONTEXT, **{**SWEEP, **changes})
+    assert claim.owner
+    return claim.run_id, claim.resumed
+
+
 def test_setup_starts_the_sweep_run_once_and_takes_it_over_afterwards(tracking):
-    run_id, resumed = setup_hpo_mlflow_run(tracking, CONTEXT, **SWEEP)
+    run_id, resumed = _setup(tracking)
     assert not resumed
     tracking.client.set_terminated(run_id, "KILLED")
-    again, resumed = setup_hpo_mlflow_run(tracking, CONTEXT, **SWEEP)
+    again, resumed = _setup(tracking)
     assert (again, resumed) == (run_id, True)
     run = tracking.client.get_run(run_id)
     assert run.info.status == "RUNNING"
@@ -48,7 +55,7 @@ def test_setup_starts_the_sweep_run_once_and_takes_it_over_afterwards(tracking):
 
 
 def test_the_sweep_run_is_found_by_its_run_key_and_says_how(tracking):
-    run_id, _ = setup_hpo_mlflow_run(tracking, CONTEXT, **SWEEP)
+    run_id, _ = _setup(tracking)
     lookup = find_sweep_run(tracking, CONTEXT)
     assert lookup is not None and lookup.run_id == run_id
     assert lookup.matched_by in ("local_index", "tag_run_key_hash")
@@ -56,48 +63,56 @@ def test_the_sweep_run_is_found_by_its_run_key_and_says_how(tracking):
     assert find_sweep_run(tracking, other) is None
 
 
-def test_a_running_sweep_run_of_a_dead_process_is_taken_over(tracking):
-    run_id, _ = setup_hpo_mlflow_run(tracking, CONTEXT, **SWEEP)
-    tracking.client.set_tag(run_id, tracking.registry.key("process", "pid"), str(dead_pid()))
+def test_a_running_sweep_run_whose_owner_died_is_taken_over(tracking):
+    run_id, _ = _setup(tracking)
+    gone = ProcessId(this_host(), dead_pid())
+    lease_name = sweep_lease_name(CONTEXT)
+    tracking.index.release_lease(lease_name, this_process())
+    tracking.index.claim_lease(lease_name, gone)
+    tracking.client.set_tag(run_id, tracking.registry.key("process", "pid"), str(gone.pid))
     assert find_sweep_run(tracking, CONTEXT).action == "take_over"
-    again, resumed = setup_hpo_mlflow_run(tracking, CONTEXT, **SWEEP)
+    again, resumed = _setup(tracking)
     assert (again, resumed) == (run_id, True)
     tags = tracking.client.get_run(run_id).data.tags
     assert tags[tracking.registry.key("process", "pid")] == str(os.getpid())
+    assert tracking.index.get_lease(lease_name).holder == this_process()
 
 
-def test_a_running_sweep_run_of_a_live_process_is_in_use(tracking):
+def test_a_second_process_joins_the_sweep_of_a_live_owner_instead_of_failing(tracking):
     owner = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        run_id, _ = setup_hpo_mlflow_run(tracking, CONTEXT, **SWEEP)
-        tracking.client.set_tag(run_id, tracking.registry.key("process", "pid"), str(owner.pid))
-        started = process_start_time_s(owner.pid)
-        tracking.client.set_tag(
-            run_id, tracking.registry.key("process", "pid_started"), f"{started:.2f}"
-        )
-        with pytest.raises(SweepRunInUseError) as caught:
-            setup_hpo_mlflow_run(tracking, CONTEXT, **SWEEP)
+        lease_name = sweep_lease_name(CONTEXT)
+        holder = ProcessId(this_host(), owner.pid)
+        tracking.index.claim_lease(lease_name, holder)
+        tracking.index.set_lease_value(lease_name, holder, "run-of-the-owner")
+        claim = setup_hpo_mlflow_run(tracking, CONTEXT, **SWEEP)
+        assert find_sweep_run(tracking, CONTEXT) is None  # nothing was created here
+        with pytest.raises(SweepRunInUseError):
+            setup_hpo_mlflow_run(tracking, CONTEXT, force=True, **SWEEP)
     finally:
         owner.kill()
         owner.wait()
-    assert caught.value.run_id == run_id and caught.value.pid == str(owner.pid)
+    assert (claim.owner, claim.run_id, claim.holder) == (False, "run-of-the-owner", holder)
+
+
+def test_the_sweep_of_a_silent_owner_on_another_machine_is_taken_over_after_the_grace_period(
+    tracking,
+):
+    lease_name = sweep_lease_name(CONTEXT)
+    elsewhere = ProcessId("another-machine", 4242)
+    tracking.index.beat(elsewhere)
+    tracking.index.claim_lease(lease_name, elsewhere)
+    tracking.index.set_lease_value(lease_name, elsewhere, "remote-run")
+    assert not claim_sweep(tracking, CONTEXT, grace_s=60).owner
+    time.sleep(1.2)
+    claim = claim_sweep(tracking, CONTEXT, grace_s=1)
+    assert claim.owner
+    assert tracking.index.get_lease(lease_name).holder == this_process()
 
 
 def test_force_starts_a_second_version_of_the_sweep_run(tracking):
-    first, _ = setup_hpo_mlflow_run(tracking, CONTEXT, **SWEEP)
-    second, resumed = setup_hpo_mlflow_run(tracking, CONTEXT, force=True, **SWEEP)
+    first, _ = _setup(tracking)
+    second, resumed = _setup(tracking, force=True)
     assert second != first and not resumed
     names = {tracking.client.get_run(r).info.run_name for r in (first, second)}
     assert len(names) == 2
-
-
-def test_a_trial_without_cv_logs_params_and_metrics_on_its_own_run(tracking):
-    sweep_id, _ = setup_hpo_mlflow_run(tracking, CONTEXT, **SWEEP)
-    trial_context = build_trial_context(CONTEXT, 0, {"learning_rate": 1e-3})
-    run_id = create_trial_run_no_cv(tracking, sweep_id, trial_context, {"learning_rate": 1e-3})
-    finalize_trial_run_no_cv(tracking, run_id, {"macro_f1": 0.5}, "FINISHED")
-    run = tracking.client.get_run(run_id)
-    assert run.info.status == "FINISHED"
-    assert run.data.params == {"learning_rate": "0.001"}
-    assert run.data.metrics == {"macro_f1": 0.5}
-    assert run.data.tags[tracking.registry.key("mlflow", "parent_run_id")] == sweep_id

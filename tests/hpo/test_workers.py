@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import pytest
-from filelock import FileLock, Timeout
 from hpo_helpers import dead_pid
 
 from resume_ner.config.hpo import HpoConfig
-from resume_ner.hpo.budget import TrialBudget
+from resume_ner.hpo.budget import TrialBudget, budget_lock_name
 from resume_ner.hpo.storage import HOST_ATTR, PID_ATTR, open_storage
 from resume_ner.hpo.study import open_study
 from resume_ner.hpo.workers import wait_for_running_trials
+from resume_ner.tracking.index.file import FileIndexBackend
 from resume_ner.tracking.liveness import this_host
+
+
+def _backend(tmp_path) -> FileIndexBackend:
+    return FileIndexBackend(tmp_path / "index.json", tmp_path / "counter.json")
 
 
 class _NoTrialMayStart:
@@ -35,18 +39,20 @@ def test_a_dead_workers_trial_is_failed_and_requeued_while_no_worker_can_claim(t
     orphan.suggest_float("x", 0, 1)
     orphan.set_user_attr(HOST_ATTR, this_host())
     orphan.set_user_attr(PID_ATTR, dead_pid())
-    lock_path = tmp_path / "budget.lock"
+    backend = _backend(tmp_path)
     claims_while_failing: list[bool] = []
 
     def try_to_claim(trial, cause):
+        other = backend.lock(budget_lock_name(study.study_name), timeout_s=0)
         try:
-            FileLock(str(lock_path)).acquire(timeout=0)
-        except Timeout:
+            other.acquire()
+        except TimeoutError:
             claims_while_failing.append(False)
         else:
+            other.release()
             claims_while_failing.append(True)
 
-    budget = TrialBudget(study, 1, lock_path)
+    budget = TrialBudget.in_backend(study, 1, backend)
     wait_for_running_trials(
         study, storage, hpo, _NoTrialMayStart(), budget, on_failed_trial=try_to_claim, poll_s=0.01
     )
@@ -57,10 +63,11 @@ def test_a_dead_workers_trial_is_failed_and_requeued_while_no_worker_can_claim(t
 
 
 def test_the_budget_lock_held_exclusively_blocks_claims(tmp_path):
-    lock_path = tmp_path / "budget.lock"
+    backend = _backend(tmp_path)
     study = open_study(
         open_storage(f"sqlite:///{tmp_path / 's.db'}", HpoConfig()), "s", HpoConfig()
     )
-    with TrialBudget(study, 5, lock_path).exclusive(), pytest.raises(Timeout):
-        FileLock(str(lock_path)).acquire(timeout=0)
-    assert TrialBudget(study, 5, lock_path).claim()
+    other = backend.lock(budget_lock_name("s"), timeout_s=0)
+    with TrialBudget.in_backend(study, 5, backend).exclusive(), pytest.raises(TimeoutError):
+        other.acquire()
+    assert TrialBudget.in_backend(study, 5, backend).claim()

@@ -126,3 +126,36 @@ def test_a_live_process_that_started_before_the_run_keeps_it_running(tracking):
     )
     assert found == []
     assert tracking.client.get_run(run_id).info.status == "RUNNING"
+
+
+def test_a_run_of_another_machine_is_closed_only_once_its_heartbeat_is_older_than_the_grace(
+    tracking,
+):
+    from datetime import UTC, datetime, timedelta
+
+    from resume_ner.tracking.index.base import ProcessId
+
+    context = NamingContext("hpo_sweep", "tiny", study_key_hash="8" * 64)
+    run_id = start_stage_run(tracking, context).run_id
+    tracking.client.set_tag(run_id, tracking.registry.key("process", "host"), "elsewhere")
+    tracking.client.set_tag(run_id, tracking.registry.key("process", "pid"), "42")
+    elsewhere = ProcessId("elsewhere", 42)
+    silent = (datetime.now(UTC) - timedelta(seconds=120)).isoformat()
+
+    def cleanup(beats):
+        return cleanup_interrupted_runs(
+            tracking.client,
+            _experiments(tracking),
+            registry=tracking.registry,
+            project=tracking.policy.project,
+            beats=beats,
+            grace_s=60,
+        )
+
+    assert cleanup({}) == []  # never beat: cannot be judged from here
+    assert cleanup({elsewhere: datetime.now(UTC).isoformat()}) == []
+    [closed] = cleanup({elsewhere: silent})
+    assert closed.run_id == run_id
+    run = tracking.client.get_run(run_id)
+    assert run.info.status == "KILLED"
+    assert "no heartbeat" in run.data.tags["code.interrupted_reason"]

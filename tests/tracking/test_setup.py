@@ -13,7 +13,7 @@ import pytest
 from resume_ner.config.mlflow import MlflowConfig
 from resume_ner.config.paths import ProjectPaths
 from resume_ner.tracking.errors import TrackingSetupError
-from resume_ner.tracking.setup import resolve_tracking_uri, setup_mlflow, setup_mlflow_tracking_env
+from resume_ner.tracking.setup import resolve_tracking_uri, setup_mlflow
 
 
 def test_explicit_uri_wins_over_config_and_environment(tmp_path: Path):
@@ -37,18 +37,6 @@ def test_azure_ml_without_workspace_settings_is_a_clear_setup_error(tmp_path: Pa
     config = MlflowConfig.model_validate({"azure_ml": {"enabled": True}})
     with pytest.raises(TrackingSetupError, match=r"azure_ml\.subscription_id"):
         resolve_tracking_uri(config, ProjectPaths.at(tmp_path), environ={})
-
-
-def test_subprocess_environment_carries_uri_experiment_and_run():
-    env = setup_mlflow_tracking_env(
-        "sqlite:///x.db", experiment_name="e", run_id="r", parent_run_id="p"
-    )
-    assert env == {
-        "MLFLOW_TRACKING_URI": "sqlite:///x.db",
-        "MLFLOW_EXPERIMENT_NAME": "e",
-        "MLFLOW_RUN_ID": "r",
-        "MLFLOW_PARENT_RUN_ID": "p",
-    }
 
 
 RACE_SCRIPT = textwrap.dedent(

@@ -29,6 +29,7 @@ from resume_ner.config.hpo import HpoConfig
 from resume_ner.config.paths import ProjectPaths
 from resume_ner.tracking.errors import store_errors
 from resume_ner.tracking.liveness import is_process_alive, this_host
+from resume_ner.tracking.locks import store_init_lock
 from resume_ner.tracking.setup import SQLITE_PREFIX, sqlite_path
 
 if TYPE_CHECKING:
@@ -45,6 +46,8 @@ HOST_ATTR = "process.host"
 PID_ATTR = "process.pid"
 #: User attribute holding the id of the trial's MLflow run.
 RUN_ID_ATTR = "mlflow_run_id"
+#: The table Optuna's RDB schema records its version in; a database without it holds no study.
+OPTUNA_VERSION_TABLE = "version_info"
 
 
 @dataclass(frozen=True)
@@ -59,12 +62,6 @@ class DeadTrial:
 def storage_url(config: HpoConfig, paths: ProjectPaths) -> str:
     """The study storage: ``config.storage``, else SQLite at ``paths.optuna_db``."""
     return config.storage or f"{SQLITE_PREFIX}{paths.optuna_db}"
-
-
-def storage_exists(url: str) -> bool:
-    """Whether the storage may hold studies already (an SQLite file that exists, or a server)."""
-    path = sqlite_path(url)
-    return path is None or path.exists()
 
 
 class StaleTrialCallback:
@@ -106,40 +103,78 @@ class StaleTrialCallback:
         self._retry(study, retried)
 
 
-def open_storage(
+def _engine_kwargs(url: str) -> dict[str, Any]:
+    if sqlite_path(url) is None:
+        return {}
+    return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}}
+
+
+def _rdb_storage(
     url: str,
     config: HpoConfig,
+    on_failed_trial: Callable[[FrozenTrial, str], None] | None,
     *,
-    read_only: bool = False,
-    on_failed_trial: Callable[[FrozenTrial, str], None] | None = None,
+    skip_table_creation: bool,
 ) -> RDBStorage:
-    """Open the RDB storage at ``url`` with heartbeat, grace period and retry of stale trials.
-
-    A trial whose heartbeat is older than the grace period is failed by the next worker that
-    starts a trial and handled by :class:`StaleTrialCallback` (``on_failed_trial`` gets the
-    trial and the cause, and closes its runs). SQLite connections wait :data:`SQLITE_BUSY_TIMEOUT_S` for other writers (several
-    workers share the file). With ``read_only`` no table is created (for ``--plan``). Raises
-    what :class:`optuna.storages.RDBStorage` raises for an unreachable or incompatible database.
-    """
     import optuna
 
-    engine_kwargs: dict[str, Any] = {}
-    path = sqlite_path(url)
-    if path is not None:
-        if not read_only:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        engine_kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S}
     with warnings.catch_warnings():
         # Optuna marks the heartbeat experimental; it is what makes dead workers' trials retried.
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         return optuna.storages.RDBStorage(
             url,
-            engine_kwargs=engine_kwargs,
+            engine_kwargs=_engine_kwargs(url),
             heartbeat_interval=config.heartbeat_interval_s,
             grace_period=config.grace_period,
             heartbeat_stale_trial_callback=StaleTrialCallback(config, on_failed_trial),
-            skip_table_creation=read_only,
+            skip_table_creation=skip_table_creation,
         )
+
+
+def open_storage(
+    url: str,
+    config: HpoConfig,
+    *,
+    on_failed_trial: Callable[[FrozenTrial, str], None] | None = None,
+) -> RDBStorage:
+    """Open the RDB storage at ``url`` (creating its tables once) with heartbeat and retries.
+
+    Optuna's tables are created under :func:`~resume_ner.tracking.locks.store_init_lock`, so
+    any number of processes may open a new storage at once. A trial whose heartbeat is older
+    than the grace period is failed by the next worker that starts a trial and handled by
+    :class:`StaleTrialCallback` (``on_failed_trial`` gets the trial and the cause, and closes
+    its runs). SQLite connections wait :data:`SQLITE_BUSY_TIMEOUT_S` for other writers.
+    Raises what :class:`optuna.storages.RDBStorage` raises for an unreachable or incompatible
+    database, ``TimeoutError`` when another process holds the lock for too long.
+    """
+    path = sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    with store_init_lock(url):
+        return _rdb_storage(url, config, on_failed_trial, skip_table_creation=False)
+
+
+def open_existing_storage(url: str, config: HpoConfig) -> RDBStorage | None:
+    """The storage at ``url`` when it holds Optuna's tables, else ``None`` (reads only).
+
+    For ``--plan``: an SQLite file that does not exist is not created, and a database without
+    Optuna's schema (a new PostgreSQL database) holds no study yet. Raises what SQLAlchemy and
+    Optuna raise for an unreachable or incompatible database.
+    """
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        return None
+    from sqlalchemy import create_engine, inspect
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(url, poolclass=NullPool, **_engine_kwargs(url))
+    try:
+        has_schema = inspect(engine).has_table(OPTUNA_VERSION_TABLE)
+    finally:
+        engine.dispose()
+    if not has_schema:
+        return None
+    return _rdb_storage(url, config, None, skip_table_creation=True)
 
 
 def record_trial_process(trial: optuna.Trial) -> None:

@@ -7,12 +7,15 @@ For each backbone :func:`run_sweep`:
 2. finds the sweep run of that identity (strict: run index, then the run-key hash tag). When the
    run FINISHED, the study holds its target number of finished trials and the refit exists,
    nothing is created: the sweep is *already complete*;
-3. closes the project's runs left RUNNING by dead processes of this machine (KILLED, tagged
-   ``process.interrupted``), fails the study's trials those processes left RUNNING and re-queues
-   them with the same hyperparameters;
-4. takes the sweep run over (or starts it; ``--force`` starts a new version with a new study
-   revision); when another live process owns it, this process joins: it runs trials under that
-   run and leaves the rest to the owner;
+3. claims the sweep's ownership in the index backend (one owner however many processes start
+   at once, on however many machines; see :func:`~resume_ner.tracking.hpo.claim_sweep`). A
+   process that does not get it *joins*: it runs trials under the owner's sweep run and leaves
+   the rest to the owner. An owner that died, or on another machine fell silent for longer
+   than the grace period, loses the sweep to the next process that claims it;
+4. as the owner, closes the project's runs left RUNNING by processes that are gone (KILLED,
+   tagged ``process.interrupted``), reclaims their run-name reservations, fails the study's
+   trials they left RUNNING and re-queues them with the same hyperparameters, then takes the
+   sweep run over (or starts it; ``--force`` starts a new version with a new study revision);
 5. runs trials until the study holds exactly ``n_trials`` COMPLETE or PRUNED trials (here or in
    ``workers`` processes), waits for trials other workers still run, refits the best trial,
    logs the plots and the summary, and ends the sweep run FINISHED.
@@ -34,7 +37,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from resume_ner.hpo.budget import TrialBudget
 from resume_ner.hpo.configs import SweepConfigs, training_identity
-from resume_ner.hpo.errors import study_storage_errors
 from resume_ner.hpo.folds import HpoData, load_hpo_data
 from resume_ner.hpo.objective import TrialObjective, run_ending
 from resume_ner.hpo.plots import log_study_plots
@@ -45,8 +47,8 @@ from resume_ner.hpo.storage import (
     DeadTrial,
     fail_dead_local_trials,
     find_dead_local_trials,
+    open_existing_storage,
     open_storage,
-    storage_exists,
     storage_url,
 )
 from resume_ner.hpo.study import (
@@ -73,12 +75,21 @@ from resume_ner.tracking.cleanup import InterruptedRun, cleanup_interrupted_runs
 from resume_ner.tracking.context import TrackingContext
 from resume_ner.tracking.errors import store_errors
 from resume_ner.tracking.hpo import (
+    SweepClaim,
     SweepRunLookup,
+    claim_sweep,
     find_sweep_run,
+    release_sweep,
     setup_hpo_mlflow_run,
     sweep_tracker,
 )
-from resume_ner.tracking.liveness import this_host
+from resume_ner.tracking.index.version_counter import cleanup_stale_reservations
+from resume_ner.tracking.liveness import (
+    Heartbeat,
+    lease_holder_is_gone,
+    this_host,
+    this_process,
+)
 from resume_ner.tracking.reuse import find_finished_stage_run
 
 if TYPE_CHECKING:
@@ -228,7 +239,7 @@ def read_sweep_state(
     sweep_context = _sweep_naming(tracking, identity) if tracking else None
     lookup = None
     if tracking is not None and not force:
-        lookup = find_sweep_run(tracking, sweep_context)
+        lookup = find_sweep_run(tracking, sweep_context, grace_s=configs.hpo.grace_period)
     study_name = identity.base_study_name
     if lookup is not None:
         study_name = lookup.run.data.tags.get(tracking.registry.key("study", "name"), study_name)
@@ -311,7 +322,11 @@ class SweepRunner:
         self.storage_url = storage_url(configs.hpo, tracking.paths)
 
     def run(self, backbone: str, data: HpoData) -> SweepOutcome:
-        """Run, resume, join or find complete the sweep of ``backbone`` on ``data``."""
+        """Run, resume, join or find complete the sweep of ``backbone`` on ``data``.
+
+        This process writes its heartbeat through the index backend while it works, so that
+        what it owns (the sweep, reservations, runs) passes on if it dies.
+        """
         hpo = self.configs.hpo
         tracking = self.tracking
         identity = build_study_identity(
@@ -323,17 +338,62 @@ class SweepRunner:
         )
         on_failed_trial = functools.partial(close_runs_of_failed_trial, tracking)
         storage = open_storage(self.storage_url, hpo, on_failed_trial=on_failed_trial)
-        state = read_sweep_state(
-            tracking, storage, identity, self.configs, data, target=self.target, force=self.force
+        with Heartbeat(tracking.index, hpo.heartbeat_interval_s):
+            while True:
+                state = self._read_state(storage, identity, data)
+                if state.is_complete(hpo.refit.enabled):
+                    return self._already_complete(state)
+                claim = claim_sweep(tracking, state.sweep_context, grace_s=hpo.grace_period)
+                try:
+                    outcome = self._run_claimed(backbone, data, identity, storage, claim)
+                finally:
+                    release_sweep(tracking, claim)
+                if outcome.status != "joined" or not self._owner_gone(claim):
+                    return outcome
+                # A joiner outliving a dead owner finishes the sweep instead of leaving it.
+                self.progress.note(
+                    f"the sweep's owner ({claim.holder}) is gone: this process takes it over"
+                )
+
+    def _owner_gone(self, claim: SweepClaim) -> bool:
+        lease = self.tracking.index.get_lease(claim.lease_name)
+        return (
+            lease is not None
+            and lease.holder != this_process()
+            and lease_holder_is_gone(self.tracking.index, lease, self.configs.hpo.grace_period)
         )
-        if state.is_complete(hpo.refit.enabled):
+
+    def _read_state(self, storage: Any, identity: StudyIdentity, data: HpoData) -> SweepState:
+        return read_sweep_state(
+            self.tracking,
+            storage,
+            identity,
+            self.configs,
+            data,
+            target=self.target,
+            force=self.force,
+        )
+
+    def _run_claimed(
+        self,
+        backbone: str,
+        data: HpoData,
+        identity: StudyIdentity,
+        storage: Any,
+        claim: SweepClaim,
+    ) -> SweepOutcome:
+        hpo = self.configs.hpo
+        tracking = self.tracking
+        on_failed_trial = functools.partial(close_runs_of_failed_trial, tracking)
+        # Read again under the claim: the sweep may have been started, or finished, meanwhile.
+        state = self._read_state(storage, identity, data)
+        owner = claim.owner
+        if owner and state.is_complete(hpo.refit.enabled):
             return self._already_complete(state)
         deadline = None if self.timeout_s is None else time.monotonic() + self.timeout_s
-        owner = state.lookup is None or state.lookup.action != "join"
         cleaned = self._cleanup(state) if owner else []
-        sweep_run_id, resumed = (
-            self._sweep_run(state, data) if owner else (state.lookup.run_id, False)
-        )
+        claim = self._sweep_run(state, data, claim)
+        sweep_run_id, resumed = claim.run_id, claim.resumed
         dead: list[DeadTrial] = []
         if owner and state.study is not None:
             dead = fail_dead_local_trials(state.study, storage, hpo, on_failed_trial)
@@ -418,20 +478,29 @@ class SweepRunner:
         )
 
     def _cleanup(self, state: SweepState) -> list[InterruptedRun]:
-        """Close the project's runs left RUNNING by dead processes here (not the sweep run,
-        which this process takes over)."""
-        if not self.configs.hpo.cleanup.enabled:
+        """Close the project's runs left RUNNING by processes that are gone, here or on
+        machines whose heartbeat stopped (not the sweep run, which this process takes over),
+        and reclaim their run-name reservations."""
+        hpo = self.configs.hpo
+        if not hpo.cleanup.enabled:
             return []
         tracking = self.tracking
+        cleanup_stale_reservations(
+            tracking.index,
+            tracking.config.index.stale_reservation_minutes,
+            grace_s=hpo.grace_period,
+        )
         return cleanup_interrupted_runs(
             tracking.client,
             _project_experiment_ids(tracking),
             registry=tracking.registry,
             project=tracking.policy.project,
             current_run_ids=frozenset({state.lookup.run_id}) if state.lookup else frozenset(),
+            beats=tracking.index.list_beats(),
+            grace_s=hpo.grace_period,
         )
 
-    def _sweep_run(self, state: SweepState, data: HpoData) -> tuple[str | None, bool]:
+    def _sweep_run(self, state: SweepState, data: HpoData, claim: SweepClaim) -> SweepClaim:
         hpo = self.configs.hpo
         return setup_hpo_mlflow_run(
             self.tracking,
@@ -446,6 +515,8 @@ class SweepRunner:
             n_folds=len(data.folds) if data.uses_cv else None,
             force=self.force,
             lookup=state.lookup,
+            claim=claim,
+            grace_s=hpo.grace_period,
         )
 
     def _run_trials(
@@ -460,8 +531,7 @@ class SweepRunner:
         owner: bool,
     ) -> None:
         hpo = self.configs.hpo
-        lock_path = self.tracking.paths.cache_dir / "hpo" / f"{study.study_name}.lock"
-        budget = TrialBudget(study, self.target, lock_path, deadline=deadline)
+        budget = TrialBudget.in_backend(study, self.target, self.tracking.index, deadline=deadline)
         objective = TrialObjective(
             tracking=self.tracking,
             sweep_run_id=sweep_run_id,
@@ -491,7 +561,6 @@ class SweepRunner:
                     remaining_s=remaining,
                     sweep_run_id=sweep_run_id,
                     sweep_context=sweep_context,
-                    lock_path=lock_path,
                     trainer_factory=self.trainer_factory,
                 )
                 for index in range(self.workers)
@@ -620,7 +689,7 @@ def plan_sweep(
         if tracking is None:
             raise ValueError("plan_sweep needs the storage URL when there is no tracking context")
         storage = storage_url(hpo, tracking.paths)
-    study_storage = open_storage(storage, hpo, read_only=True) if storage_exists(storage) else None
+    study_storage = open_existing_storage(storage, hpo)
     data = load_hpo_data(configs.data, hpo.cv)
     plans = []
     for backbone in backbones or hpo.backbones:
@@ -631,14 +700,9 @@ def plan_sweep(
             hpo=hpo,
             training=training_identity(configs, backbone),
         )
-        try:
-            state = read_sweep_state(
-                tracking, study_storage, identity, configs, data, target=target, force=force
-            )
-        except study_storage_errors() as exc:  # a storage without Optuna's tables holds no study
-            if study_storage is None or "no such table" not in str(exc).lower():
-                raise
-            state = read_sweep_state(tracking, None, identity, configs, data, target=target)
+        state = read_sweep_state(
+            tracking, study_storage, identity, configs, data, target=target, force=force
+        )
         plans.append(_plan_from_state(tracking, state, configs, backbone, target, force))
     return plans
 
@@ -696,6 +760,8 @@ def _plan_from_state(
             project=tracking.policy.project,
             current_run_ids=frozenset({lookup.run_id}) if lookup else frozenset(),
             dry_run=True,
+            beats=tracking.index.list_beats(),
+            grace_s=hpo.grace_period,
         )
     return SweepPlan(
         backbone=backbone,

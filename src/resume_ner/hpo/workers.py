@@ -41,6 +41,7 @@ from resume_ner.hpo.study import count_trials, load_existing_study, open_study, 
 from resume_ner.naming.context import NamingContext
 from resume_ner.tracking.context import TrackingContext
 from resume_ner.tracking.hpo import close_trial_runs
+from resume_ner.tracking.liveness import Heartbeat
 
 if TYPE_CHECKING:
     import optuna
@@ -181,15 +182,16 @@ class WorkerSpec:
     remaining_s: float | None
     sweep_run_id: str | None
     sweep_context: NamingContext
-    lock_path: Path
     trainer_factory: TrainerFactory
 
 
 def worker_main(spec: WorkerSpec, events: Any) -> None:
-    """The body of a worker process: open tracking and the study, run trials, report events."""
+    """The body of a worker process: open tracking and the study, run trials, report events.
+
+    The worker writes its heartbeat through the index backend while it runs, so that its runs
+    can be closed from another machine if it dies.
+    """
     from resume_ner.config.paths import ProjectPaths
-    from resume_ner.hpo.folds import load_hpo_data
-    from resume_ner.hpo.objective import TrialObjective
 
     quiet_optuna()
     deadline = None if spec.remaining_s is None else time.monotonic() + spec.remaining_s
@@ -200,6 +202,17 @@ def worker_main(spec: WorkerSpec, events: Any) -> None:
         tracking_uri=spec.tracking_uri,
     )
     hpo = spec.configs.hpo
+    with Heartbeat(tracking.index, hpo.heartbeat_interval_s):
+        _run_worker(spec, tracking, deadline, events)
+
+
+def _run_worker(
+    spec: WorkerSpec, tracking: TrackingContext, deadline: float | None, events: Any
+) -> None:
+    from resume_ner.hpo.folds import load_hpo_data
+    from resume_ner.hpo.objective import TrialObjective
+
+    hpo = spec.configs.hpo
     storage = open_storage(
         spec.storage_url,
         hpo,
@@ -207,7 +220,7 @@ def worker_main(spec: WorkerSpec, events: Any) -> None:
     )
     existing = count_trials(load_existing_study(storage, spec.study_name)).total
     study = open_study(storage, spec.study_name, hpo, stream=f"worker-{spec.index}:{existing}")
-    budget = TrialBudget(study, spec.target, spec.lock_path, deadline=deadline)
+    budget = TrialBudget.in_backend(study, spec.target, tracking.index, deadline=deadline)
     objective = TrialObjective(
         tracking=tracking,
         sweep_run_id=spec.sweep_run_id,

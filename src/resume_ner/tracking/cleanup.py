@@ -2,21 +2,29 @@
 
 MLflow has no liveness: a process killed mid-run leaves its run RUNNING for ever. Every run
 resume-ner creates carries the host and pid of its process, so a RUNNING run whose process is
-gone from this machine can be told apart from one that is still working. Runs created on
-other machines are left alone here; on a shared study their trials are failed through Optuna's
-heartbeat instead.
+gone from this machine can be told apart from one that is still working. A run of another
+machine counts as interrupted when its process wrote heartbeats through the index backend and
+has been silent for longer than the grace period (see :mod:`resume_ner.tracking.liveness`);
+one whose process never wrote a heartbeat is left alone.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from resume_ner.naming.tags import TagsRegistry
 from resume_ner.tracking.filters import and_filters, tag_equals
+from resume_ner.tracking.index.base import ProcessId
 from resume_ner.tracking.lifecycle import terminate_run_with_tags
-from resume_ner.tracking.liveness import is_process_alive, owner_started_before_s, this_host
+from resume_ner.tracking.liveness import (
+    is_gone,
+    is_process_alive,
+    owner_started_before_s,
+    this_host,
+)
 from resume_ner.tracking.queries import search_all_runs
 
 if TYPE_CHECKING:
@@ -44,15 +52,33 @@ def should_skip_cleanup(
     return run.data.tags.get(registry.key("process", "project")) != project
 
 
-def should_tag_as_interrupted(run: Run, registry: TagsRegistry, *, host: str) -> str | None:
-    """Why ``run`` counts as interrupted (its process on this host is gone), or ``None``."""
+def should_tag_as_interrupted(
+    run: Run,
+    registry: TagsRegistry,
+    *,
+    host: str,
+    beats: Mapping[ProcessId, str] | None = None,
+    grace_s: float | None = None,
+) -> str | None:
+    """Why ``run`` counts as interrupted, or ``None``.
+
+    Its process on ``host`` (this machine) is gone; or, on another machine, its heartbeat in
+    ``beats`` is older than ``grace_s``.
+    """
     tags = run.data.tags
     if tags.get(registry.key("process", "interrupted")) == "true":
         return "already tagged interrupted"
     run_host = tags.get(registry.key("process", "host"))
     pid_text = tags.get(registry.key("process", "pid"), "")
-    if run_host != host or not pid_text.isdigit():
+    if not run_host or not pid_text.isdigit():
         return None
+    if run_host != host:
+        beat = (beats or {}).get(ProcessId(run_host, int(pid_text)))
+        if beat is None or grace_s is None:
+            return None
+        if not is_gone(ProcessId(run_host, int(pid_text)), grace_s=grace_s, last_beat=beat):
+            return None
+        return f"process {pid_text} on {run_host} has written no heartbeat for over {grace_s:g} s"
     started_s = owner_started_before_s(tags, registry, run.info.start_time)
     if is_process_alive(int(pid_text), started_before_s=started_s):
         return None
@@ -67,11 +93,15 @@ def cleanup_interrupted_runs(
     project: str,
     current_run_ids: frozenset[str] = frozenset(),
     dry_run: bool = False,
+    beats: Mapping[ProcessId, str] | None = None,
+    grace_s: float | None = None,
 ) -> list[InterruptedRun]:
     """Find RUNNING runs of ``project`` whose process died; unless ``dry_run``, end them KILLED.
 
     Each one is tagged ``process.interrupted = true`` with the reason. Runs in
-    ``current_run_ids`` are never touched. Returns the interrupted runs found.
+    ``current_run_ids`` are never touched. ``beats`` (the index backend's heartbeats) and
+    ``grace_s`` judge runs of other machines (see :func:`should_tag_as_interrupted`). Returns
+    the interrupted runs found.
     """
     if not experiment_ids:
         return []
@@ -87,7 +117,7 @@ def cleanup_interrupted_runs(
     for run in running:
         if should_skip_cleanup(run, registry, project=project, current_run_ids=current_run_ids):
             continue
-        reason = should_tag_as_interrupted(run, registry, host=host)
+        reason = should_tag_as_interrupted(run, registry, host=host, beats=beats, grace_s=grace_s)
         if reason is None:
             continue
         found.append(InterruptedRun(run.info.run_id, run.info.run_name, reason))

@@ -1,21 +1,23 @@
-"""HPO tracking: finding, taking over or starting a sweep's run, and trial runs without CV.
+"""HPO tracking: owning, joining or starting a sweep's run, and trial runs without CV.
 
-A sweep has one run per identity (its run key: the study key hash). Running the sweep again
-finds that run instead of starting a second one:
+A sweep has one run per identity (its run key: the study key hash), and one *owner*: the
+process holding the sweep's lease in the index backend (:func:`claim_sweep`), which any number
+of processes on any number of machines may try to claim at once; exactly one gets it. The owner
+finds the sweep run and takes it over, or starts it when there is none, and publishes its id on
+the lease; every other process *joins*: it waits for that id and attaches its trials to the run.
 
-- no run, or ``force``: a new sweep run is started (the next version of its name);
-- a run that ended (FINISHED, KILLED, FAILED), or one left RUNNING by a process of this
-  machine that is gone: this process *takes it over*: the run is set RUNNING again, its host
-  and pid tags name this process and ``hpo.resumed`` is set;
-- a run RUNNING for a live process here, or for a process on another machine: it is in use;
-  :func:`setup_hpo_mlflow_run` raises :class:`SweepRunInUseError` and the caller may join the
-  sweep by attaching trials to that run without owning it.
+- no run, or ``force``: the owner starts a new sweep run (the next version of its name);
+- a run that exists, whatever its status: the owner *takes it over*: the run is set RUNNING
+  again, its host and pid tags name this process and ``hpo.resumed`` is set.
 
-Trials with cross-validation go through
-:class:`~resume_ner.tracking.trackers.sweep.MLflowSweepTracker` directly (trial run, fold runs,
-aggregated result); :func:`create_trial_run_no_cv` and :func:`finalize_trial_run_no_cv` cover
-trials without CV, whose own run holds the metrics. Both cost the three-call minimum when they
-share one tracker: ``create_run`` with all tags, one ``log_batch``, one ``set_terminated``.
+The owner writes a heartbeat (:class:`~resume_ner.tracking.liveness.Heartbeat`); when it dies
+on this machine, or falls silent on another for longer than the grace period, the next process
+that claims the lease takes the sweep over.
+
+Trials, with or without cross-validation, go through
+:class:`~resume_ner.tracking.trackers.sweep.MLflowSweepTracker` (trial run, fold runs,
+aggregated result); each run costs the three-call minimum: ``create_run`` with all tags, one
+``log_batch``, one ``set_terminated``.
 """
 
 from __future__ import annotations
@@ -28,13 +30,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from resume_ner.naming.context import NamingContext
+from resume_ner.naming.keys import build_mlflow_run_key, build_mlflow_run_key_hash
 from resume_ner.tracking.context import TrackingContext
-from resume_ner.tracking.errors import TrackingError
+from resume_ner.tracking.errors import TrackingError, store_errors
+from resume_ner.tracking.index.base import Lease, ProcessId
 from resume_ner.tracking.liveness import (
-    is_process_alive,
-    owner_started_before_s,
+    lease_holder_is_gone,
     process_tags,
     this_host,
+    this_process,
+    wait_for_lease_value,
 )
 from resume_ner.tracking.reuse import find_stage_run
 from resume_ner.tracking.trackers.sweep import MLflowSweepTracker
@@ -46,16 +51,23 @@ logger = logging.getLogger(__name__)
 
 SweepRunAction = Literal["create", "take_over", "join"]
 
+#: Seconds an owner may stay silent before another process takes its sweep over (as
+#: ``hpo.yaml``'s default grace period).
+DEFAULT_GRACE_S = 20.0
+#: Seconds a joining process waits for the sweep's owner to publish the sweep run.
+JOIN_TIMEOUT_S = 600.0
+
 _TRACKERS: dict[int, MLflowSweepTracker] = {}
 _TRACKERS_LOCK = threading.Lock()
 
 
 class SweepRunInUseError(TrackingError):
-    """The sweep's run is RUNNING for another live process (or a process on another machine)."""
+    """``--force`` asked for a new sweep run while another live process owns the sweep."""
 
-    def __init__(self, run_id: str, host: str | None, pid: str | None) -> None:
+    def __init__(self, run_id: str | None, host: str | None, pid: str | None) -> None:
         super().__init__(
-            f"sweep run {run_id} is in use by process {pid or '?'} on {host or 'an unknown host'}"
+            f"sweep run {run_id or '(not started yet)'} is in use by process {pid or '?'} on "
+            f"{host or 'an unknown host'}"
         )
         self.run_id = run_id
         self.host = host
@@ -66,9 +78,9 @@ class SweepRunInUseError(TrackingError):
 class SweepRunLookup:
     """The existing run of a sweep identity and what a new sweep process does with it.
 
-    ``action`` is ``take_over`` for a run that ended or whose process on this machine is
-    gone, ``join`` for a run another live (or remote) process is running. ``matched_by`` names
-    the finder strategy that found it (``local_index``, ``tag_run_key_hash``).
+    ``action`` is ``join`` while a live process other than this one owns the sweep (holds
+    its lease), else ``take_over``. ``matched_by`` names the finder strategy that found it
+    (``local_index``, ``tag_run_key_hash``).
     """
 
     run_id: str
@@ -79,6 +91,22 @@ class SweepRunLookup:
     pid: str | None
     reason: str
     run: Run
+
+
+@dataclass(frozen=True)
+class SweepClaim:
+    """This process's part in a sweep: owner of its lease or not, and the sweep run's id.
+
+    ``run_id`` is ``None`` for an owner that has not set the run up yet, and for a sweep that
+    is not tracked; ``holder`` is the lease's holder (this process for an owner); ``resumed``
+    tells an owner that took an existing sweep run over.
+    """
+
+    lease_name: str
+    owner: bool
+    run_id: str | None = None
+    holder: ProcessId | None = None
+    resumed: bool = False
 
 
 def sweep_tracker(tracking: TrackingContext) -> MLflowSweepTracker:
@@ -96,40 +124,48 @@ def sweep_tracker(tracking: TrackingContext) -> MLflowSweepTracker:
         return tracker
 
 
+def sweep_lease_name(sweep_context: NamingContext) -> str:
+    """The name of the lease that makes one process the owner of the sweep ``sweep_context``."""
+    return f"hpo_sweep:{build_mlflow_run_key_hash(build_mlflow_run_key(sweep_context))}"
+
+
 def classify_sweep_run(
-    run: Run, tracking: TrackingContext, matched_by: str = "direct_run_id"
+    run: Run,
+    tracking: TrackingContext,
+    matched_by: str = "direct_run_id",
+    *,
+    owner: Lease | None = None,
+    grace_s: float = DEFAULT_GRACE_S,
 ) -> SweepRunLookup:
-    """Decide whether ``run`` (a sweep run) is taken over or joined, and why."""
+    """Decide whether ``run`` (a sweep run) is taken over or joined, and why.
+
+    ``owner`` is the sweep's lease: the run is joined while a live process other than this
+    one holds it (:func:`~resume_ner.tracking.liveness.lease_holder_is_gone` with ``grace_s``).
+    """
     registry = tracking.registry
     tags = run.data.tags
     host = tags.get(registry.key("process", "host"))
     pid = tags.get(registry.key("process", "pid"))
     status = run.info.status
     action: SweepRunAction
-    if status != "RUNNING":
-        action, reason = "take_over", f"the sweep run ended {status}"
-    elif host != this_host():
-        action, reason = "join", f"the sweep run is RUNNING on host {host or '?'}"
-    elif pid is not None and pid.isdigit() and int(pid) == os.getpid():
-        action, reason = "take_over", "the sweep run belongs to this process"
-    elif (
-        pid is not None
-        and pid.isdigit()
-        and is_process_alive(
-            int(pid),
-            started_before_s=owner_started_before_s(
-                run.data.tags, tracking.registry, run.info.start_time
-            ),
-        )
+    if (
+        owner is not None
+        and owner.holder != this_process()
+        and not lease_holder_is_gone(tracking.index, owner, grace_s)
     ):
-        action, reason = "join", f"the sweep run is RUNNING in live process {pid}"
-    else:
+        action, reason = "join", f"the sweep is owned by live {owner.holder}"
+    elif status != "RUNNING":
+        action, reason = "take_over", f"the sweep run ended {status}"
+    elif owner is None:
+        # Owners hold the lease while they run: a RUNNING run without one lost its process.
         action, reason = "take_over", f"the sweep run's process {pid or '?'} on {host} is gone"
+    else:
+        action, reason = "take_over", f"the sweep's owner {owner.holder} is gone"
     return SweepRunLookup(run.info.run_id, status, action, matched_by, host, pid, reason, run)
 
 
 def find_sweep_run(
-    tracking: TrackingContext, sweep_context: NamingContext
+    tracking: TrackingContext, sweep_context: NamingContext, *, grace_s: float = DEFAULT_GRACE_S
 ) -> SweepRunLookup | None:
     """The run of the sweep identity ``sweep_context`` (strict lookup), classified; else ``None``.
 
@@ -139,7 +175,49 @@ def find_sweep_run(
     report = find_stage_run(tracking, sweep_context)
     if report is None:
         return None
-    return classify_sweep_run(report.run, tracking, report.strategy_used or "tag_run_key_hash")
+    return classify_sweep_run(
+        report.run,
+        tracking,
+        report.strategy_used or "tag_run_key_hash",
+        owner=tracking.index.get_lease(sweep_lease_name(sweep_context)),
+        grace_s=grace_s,
+    )
+
+
+def claim_sweep(
+    tracking: TrackingContext,
+    sweep_context: NamingContext,
+    *,
+    grace_s: float = DEFAULT_GRACE_S,
+    wait_s: float = JOIN_TIMEOUT_S,
+) -> SweepClaim:
+    """Become the owner of the sweep ``sweep_context``, or learn the run of its live owner.
+
+    Atomic through the index backend (:func:`~resume_ner.tracking.liveness.claim_lease`): of
+    any number of processes claiming at once, one owns the sweep. The others wait (at most
+    ``wait_s``) for the owner to publish the sweep run's id, taking the sweep over themselves
+    if the owner is gone meanwhile (``grace_s``). Raises ``TimeoutError`` when the owner
+    publishes nothing in time, :class:`~resume_ner.tracking.index.base.IndexBackendError`
+    when the backend fails.
+    """
+    name = sweep_lease_name(sweep_context)
+    lease = wait_for_lease_value(tracking.index, name, grace_s, timeout_s=wait_s)
+    if lease.holder == this_process():
+        return SweepClaim(name, True, holder=lease.holder)
+    return SweepClaim(name, False, lease.value or None, lease.holder)
+
+
+def release_sweep(tracking: TrackingContext, claim: SweepClaim) -> None:
+    """Give up the ownership ``claim`` holds (the sweep ended, or this process stops owning it).
+
+    A failure is logged: the lease then passes on once this process is gone.
+    """
+    if not claim.owner:
+        return
+    try:
+        tracking.index.release_lease(claim.lease_name, this_process())
+    except store_errors() as exc:
+        logger.warning("could not release %s: %s", claim.lease_name, exc)
 
 
 def take_over_sweep_run(tracking: TrackingContext, run_id: str) -> None:
@@ -184,107 +262,50 @@ def setup_hpo_mlflow_run(
     n_folds: int | None = None,
     force: bool = False,
     lookup: SweepRunLookup | None = None,
-) -> tuple[str | None, bool]:
-    """Find, take over or start the sweep run of ``sweep_context``; return ``(run_id, resumed)``.
+    claim: SweepClaim | None = None,
+    grace_s: float = DEFAULT_GRACE_S,
+) -> SweepClaim:
+    """Own or join the sweep of ``sweep_context``; return the claim with the sweep run's id.
 
-    The run is looked up strictly by its run key (unless ``lookup``, the result of
-    :func:`find_sweep_run`, is given or ``force`` asks for a new version). A run that ended or
-    whose process is gone is taken over (``resumed=True``, see :func:`take_over_sweep_run`);
-    none is started with :meth:`MLflowSweepTracker.start_sweep_run` (the other arguments are
-    its own). Returns ``(None, False)`` when HPO tracking is off. Raises
-    :class:`SweepRunInUseError` when another live process runs the sweep, and what run
-    creation raises.
+    ``claim`` is the result of :func:`claim_sweep` (claimed here when not given). A joining
+    process gets the run its owner published. The owner takes over the run found strictly by
+    its run key (``lookup`` when given: it must have been read under the claim), or starts one
+    with :meth:`MLflowSweepTracker.start_sweep_run` (the other arguments are its own; ``force``
+    always starts a new version), then publishes its id. The claim's ``run_id`` is ``None``
+    when HPO tracking is off. Raises :class:`SweepRunInUseError` when ``force`` meets a live
+    owner, and what run creation raises.
     """
     tracker = sweep_tracker(tracking)
-    if not tracker.enabled:
-        return None, False
-    if not force:
-        lookup = lookup or find_sweep_run(tracking, sweep_context)
-        if lookup is not None:
-            if lookup.action == "join":
-                raise SweepRunInUseError(lookup.run_id, lookup.host, lookup.pid)
+    claim = claim or claim_sweep(tracking, sweep_context, grace_s=grace_s)
+    if not claim.owner:
+        if force:
+            holder = claim.holder
+            raise SweepRunInUseError(
+                claim.run_id, holder.host if holder else None, str(holder.pid) if holder else None
+            )
+        return claim
+    run_id: str | None = None
+    resumed = False
+    if tracker.enabled:
+        if not force:
+            lookup = lookup or find_sweep_run(tracking, sweep_context, grace_s=grace_s)
+        if lookup is not None and not force:
             take_over_sweep_run(tracking, lookup.run_id)
-            return lookup.run_id, True
-    run_id = tracker.start_sweep_run(
-        sweep_context,
-        study_name=study_name,
-        sampler=sampler,
-        pruner=pruner,
-        objective_metric=objective_metric,
-        objective_direction=objective_direction,
-        search_space=search_space,
-        n_trials=n_trials,
-        n_folds=n_folds,
-    )
-    return run_id, False
-
-
-def create_trial_run(
-    tracking: TrackingContext,
-    sweep_run_id: str | None,
-    trial_context: NamingContext,
-    params: Mapping[str, Any],
-    *,
-    n_folds: int | None = None,
-    tags: Mapping[str, Any] | None = None,
-) -> str | None:
-    """Create a trial run under the sweep with ``tags`` in the creating call; return its id.
-
-    ``trial_context`` is the trial's (see
-    :func:`~resume_ner.tracking.trackers.sweep.build_trial_context`); ``tags`` use registry
-    names and join the identity tags, so that the trial's one result batch carries no tags. The
-    hyperparameters wait for that batch. Returns ``None`` when the sweep is not tracked.
-    """
-    if sweep_run_id is None:
-        return None
-    all_tags: dict[str, Any] = {"hpo.n_folds": n_folds}
-    all_tags.update(tags or {})
-    stage_run = sweep_tracker(tracking).start_run(
-        trial_context,
-        parent_run_id=sweep_run_id,
-        tags=all_tags,
-        params=params,
-        defer_params=True,
-    )
-    return stage_run.run_id if stage_run else None
-
-
-def create_trial_run_no_cv(
-    tracking: TrackingContext,
-    sweep_run_id: str | None,
-    trial_context: NamingContext,
-    params: Mapping[str, Any],
-    *,
-    tags: Mapping[str, Any] | None = None,
-) -> str | None:
-    """Create the run of a trial without cross-validation under the sweep; return its id.
-
-    See :func:`create_trial_run`; :func:`finalize_trial_run_no_cv` logs the trial's metrics
-    with its hyperparameters and ends the run.
-    """
-    return create_trial_run(tracking, sweep_run_id, trial_context, params, tags=tags)
-
-
-def finalize_trial_run_no_cv(
-    tracking: TrackingContext,
-    run_id: str | None,
-    metrics: Mapping[str, float],
-    status: str = "FINISHED",
-    *,
-    tags: Mapping[str, Any] | None = None,
-    step: int | None = None,
-) -> None:
-    """Log a trial's metrics (with its deferred hyperparameters) in one batch and end its run.
-
-    ``status`` is the run's end status (``FINISHED``, ``KILLED`` for a pruned trial,
-    ``FAILED``); ``tags`` (registry names) travel in the same batch. Does nothing for a
-    ``None`` run id. Raises what :meth:`BaseTracker.end_run` raises.
-    """
-    if run_id is None:
-        return
-    tracker = sweep_tracker(tracking)
-    tracker.defer(run_id, metrics=dict(metrics), step=step)
-    tracker.end_run(run_id, status, tags=tags)
+            run_id, resumed = lookup.run_id, True
+        else:
+            run_id = tracker.start_sweep_run(
+                sweep_context,
+                study_name=study_name,
+                sampler=sampler,
+                pruner=pruner,
+                objective_metric=objective_metric,
+                objective_direction=objective_direction,
+                search_space=search_space,
+                n_trials=n_trials,
+                n_folds=n_folds,
+            )
+    tracking.index.set_lease_value(claim.lease_name, this_process(), run_id or "")
+    return SweepClaim(claim.lease_name, True, run_id, claim.holder, resumed)
 
 
 def close_trial_runs(tracking: TrackingContext, trial_run_id: str, reason: str) -> list[str]:

@@ -1,13 +1,39 @@
-"""Is the process that created a run still alive? Answered from the run's host and pid tags."""
+"""Is a process still alive, on this machine or another?
+
+On this machine the answer comes from ``/proc`` (host and pid tags of a run, of a reservation).
+A process on another machine cannot be asked: processes that own something others wait for
+(a sweep, reservations, trials) write a *heartbeat* through the index backend, as Optuna's RDB
+storage does for trials, and one silent for longer than the grace period counts as gone
+(:class:`Heartbeat`, :func:`is_gone`). Clocks of the machines are assumed in step (NTP).
+
+A *lease* names the one process that owns something contended, such as a sweep:
+:func:`claim_lease` takes it when it is free or when its holder is gone, atomically through the
+backend, so two processes never both own it.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import threading
+import time
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from resume_ner.naming.tags import TagsRegistry
+from resume_ner.tracking.errors import store_errors
+from resume_ner.tracking.index.base import Lease, ProcessId, parse_utc_iso
+
+if TYPE_CHECKING:
+    from resume_ner.tracking.index.base import IndexBackend
+
+logger = logging.getLogger(__name__)
+
+#: The machine name this process records, when set (containers often share one host name).
+HOST_ENV = "RESUME_NER_HOST"
 
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
@@ -70,8 +96,143 @@ def is_process_alive(pid: int, *, started_before_s: float | None = None) -> bool
 
 
 def this_host() -> str:
-    """The name this machine writes into the host tag of its runs."""
-    return socket.gethostname()
+    """The name this machine records (host tags, heartbeats): ``$RESUME_NER_HOST`` or its host name."""
+    return os.environ.get(HOST_ENV) or socket.gethostname()
+
+
+def this_process() -> ProcessId:
+    """This process as others see it: :func:`this_host` and its pid."""
+    return ProcessId(this_host(), os.getpid())
+
+
+def seconds_since(timestamp: str, now: datetime | None = None) -> float:
+    """Seconds from ``timestamp`` (ISO 8601 UTC) to ``now``; unreadable text counts as long ago."""
+    try:
+        moment = parse_utc_iso(timestamp)
+    except ValueError:
+        return float("inf")
+    return ((now or datetime.now(UTC)) - moment).total_seconds()
+
+
+def is_gone(
+    process: ProcessId,
+    *,
+    grace_s: float,
+    last_beat: str | None,
+    since: str | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Whether ``process`` is gone: dead on this machine, or silent for more than ``grace_s``.
+
+    A process of this machine is asked directly (``/proc``), whatever its heartbeat says. One of
+    another machine is gone when its ``last_beat`` (else ``since``, when it took what it holds)
+    is older than ``grace_s``; with neither it cannot be judged and counts as alive.
+    """
+    if process.host == this_host():
+        return not is_process_alive(process.pid)
+    seen = last_beat or since
+    return seen is not None and seconds_since(seen, now) > grace_s
+
+
+class Heartbeat:
+    """Writes this process's heartbeat through ``backend`` every ``interval_s`` seconds.
+
+    Used as a context manager (or :meth:`start` and :meth:`stop`): it beats once on entering,
+    then from a daemon thread, and drops the heartbeat on a clean exit. A failed beat is logged
+    and tried again at the next interval: a short outage of the backend costs nothing unless it
+    outlasts the grace period.
+    """
+
+    def __init__(self, backend: IndexBackend, interval_s: float) -> None:
+        self.backend = backend
+        self.interval_s = interval_s
+        self.process = this_process()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _beat(self) -> None:
+        try:
+            self.backend.beat(self.process)
+        except store_errors() as exc:  # the next beat tries again
+            logger.warning("could not write the heartbeat of %s: %s", self.process, exc)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            self._beat()
+
+    def start(self) -> Heartbeat:
+        """Beat now and every ``interval_s`` from a daemon thread."""
+        self._beat()
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="resume-ner-heartbeat", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop beating and drop the heartbeat (nothing this process owned is left behind)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=self.interval_s + 5)
+            self._thread = None
+        try:
+            self.backend.forget_beat(self.process)
+        except store_errors() as exc:
+            logger.warning("could not drop the heartbeat of %s: %s", self.process, exc)
+
+    def __enter__(self) -> Heartbeat:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def lease_holder_is_gone(backend: IndexBackend, lease: Lease, grace_s: float) -> bool:
+    """Whether the holder of ``lease`` is gone (see :func:`is_gone`)."""
+    beat = backend.list_beats().get(lease.holder)
+    return is_gone(lease.holder, grace_s=grace_s, last_beat=beat, since=lease.claimed_at)
+
+
+def claim_lease(backend: IndexBackend, name: str, grace_s: float) -> Lease:
+    """Claim the lease ``name`` for this process unless a live process holds it.
+
+    A holder that is gone (:func:`lease_holder_is_gone`) loses the lease to this process by
+    compare and swap, so of several processes finding it gone only one takes it. Returns the
+    lease as it stands: this process holds it when ``lease.holder == this_process()``. Raises
+    :class:`~resume_ner.tracking.index.base.IndexBackendError` when the backend fails.
+    """
+    me = this_process()
+    lease = backend.claim_lease(name, me)
+    while lease.holder != me and lease_holder_is_gone(backend, lease, grace_s):
+        logger.warning("%s holds %s and is gone: taking it over", lease.holder, name)
+        lease = backend.claim_lease(name, me, take_from=lease.holder)
+    return lease
+
+
+def wait_for_lease_value(
+    backend: IndexBackend,
+    name: str,
+    grace_s: float,
+    *,
+    timeout_s: float,
+    poll_s: float = 0.5,
+) -> Lease:
+    """Wait until the holder of lease ``name`` publishes its value, or this process holds it.
+
+    While waiting, a holder that is gone is replaced by this process (:func:`claim_lease`), and
+    a lease released meanwhile is claimed. Returns the lease with a value, or the lease this
+    process now holds. Raises ``TimeoutError`` after ``timeout_s``.
+    """
+    deadline = time.monotonic() + timeout_s
+    me = this_process()
+    while True:
+        lease = claim_lease(backend, name, grace_s)
+        if lease.holder == me or lease.value is not None:
+            return lease
+        if time.monotonic() >= deadline:
+            raise TimeoutError(
+                f"{lease.holder} holds {name} and published nothing within {timeout_s:g} s"
+            )
+        time.sleep(poll_s)
 
 
 def process_tags() -> dict[str, str]:

@@ -19,11 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from filelock import FileLock
-
 from resume_ner.config.mlflow import MlflowConfig
 from resume_ner.config.paths import ProjectPaths
-from resume_ner.naming.policy import NamingPolicy, build_mlflow_experiment_name
 from resume_ner.tracking.azureml import (
     apply_azureml_artifact_patch,
     azureml_tracking_uri,
@@ -35,7 +32,6 @@ logger = logging.getLogger(__name__)
 
 SQLITE_PREFIX = "sqlite:///"
 _DB_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql")
-STORE_INIT_LOCK_TIMEOUT_S = 300.0
 
 
 @dataclass(frozen=True)
@@ -83,41 +79,47 @@ def resolve_tracking_uri(
 
 
 def initialize_store(tracking_uri: str, artifact_root: Path | None = None) -> None:
-    """Create or migrate the store behind ``tracking_uri`` once, under a file lock for SQLite.
+    """Create or migrate the store behind ``tracking_uri`` once, under
+    :func:`~resume_ner.tracking.locks.store_init_lock`.
 
-    MLflow migrates a new SQLite file when a store first opens it; several processes doing so
-    at the same moment race and can leave the file broken. The lock makes the first process
-    initialise it while the others wait, then find it ready. When the artifacts live beside
-    the database (the embedded default) and the store was last opened from another folder,
-    its artifact locations are moved to this one
+    MLflow migrates a new database when a store first opens it; several processes doing so at
+    the same moment race and can leave it broken. The lock makes the first process initialise
+    it while the others wait, then find it ready. Stores behind a server are the server's. When
+    the artifacts live beside an SQLite database (the embedded default) and the store was last
+    opened from another folder, its artifact locations are moved to this one
     (:func:`~resume_ner.tracking.relocation.relocate_artifact_root`).
     """
-    db_path = sqlite_path(tracking_uri)
-    if db_path is None:
+    if not is_direct_store(tracking_uri):
         return
-    db_path.parent.mkdir(parents=True, exist_ok=True)
     from alembic.util.exc import CommandError
     from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
+    from resume_ner.tracking.locks import store_init_lock
     from resume_ner.tracking.relocation import relocate_artifact_root
 
-    lock = FileLock(str(db_path) + ".init.lock", timeout=STORE_INIT_LOCK_TIMEOUT_S)
-    beside = (db_path.parent / "artifacts").resolve()
+    db_path = sqlite_path(tracking_uri)
+    if db_path is not None:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    where = db_path or tracking_uri.split("@")[-1]
+    beside = ((db_path.parent if db_path else Path.cwd()) / "artifacts").resolve()
     root = (artifact_root or beside).resolve()
-    with lock:
-        try:
-            store = SqlAlchemyStore(tracking_uri, root.as_uri())
-        except (*store_errors(), CommandError) as exc:  # CommandError: a failed migration
-            raise TrackingSetupError(f"cannot open the MLflow store at {db_path}: {exc}") from exc
-        try:
-            if root == beside:
-                relocate_artifact_root(store.engine, root.as_uri())
-        except store_errors() as exc:
-            raise TrackingSetupError(
-                f"cannot point the artifact locations of {db_path} at {root}: {exc}"
-            ) from exc
-        finally:
-            store.engine.dispose()
+    try:
+        with store_init_lock(tracking_uri):
+            try:
+                store = SqlAlchemyStore(tracking_uri, root.as_uri())
+            except (*store_errors(), CommandError) as exc:  # CommandError: a failed migration
+                raise TrackingSetupError(f"cannot open the MLflow store at {where}: {exc}") from exc
+            try:
+                if db_path is not None and root == beside:
+                    relocate_artifact_root(store.engine, root.as_uri())
+            except store_errors() as exc:
+                raise TrackingSetupError(
+                    f"cannot point the artifact locations of {where} at {root}: {exc}"
+                ) from exc
+            finally:
+                store.engine.dispose()
+    except TimeoutError as exc:
+        raise TrackingSetupError(f"cannot open the MLflow store at {where}: {exc}") from exc
 
 
 def experiment_artifact_location(artifact_root: Path | None, experiment_name: str) -> str | None:
@@ -170,40 +172,3 @@ def setup_mlflow(
             artifact_location=experiment_artifact_location(artifact_root, experiment_name),
         )
     return TrackingSetup(uri, artifact_root, azure, experiment_name, experiment_id)
-
-
-def setup_mlflow_for_stage(
-    process_type: str,
-    config: MlflowConfig,
-    policy: NamingPolicy,
-    *,
-    paths: ProjectPaths,
-    tracking_uri: str | None = None,
-    environ: Mapping[str, str] | None = None,
-) -> TrackingSetup:
-    """:func:`setup_mlflow` with the experiment the naming policy gives ``process_type``."""
-    return setup_mlflow(
-        config,
-        paths=paths,
-        experiment_name=build_mlflow_experiment_name(process_type, policy),
-        tracking_uri=tracking_uri,
-        environ=environ,
-    )
-
-
-def setup_mlflow_tracking_env(
-    tracking_uri: str,
-    *,
-    experiment_name: str | None = None,
-    run_id: str | None = None,
-    parent_run_id: str | None = None,
-) -> dict[str, str]:
-    """The environment variables a subprocess needs to log into the same store and run."""
-    env = {"MLFLOW_TRACKING_URI": tracking_uri}
-    if experiment_name:
-        env["MLFLOW_EXPERIMENT_NAME"] = experiment_name
-    if run_id:
-        env["MLFLOW_RUN_ID"] = run_id
-    if parent_run_id:
-        env["MLFLOW_PARENT_RUN_ID"] = parent_run_id
-    return env

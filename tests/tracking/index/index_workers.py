@@ -76,6 +76,17 @@ def open_only(spec: BackendSpec, start: Any, out: Any) -> None:
     out.put(os.getpid())
 
 
+def claim_lease_once(spec: BackendSpec, name: str, start: Any, out: Any) -> None:
+    """Wait for the start signal, then claim the lease ``name``; report whether it got it."""
+    from resume_ner.tracking.liveness import claim_lease, this_process
+
+    backend = spec.open()
+    start.wait()
+    lease = claim_lease(backend, name, grace_s=60)
+    backend.close()
+    out.put(lease.holder == this_process())
+
+
 RESERVE_AND_SLEEP = """
 import sys, time
 from resume_ner.tracking.index.version_counter import reserve_run_name_version

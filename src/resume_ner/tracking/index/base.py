@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from resume_ner.errors import InputError
 from resume_ner.tracking.errors import TrackingError
+from resume_ner.tracking.locks import ProcessLock
 
 #: The command that repairs a corrupt index or version counter; error messages point at it.
 REBUILD_COMMAND = "resume-ner index rebuild"
@@ -78,6 +79,31 @@ class Reservation:
     host: str
     pid: int
     reserved_at: str
+
+
+@dataclass(frozen=True, order=True)
+class ProcessId:
+    """A process on some machine: the host name it records and its pid."""
+
+    host: str
+    pid: int
+
+    def __str__(self) -> str:
+        return f"process {self.pid} on {self.host}"
+
+
+@dataclass(frozen=True)
+class Lease:
+    """Who holds the claim called ``name`` (a sweep's ownership), since when, and its value.
+
+    ``value`` is what the holder published for the others (the sweep run's id), ``None`` until
+    it does.
+    """
+
+    name: str
+    holder: ProcessId
+    value: str | None
+    claimed_at: str
 
 
 def newest_entries(entries: Iterable[IndexEntry], max_entries: int) -> list[IndexEntry]:
@@ -186,6 +212,51 @@ class IndexBackend(ABC):
     def ensure_version_at_least(self, counter_key: str, version: int) -> None:
         """Make the next version of ``counter_key`` greater than ``version`` (never lower it)."""
         self.ensure_versions_at_least({counter_key: version})
+
+    # --- liveness: heartbeats, leases, locks ------------------------------------------------
+
+    @abstractmethod
+    def beat(self, process: ProcessId) -> None:
+        """Record that ``process`` is alive now (its heartbeat)."""
+
+    @abstractmethod
+    def forget_beat(self, process: ProcessId) -> None:
+        """Drop the heartbeat of ``process`` (it ended cleanly)."""
+
+    @abstractmethod
+    def list_beats(self) -> dict[ProcessId, str]:
+        """The last heartbeat of every process that has one."""
+
+    @abstractmethod
+    def claim_lease(
+        self, name: str, holder: ProcessId, *, take_from: ProcessId | None = None
+    ) -> Lease:
+        """Claim the lease ``name`` for ``holder``; return the lease as it stands afterwards.
+
+        Atomic: a free lease becomes ``holder``'s; a held one stays with its holder unless that
+        is ``take_from`` (compare and swap: the caller found it silent), whose lease passes to
+        ``holder`` with its value. The caller holds it when the returned holder is ``holder``.
+        """
+
+    @abstractmethod
+    def get_lease(self, name: str) -> Lease | None:
+        """The lease ``name``, or ``None`` when nobody holds it."""
+
+    @abstractmethod
+    def set_lease_value(self, name: str, holder: ProcessId, value: str) -> bool:
+        """Publish ``value`` on the lease ``name`` if ``holder`` holds it; whether it does."""
+
+    @abstractmethod
+    def release_lease(self, name: str, holder: ProcessId) -> bool:
+        """Give up the lease ``name`` if ``holder`` holds it; whether it did."""
+
+    @abstractmethod
+    def lock(self, name: str, *, timeout_s: float) -> ProcessLock:
+        """A lock called ``name`` shared by every process using this backend.
+
+        It is released when its process dies (a file lock, a database session's lock), so it
+        needs no heartbeat; ``acquire`` raises ``TimeoutError`` after ``timeout_s``.
+        """
 
     def discard_corrupt_counters(self) -> bool:
         """Set unreadable counter state aside so that a rebuild can restore it; whether any was.

@@ -21,7 +21,7 @@ from __future__ import annotations
 import heapq
 import logging
 import os
-import socket
+import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -31,6 +31,8 @@ from resume_ner.tracking.index.base import (
     IndexBackend,
     IndexCorruptError,
     IndexEntry,
+    Lease,
+    ProcessId,
     Reservation,
     newest_entries,
     normalize_utc_iso,
@@ -44,6 +46,8 @@ from resume_ner.tracking.index.journal import (
     JournaledDocument,
     require,
 )
+from resume_ner.tracking.liveness import this_host
+from resume_ner.tracking.locks import FileProcessLock, ProcessLock
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +59,9 @@ DEFAULT_LOCK_TIMEOUT_S = 30.0
 INDEX_COMPACT_AFTER = 128
 #: Changes the counter journal collects before it is folded (only writers read it).
 COUNTER_COMPACT_AFTER = DEFAULT_COMPACT_AFTER
+
+#: The leases and heartbeats, beside the counter file unless the backend is told otherwise.
+LIVENESS_FILE_NAME = "liveness.json"
 
 _ENTRY_FIELDS = ("run_id", "experiment_id", "tracking_uri")
 
@@ -318,6 +325,90 @@ class _CounterCodec:
         return {"format": FORMAT_VERSION, "counters": state}
 
 
+# --- liveness: heartbeats and leases --------------------------------------------------------
+
+
+def _beat_key(process: ProcessId) -> str:
+    return f"{process.pid}@{process.host}"
+
+
+def _process_from_key(key: str) -> ProcessId:
+    pid, _, host = key.partition("@")
+    require(pid.isdigit() and bool(host), f"heartbeat key {key!r} is not pid@host")
+    return ProcessId(host, int(pid))
+
+
+def _lease_fields(lease: Lease) -> dict[str, Any]:
+    return {
+        "host": lease.holder.host,
+        "pid": lease.holder.pid,
+        "value": lease.value,
+        "claimed_at": lease.claimed_at,
+    }
+
+
+def _parse_lease(name: str, raw: Any) -> Lease:
+    require(isinstance(raw, dict), f"lease {name!r} is not an object")
+    require(
+        isinstance(raw.get("host"), str)
+        and _is_count(raw.get("pid"))
+        and isinstance(raw.get("claimed_at"), str)
+        and (raw.get("value") is None or isinstance(raw.get("value"), str)),
+        f"lease {name!r} is incomplete",
+    )
+    return Lease(name, ProcessId(raw["host"], raw["pid"]), raw["value"], raw["claimed_at"])
+
+
+class _LivenessState:
+    """Leases by name and the last heartbeat of each process."""
+
+    def __init__(self, leases: dict[str, Lease], beats: dict[ProcessId, str]) -> None:
+        self.leases = leases
+        self.beats = beats
+
+
+class _LivenessCodec:
+    """Journal records: ``lease`` (set), ``unlease``, ``beat`` and ``forget`` (a heartbeat)."""
+
+    def empty(self) -> _LivenessState:
+        return _LivenessState({}, {})
+
+    def load(self, document: Any) -> _LivenessState:
+        require(isinstance(document, dict), "the document is not a JSON object")
+        require(document.get("format") == FORMAT_VERSION, f"format is not {FORMAT_VERSION}")
+        leases, beats = document.get("leases"), document.get("beats")
+        require(isinstance(leases, dict) and isinstance(beats, dict), "no leases or beats")
+        return _LivenessState(
+            {name: _parse_lease(name, raw) for name, raw in leases.items()},
+            {_process_from_key(key): str(at) for key, at in beats.items()},
+        )
+
+    def apply(self, state: _LivenessState, record: Any) -> None:
+        require(isinstance(record, dict), "the record is not an object")
+        operation = record.get("op")
+        if operation == "lease":
+            name = record.get("name")
+            require(isinstance(name, str), "the lease has no name")
+            state.leases[name] = _parse_lease(name, record.get("lease"))
+        elif operation == "unlease":
+            state.leases.pop(str(record.get("name")), None)
+        elif operation in ("beat", "forget"):
+            process = _process_from_key(str(record.get("process")))
+            if operation == "beat":
+                state.beats[process] = str(record.get("at"))
+            else:
+                state.beats.pop(process, None)
+        else:
+            raise CorruptFileError(f"unknown operation {operation!r}")
+
+    def dump(self, state: _LivenessState) -> dict[str, Any]:
+        return {
+            "format": FORMAT_VERSION,
+            "leases": {name: _lease_fields(lease) for name, lease in state.leases.items()},
+            "beats": {_beat_key(process): at for process, at in state.beats.items()},
+        }
+
+
 # --- the backend -----------------------------------------------------------------------------
 
 
@@ -339,6 +430,7 @@ class FileIndexBackend(IndexBackend):
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT_S,
         *,
         compact_after: int | None = None,
+        liveness_path: Path | str | None = None,
     ) -> None:
         self.index_path = Path(index_path)
         self.counter_path = Path(counter_path)
@@ -357,6 +449,18 @@ class FileIndexBackend(IndexBackend):
             lock_timeout=lock_timeout,
             durable_snapshot=True,
             compact_after=compact_after or COUNTER_COMPACT_AFTER,
+        )
+        self.liveness_path = (
+            Path(liveness_path)
+            if liveness_path is not None
+            else self.counter_path.with_name(LIVENESS_FILE_NAME)
+        )
+        self._liveness: JournaledDocument[_LivenessState] = JournaledDocument(
+            self.liveness_path,
+            _LivenessCodec(),
+            lock_timeout=lock_timeout,
+            durable_snapshot=False,
+            compact_after=compact_after or INDEX_COMPACT_AFTER,
         )
 
     def __repr__(self) -> str:
@@ -493,7 +597,7 @@ class FileIndexBackend(IndexBackend):
             version = counter["next_version"]
             held = {
                 "run_id": run_id,
-                "host": socket.gethostname(),
+                "host": this_host(),
                 "pid": os.getpid(),
                 "reserved_at": utc_now_iso(),
             }
@@ -585,6 +689,95 @@ class FileIndexBackend(IndexBackend):
                 )
                 return True
         return False
+
+    # --- liveness ---------------------------------------------------------------------------
+
+    def _read_liveness(self) -> _LivenessState:
+        """The leases and heartbeats (lock held); unreadable ones are moved aside: they only
+        live as long as their processes, which write them again."""
+        try:
+            return self._liveness.read()
+        except CorruptFileError as exc:
+            moved = self._liveness.move_aside()
+            logger.warning(
+                "moved the unreadable leases and heartbeats %s aside (%s)",
+                ", ".join(path.name for path in moved),
+                exc,
+            )
+            return self._liveness.read()
+
+    def _update_liveness(
+        self, change: Callable[[_LivenessState], tuple[_T, list[Any]]], *, durable: bool
+    ) -> _T:
+        with self._liveness.locked():
+            self._read_liveness()
+            return self._liveness.change(lambda state: (*change(state), durable))
+
+    def beat(self, process: ProcessId) -> None:
+        def change(state: _LivenessState) -> tuple[None, list[Any]]:
+            at = utc_now_iso()
+            state.beats[process] = at
+            return None, [{"op": "beat", "process": _beat_key(process), "at": at}]
+
+        self._update_liveness(change, durable=False)
+
+    def forget_beat(self, process: ProcessId) -> None:
+        def change(state: _LivenessState) -> tuple[None, list[Any]]:
+            if state.beats.pop(process, None) is None:
+                return None, []
+            return None, [{"op": "forget", "process": _beat_key(process)}]
+
+        self._update_liveness(change, durable=False)
+
+    def list_beats(self) -> dict[ProcessId, str]:
+        with self._liveness.locked():
+            return dict(self._read_liveness().beats)
+
+    def claim_lease(
+        self, name: str, holder: ProcessId, *, take_from: ProcessId | None = None
+    ) -> Lease:
+        def change(state: _LivenessState) -> tuple[Lease, list[Any]]:
+            lease = state.leases.get(name)
+            if lease is not None and (lease.holder == holder or lease.holder != take_from):
+                return lease, []
+            value = None if lease is None else lease.value
+            lease = Lease(name, holder, value, utc_now_iso())
+            state.leases[name] = lease
+            return lease, [{"op": "lease", "name": name, "lease": _lease_fields(lease)}]
+
+        return self._update_liveness(change, durable=True)
+
+    def get_lease(self, name: str) -> Lease | None:
+        with self._liveness.locked():
+            return self._read_liveness().leases.get(name)
+
+    def set_lease_value(self, name: str, holder: ProcessId, value: str) -> bool:
+        def change(state: _LivenessState) -> tuple[bool, list[Any]]:
+            lease = state.leases.get(name)
+            if lease is None or lease.holder != holder:
+                return False, []
+            lease = Lease(name, holder, value, lease.claimed_at)
+            state.leases[name] = lease
+            return True, [{"op": "lease", "name": name, "lease": _lease_fields(lease)}]
+
+        return self._update_liveness(change, durable=True)
+
+    def release_lease(self, name: str, holder: ProcessId) -> bool:
+        def change(state: _LivenessState) -> tuple[bool, list[Any]]:
+            lease = state.leases.get(name)
+            if lease is None or lease.holder != holder:
+                return False, []
+            del state.leases[name]
+            return True, [{"op": "unlease", "name": name}]
+
+        return self._update_liveness(change, durable=True)
+
+    def lock(self, name: str, *, timeout_s: float) -> ProcessLock:
+        slug = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "lock"
+        (self.counter_path.parent / "locks").mkdir(parents=True, exist_ok=True)
+        return FileProcessLock(
+            self.counter_path.parent / "locks" / f"{slug}.lock", timeout_s=timeout_s
+        )
 
     def close(self) -> None:
         """Nothing stays open between operations."""

@@ -14,10 +14,10 @@ from __future__ import annotations
 import itertools
 import logging
 import os
-import socket
-import time
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -36,19 +36,29 @@ from sqlalchemy import (
     event,
     func,
     select,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from resume_ner.tracking.index.base import (
     IndexBackend,
     IndexBackendError,
     IndexEntry,
+    Lease,
+    ProcessId,
     Reservation,
     newest_entries,
     utc_now_iso,
     with_normalized_time,
+)
+from resume_ner.tracking.liveness import this_host
+from resume_ner.tracking.locks import (
+    AdvisoryLock,
+    FileProcessLock,
+    ProcessLock,
+    store_init_lock,
 )
 
 logger = logging.getLogger(__name__)
@@ -57,7 +67,6 @@ logger = logging.getLogger(__name__)
 SUPPORTED_DIALECTS = ("postgresql", "sqlite")
 DEFAULT_BUSY_TIMEOUT_S = 30.0
 
-_CREATE_ATTEMPTS = 5
 _RESERVE_ATTEMPTS = 3
 # Any fixed number works: it names the advisory lock that serialises writes to the run index.
 _INDEX_ADVISORY_LOCK = 0x7265_7375_6D65
@@ -98,6 +107,25 @@ reservations_table = Table(
 )
 
 
+leases_table = Table(
+    "resume_ner_leases",
+    metadata,
+    Column("name", String(512), primary_key=True),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("value", String(512), nullable=True),
+    Column("claimed_at", String(40), nullable=False),
+)
+
+heartbeats_table = Table(
+    "resume_ner_heartbeats",
+    metadata,
+    Column("host", String(255), primary_key=True),
+    Column("pid", Integer, primary_key=True, autoincrement=False),
+    Column("beat_at", String(40), nullable=False),
+)
+
+
 def _install_sqlite_transactions(engine: Engine) -> None:
     """Let the backend, not the driver, begin SQLite transactions: writers ``BEGIN IMMEDIATE``.
 
@@ -132,6 +160,8 @@ class SqlIndexBackend(IndexBackend):
         except SQLAlchemyError as exc:
             raise IndexBackendError(f"not a database URL: {exc}") from exc
         self.url = parsed.render_as_string(hide_password=True)
+        self._raw_url = parsed.render_as_string(hide_password=False)
+        self._database = parsed.database
         dialect = parsed.get_backend_name()
         if dialect not in SUPPORTED_DIALECTS:
             raise IndexBackendError(
@@ -156,24 +186,11 @@ class SqlIndexBackend(IndexBackend):
     # --- plumbing --------------------------------------------------------------------------
 
     def _create_tables(self) -> None:
-        for attempt in itertools.count(1):
-            try:
-                with self._engine.begin() as conn:
-                    metadata.create_all(conn, checkfirst=True)
-                return
-            except DBAPIError as exc:
-                # Most likely another process created a table between our check and our CREATE
-                # ("already exists"); checking again sees it. Other failures repeat and surface.
-                if attempt >= _CREATE_ATTEMPTS:
-                    raise IndexBackendError(
-                        f"cannot create the index tables in {self.url}: {exc}"
-                    ) from exc
-                logger.debug("creating the index tables failed (%s); checking again", exc)
-                time.sleep(0.05 * attempt)
-            except SQLAlchemyError as exc:
-                raise IndexBackendError(
-                    f"cannot create the index tables in {self.url}: {exc}"
-                ) from exc
+        try:
+            with store_init_lock(self._raw_url), self._engine.begin() as conn:
+                metadata.create_all(conn, checkfirst=True)
+        except (SQLAlchemyError, OSError) as exc:
+            raise IndexBackendError(f"cannot create the index tables in {self.url}: {exc}") from exc
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
@@ -287,7 +304,7 @@ class SqlIndexBackend(IndexBackend):
                 counter_key=counter_key,
                 version=version,
                 run_id=run_id,
-                host=socket.gethostname(),
+                host=this_host(),
                 pid=os.getpid(),
                 reserved_at=utc_now_iso(),
             )
@@ -365,6 +382,93 @@ class SqlIndexBackend(IndexBackend):
             for counter_key in sorted(floors):
                 conn.execute(self._floor_statement(counter_key, floors[counter_key]))
 
+    # --- liveness ---------------------------------------------------------------------------
+
+    def beat(self, process: ProcessId) -> None:
+        table = heartbeats_table
+        statement = self._insert(table).values(
+            host=process.host, pid=process.pid, beat_at=utc_now_iso()
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c.host, table.c.pid],
+            set_={"beat_at": statement.excluded.beat_at},
+        )
+        with self._errors(), self._write() as conn:
+            conn.execute(statement)
+
+    def forget_beat(self, process: ProcessId) -> None:
+        table = heartbeats_table
+        with self._errors(), self._write() as conn:
+            conn.execute(
+                delete(table).where(table.c.host == process.host, table.c.pid == process.pid)
+            )
+
+    def list_beats(self) -> dict[ProcessId, str]:
+        with self._read() as conn:
+            rows = conn.execute(select(heartbeats_table)).all()
+        return {ProcessId(row.host, int(row.pid)): row.beat_at for row in rows}
+
+    def claim_lease(
+        self, name: str, holder: ProcessId, *, take_from: ProcessId | None = None
+    ) -> Lease:
+        table = leases_table
+        now = utc_now_iso()
+        claim = self._insert(table).values(
+            name=name, host=holder.host, pid=holder.pid, value=None, claimed_at=now
+        )
+        with self._errors(), self._write() as conn:
+            # Row-level atomic on both databases: the insert loses to a concurrent one, the
+            # update only matches while the silent holder is still the holder.
+            conn.execute(claim.on_conflict_do_nothing(index_elements=[table.c.name]))
+            if take_from is not None and take_from != holder:
+                conn.execute(
+                    update(table)
+                    .where(
+                        table.c.name == name,
+                        table.c.host == take_from.host,
+                        table.c.pid == take_from.pid,
+                    )
+                    .values(host=holder.host, pid=holder.pid, claimed_at=now)
+                )
+            row = conn.execute(select(table).where(table.c.name == name)).one()
+        return _lease_from_row(row._mapping)
+
+    def get_lease(self, name: str) -> Lease | None:
+        table = leases_table
+        with self._read() as conn:
+            row = conn.execute(select(table).where(table.c.name == name)).first()
+        return None if row is None else _lease_from_row(row._mapping)
+
+    def set_lease_value(self, name: str, holder: ProcessId, value: str) -> bool:
+        table = leases_table
+        with self._errors(), self._write() as conn:
+            result = conn.execute(
+                update(table)
+                .where(table.c.name == name, table.c.host == holder.host, table.c.pid == holder.pid)
+                .values(value=value)
+            )
+        return result.rowcount > 0
+
+    def release_lease(self, name: str, holder: ProcessId) -> bool:
+        table = leases_table
+        with self._errors(), self._write() as conn:
+            result = conn.execute(
+                delete(table).where(
+                    table.c.name == name, table.c.host == holder.host, table.c.pid == holder.pid
+                )
+            )
+        return result.rowcount > 0
+
+    def lock(self, name: str, *, timeout_s: float) -> ProcessLock:
+        if self._dialect == "postgresql":
+            return AdvisoryLock(self._engine, name, timeout_s=timeout_s)
+        # SQLite serves one machine: a file lock beside the database does.
+        slug = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "lock"
+        folder = Path(self._database or ".").resolve().parent
+        return FileProcessLock(
+            folder / f"{Path(self._database or 'index').name}.{slug}.lock", timeout_s=timeout_s
+        )
+
     def close(self) -> None:
         self._engine.dispose()
 
@@ -378,6 +482,15 @@ def _entry_row(entry: IndexEntry) -> dict[str, Any]:
         "run_name": entry.run_name,
         "updated_at": entry.updated_at,
     }
+
+
+def _lease_from_row(row: Mapping[str, Any]) -> Lease:
+    return Lease(
+        name=row["name"],
+        holder=ProcessId(row["host"], int(row["pid"])),
+        value=row["value"],
+        claimed_at=row["claimed_at"],
+    )
 
 
 def _entry_from_row(row: Mapping[str, Any]) -> IndexEntry:

@@ -3,18 +3,18 @@
 A version is reserved before the run is created, committed once the run exists, or released
 when creating it failed. Versions only ever grow: a released or reclaimed version is never
 handed out again, so no two runs can share a name, even with many processes at once. A
-reservation whose process died (or that is older than the stale limit) is reclaimed by
+reservation whose process is gone (dead on this machine, silent past the grace period on
+another, or older than the stale limit when its process writes no heartbeat) is reclaimed by
 :func:`cleanup_stale_reservations`.
 """
 
 from __future__ import annotations
 
 import logging
-import socket
 from datetime import UTC, datetime, timedelta
 
-from resume_ner.tracking.index.base import IndexBackend, Reservation, parse_utc_iso
-from resume_ner.tracking.liveness import is_process_alive
+from resume_ner.tracking.index.base import IndexBackend, ProcessId, Reservation, parse_utc_iso
+from resume_ner.tracking.liveness import is_gone, is_process_alive, this_host
 
 logger = logging.getLogger(__name__)
 
@@ -81,16 +81,27 @@ def reservation_is_stale(
     *,
     stale_minutes: float,
     now: datetime,
-    host: str,
+    host: str | None = None,
+    last_beat: str | None = None,
+    grace_s: float | None = None,
 ) -> bool:
     """Whether ``reservation`` can be reclaimed: its process is gone, or it is too old.
 
-    A process is known to be gone only when the reservation was made on ``host`` (this
-    machine); a reservation from another machine is judged by its age alone (older than
-    ``stale_minutes`` at ``now``).
+    A process of ``host`` (default: this machine) is asked directly. One of another machine
+    that writes a heartbeat (``last_beat``) is judged by it: gone once silent for more than
+    ``grace_s``, alive otherwise. Any other reservation is reclaimed once older than
+    ``stale_minutes`` at ``now``.
     """
-    if reservation.host == host and not is_process_alive(reservation.pid):
-        return True
+    if reservation.host == (host or this_host()):
+        if not is_process_alive(reservation.pid):
+            return True
+    elif last_beat is not None and grace_s is not None:
+        return is_gone(
+            ProcessId(reservation.host, reservation.pid),
+            grace_s=grace_s,
+            last_beat=last_beat,
+            now=now,
+        )
     try:
         reserved_at = parse_utc_iso(reservation.reserved_at)
     except ValueError:
@@ -99,21 +110,36 @@ def reservation_is_stale(
 
 
 def cleanup_stale_reservations(
-    backend: IndexBackend, stale_minutes: float = DEFAULT_STALE_MINUTES
+    backend: IndexBackend,
+    stale_minutes: float = DEFAULT_STALE_MINUTES,
+    *,
+    grace_s: float | None = None,
 ) -> int:
-    """Drop the reservations whose process died or that are older than ``stale_minutes``.
+    """Drop the reservations whose process is gone (see :func:`reservation_is_stale`).
 
-    Their versions are never handed out again. Returns how many reservations were dropped and
-    logs each one. Raises ``ValueError`` when ``stale_minutes`` is not positive.
+    ``grace_s`` is how long a process with a heartbeat may stay silent; ``stale_minutes`` the
+    age after which a reservation of a process without one is reclaimed
+    (``index.stale_reservation_minutes``). Their versions are never handed out again. Returns
+    how many reservations were dropped and logs each one. Raises ``ValueError`` when
+    ``stale_minutes`` is not positive.
     """
     if stale_minutes <= 0:
         raise ValueError(f"stale_minutes must be positive, got {stale_minutes}")
     now = datetime.now(UTC)
-    host = socket.gethostname()
+    reservations = backend.list_reservations()
+    if not reservations:
+        return 0
+    beats = backend.list_beats()
     stale = [
         reservation
-        for reservation in backend.list_reservations()
-        if reservation_is_stale(reservation, stale_minutes=stale_minutes, now=now, host=host)
+        for reservation in reservations
+        if reservation_is_stale(
+            reservation,
+            stale_minutes=stale_minutes,
+            now=now,
+            last_beat=beats.get(ProcessId(reservation.host, reservation.pid)),
+            grace_s=grace_s,
+        )
     ]
     if not stale:
         return 0

@@ -184,14 +184,6 @@ def run_writer() -> RunWriter:
         return _WRITER
 
 
-def flush_run_writer(timeout: float | None = None) -> bool:
-    """Wait for this process's run writer (if it was started) to finish what is queued;
-    whether it did in time."""
-    with _WRITER_LOCK:
-        writer = _WRITER if os.getpid() == _WRITER_PID else None
-    return True if writer is None else writer.flush(timeout)
-
-
 def _flush_at_exit(writer: RunWriter, pid: int) -> None:
     if pid != os.getpid():
         return  # a forked child: the writer's thread lives in the parent
