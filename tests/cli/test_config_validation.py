@@ -139,7 +139,8 @@ def test_tags_file_with_one_complete_section_is_merged_over_the_shipped_registry
     root, _ = _project(
         tmp_path,
         "tags.yaml",
-        "mlflow:\n  run_name: mlflow.runName\n  parent_run_id: mlflow.parentRunId\n",
+        "mlflow:\n  run_name: mlflow.runName\n  parent_run_id: mlflow.parentRunId\n"
+        "  note: mlflow.note.content\n",
     )
 
     assert load_tags_config(root / "config").root["process"]["stage"] == "code.stage"

@@ -140,7 +140,7 @@ def test_metrics_logged_while_the_server_was_down_reach_it_once_it_is_back(
     assert held, "no epoch was logged during the outage"
     assert result.not_logged == []
     client = tracker.client
-    for name in ("train_loss", "learning_rate"):
+    for name in ("train_loss", "lr_at_epoch_end"):
         history = client.get_metric_history(run_id, name)
         assert sorted(m.step for m in history) == list(range(1, EPOCHS + 1)), name
     by_step = {m.step: m.value for m in client.get_metric_history(run_id, "train_loss")}

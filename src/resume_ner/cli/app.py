@@ -221,6 +221,9 @@ def run(argv: list[str] | None = None) -> int:
     except InputError as exc:
         _print_error(str(exc))
         return EXIT_BAD_INPUT
+    except UnsentValuesError as exc:
+        _print_error(str(exc))
+        return EXIT_UNSENT
     except ResumeNerError as exc:
         logging.getLogger("resume_ner").debug("command failed", exc_info=True)
         _print_error(str(exc))
@@ -233,9 +236,6 @@ def run(argv: list[str] | None = None) -> int:
     except typer.TyperException as exc:  # usage errors carry exit code 2
         _print_error(exc.format_message())
         return exc.exit_code
-    except UnsentValuesError as exc:
-        _print_error(str(exc))
-        return EXIT_UNSENT
     except KeyboardInterrupt:
         _print_error("interrupted")
         return 130

@@ -22,23 +22,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal
+
+from resume_ner.data.documents import SpanLike
 
 Matching = Literal["strict", "lenient"]
 MATCHINGS: tuple[Matching, ...] = ("strict", "lenient")
 #: The confusion table's label for "no span".
 NONE = "(none)"
-
-
-class SpanLike(Protocol):
-    """A labelled character range (gold spans, engine entities)."""
-
-    @property
-    def start(self) -> int: ...
-    @property
-    def end(self) -> int: ...
-    @property
-    def label(self) -> str: ...
 
 
 @dataclass(frozen=True)

@@ -36,9 +36,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from resume_ner.config.conversion import PHONE_REGIONS
+from resume_ner.data.documents import SpanLike
 
 #: Regions whose national number formats (without ``+`` country code) the phone pattern finds.
 #: The labels the recognizers can emit.
@@ -73,17 +74,6 @@ class PatternSpan:
     start: int
     end: int
     label: str
-
-
-class SpanLike(Protocol):
-    """Anything with character offsets and a label (model entities, spans)."""
-
-    @property
-    def start(self) -> int: ...
-    @property
-    def end(self) -> int: ...
-    @property
-    def label(self) -> str: ...
 
 
 S = TypeVar("S", bound=SpanLike)

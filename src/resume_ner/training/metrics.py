@@ -22,25 +22,11 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import Protocol
 
-from resume_ner.data.documents import Document
+from resume_ner.data.documents import Document, SpanLike
 from resume_ner.data.labels import OUTSIDE
 
 _NON_WHITESPACE = re.compile(r"\S+")
-
-
-class SpanLike(Protocol):
-    """Anything with character offsets and a label (``Span``, ``PredictedSpan``)."""
-
-    @property
-    def start(self) -> int: ...
-
-    @property
-    def end(self) -> int: ...
-
-    @property
-    def label(self) -> str: ...
 
 
 @dataclass(frozen=True)

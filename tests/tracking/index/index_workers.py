@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,8 +84,10 @@ def claim_lease_once(spec: BackendSpec, name: str, start: Any, out: Any) -> None
     backend = spec.open()
     start.wait()
     lease = claim_lease(backend, name, grace_s=60)
-    backend.close()
     out.put(lease.holder == this_process())
+    # Stay alive while the others claim: a holder whose process is gone may rightly be replaced.
+    time.sleep(3)
+    backend.close()
 
 
 RESERVE_AND_SLEEP = """
