@@ -52,6 +52,8 @@ if TYPE_CHECKING:
 
     from mlflow.tracking import MlflowClient
 
+    from resume_ner.tracking.breaker import CircuitBreaker
+
 logger = logging.getLogger(__name__)
 
 METADATA_FILE_NAME = "metadata.json"
@@ -123,6 +125,8 @@ class BaseTracker:
     """
 
     stage: ClassVar[str] = ""
+    #: Holds calls while the store is down; trackers that spool what they owe set one.
+    breaker: CircuitBreaker | None = None
 
     def __init__(self, tracking: TrackingContext, *, synchronous: bool = True) -> None:
         if not self.stage:
@@ -472,6 +476,7 @@ class BaseTracker:
             metrics=values.metrics,
             tags=values.tags,
             tag_max_length=self.tracking.config.naming.tags.max_length,
+            breaker=self.breaker,
         )
 
     def _terminate(self, run_id: str, status: str, *, check_status: bool) -> bool:

@@ -28,7 +28,6 @@ from typing import Any
 
 from resume_ner.naming.context import NamingContext
 from resume_ner.tracking.artifacts.stage_helpers import upload_training_artifacts
-from resume_ner.tracking.batching import log_batch_chunked
 from resume_ner.tracking.breaker import CircuitBreaker
 from resume_ner.tracking.context import TrackingContext
 from resume_ner.tracking.errors import TrackingUnavailableError
@@ -120,15 +119,7 @@ class MLflowTrainingTracker(BaseTracker):
         spool = self._spool(run_id)
         if spool is None:
             try:
-                log_batch_chunked(
-                    self.client,
-                    run_id,
-                    params=values.params,
-                    metrics=values.metrics,
-                    tags=values.tags,
-                    tag_max_length=self.tracking.config.naming.tags.max_length,
-                    breaker=self.breaker,
-                )
+                super()._write(run_id, values)
                 return
             except TrackingUnavailableError as exc:
                 spool = self._hold(run_id, exc)
