@@ -86,14 +86,13 @@ def validate(
     """
     from resume_ner.cli.console import console
     from resume_ner.cli.state import get_state
-    from resume_ner.config.data import load_data_config
     from resume_ner.data.errors import DataFormatError
     from resume_ner.data.readers import load_documents
     from resume_ner.data.validation import validate_documents
     from resume_ner.errors import InputError
 
     try:
-        config = load_data_config(get_state(ctx).config_dir)
+        config = get_state(ctx).project.data
         documents = load_documents(path, format)
     except DataFormatError as exc:
         _print_format_problems(exc)

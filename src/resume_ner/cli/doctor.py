@@ -3,14 +3,60 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
 from resume_ner.cli.state import get_state
+from resume_ner.config.loader import resolve_config_file
+from resume_ner.config.project import LOADERS
+from resume_ner.errors import InputError
 
 #: Exit code when any check fails (as for bad configuration).
 EXIT_PROBLEMS = 2
+
+
+@dataclass(frozen=True)
+class ConfigCheck:
+    """One check: what was checked (``data.yaml``, ``data``), the file, what it loaded (``None``
+    when it failed) and the problem if any."""
+
+    name: str
+    target: Path
+    value: Any = None
+    error: InputError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def _check(name: str, target: Path, action: Callable[[], object]) -> ConfigCheck:
+    try:
+        return ConfigCheck(name, target, action())
+    except InputError as exc:
+        return ConfigCheck(name, target, error=exc)
+
+
+def check_configuration(config_dir: Path | None) -> list[ConfigCheck]:
+    """One check per configuration file, each loaded on its own so that every bad file is
+    reported, and one of the documents ``data.yaml`` names (read and validated as training
+    would) when ``data.yaml`` is valid. Reads files only; creates nothing."""
+    checks = [
+        _check(name, resolve_config_file(name, config_dir), lambda load=load: load(config_dir))
+        for name, load in LOADERS.items()
+    ]
+    data = next(check for check in checks if check.name == "data.yaml")
+    if data.ok:
+        from resume_ner.data.corpus import load_corpus
+
+        checks.append(
+            _check("data", data.target, lambda: load_corpus(data.value, config_file=data.target))
+        )
+    return checks
 
 
 def register(app: typer.Typer) -> None:
@@ -35,14 +81,11 @@ def doctor(
     from rich.text import Text
 
     from resume_ner.cli.console import console, err_console
-    from resume_ner.cli.preflight import check_configuration
-    from resume_ner.config.hpo import load_hpo_config
-    from resume_ner.config.mlflow import load_mlflow_config
     from resume_ner.hpo.storage import storage_url
     from resume_ner.tracking.doctor import CheckResult, run_checks
 
     state = get_state(ctx)
-    config_checks = check_configuration(state.config_dir, data=True)
+    config_checks = check_configuration(state.config_dir)
     results = [
         CheckResult(
             f"config {check.name}" if check.name.endswith(".yaml") else check.name,
@@ -52,12 +95,12 @@ def doctor(
         )
         for check in config_checks
     ]
-    broken = {check.name for check in config_checks if not check.ok}
-    if not broken & {"mlflow.yaml", "hpo.yaml"}:
+    loaded = {check.name: check.value for check in config_checks if check.ok}
+    if "mlflow.yaml" in loaded and "hpo.yaml" in loaded:
         results += run_checks(
-            load_mlflow_config(state.config_dir),
+            loaded["mlflow.yaml"],
             state.paths,
-            study_storage=storage_url(load_hpo_config(state.config_dir), state.paths),
+            study_storage=storage_url(loaded["hpo.yaml"], state.paths),
             environ=os.environ,
             timeout_s=timeout,
         )

@@ -64,17 +64,14 @@ def evaluate(
 ) -> None:
     """Score a model on annotated resumes: strict and lenient entity F1, label errors."""
     from resume_ner.cli.serve import load_model
-    from resume_ner.config.data import load_data_config
-    from resume_ner.config.mlflow import load_mlflow_config
-    from resume_ner.config.serve import load_serve_config
     from resume_ner.evaluation.run import evaluate_engine, load_gold
     from resume_ner.serve.source import parse_model_reference
 
     state = get_state(ctx)
-    documents = load_gold(data_file, data_format, load_data_config(state.config_dir))
-    mlflow_config = load_mlflow_config(state.config_dir)
-    source = parse_model_reference(model_ref, mlflow_config.registry.model_name)
-    served = load_model(state, load_serve_config(state.config_dir), source)
+    project = state.project
+    documents = load_gold(data_file, data_format, project.data)
+    source = parse_model_reference(model_ref, project.mlflow.registry.model_name)
+    served = load_model(state, project.serve, source)
     evaluation = evaluate_engine(served.engine, documents)
 
     run_id = None
@@ -82,7 +79,7 @@ def evaluate(
         from resume_ner.evaluation.tracking import EvaluationTarget, log_evaluation
         from resume_ner.tracking.context import TrackingContext
 
-        tracking = TrackingContext.open(state.paths, config_dir=state.config_dir)
+        tracking = TrackingContext.open(state.paths, project)
         target = EvaluationTarget(model_ref, served.info, data_file, data_format)
         run_id = log_evaluation(tracking, target, evaluation, worst=worst, log_text=log_text)
     if as_json:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -15,8 +14,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress, TaskID
 
-    from resume_ner.config.mlflow import MlflowConfig
-    from resume_ner.config.paths import ProjectPaths
+    from resume_ner.cli.state import CliState
     from resume_ner.hpo.configs import SweepConfigs
     from resume_ner.hpo.sweep import SweepOutcome, SweepPlan
     from resume_ner.tracking.context import TrackingContext
@@ -72,21 +70,19 @@ def hpo(
     """
 
     from resume_ner.cli.console import console
-    from resume_ner.hpo.configs import load_sweep_configs
+    from resume_ner.hpo.configs import SweepConfigs
     from resume_ner.hpo.study import quiet_optuna
-    from resume_ner.hpo.trainer import check_search_space
 
     state = checked_state(ctx, data=True)
-    configs = load_sweep_configs(state.config_dir)
-    check_search_space(configs)
+    configs = SweepConfigs.from_project(state.project)
     quiet_optuna()
     if plan:
-        _show_plans(console, state.paths, state.config_dir, configs, backbone, n_trials, force)
+        _show_plans(console, state, configs, backbone, n_trials, force)
         return
     from resume_ner.hpo.sweep import run_sweep
     from resume_ner.tracking.context import TrackingContext
 
-    tracking = TrackingContext.open(state.paths, config_dir=state.config_dir)
+    tracking = TrackingContext.open(state.paths, state.project)
     with progress_bars(console) as bars:
         outcomes = run_sweep(
             tracking,
@@ -96,7 +92,6 @@ def hpo(
             timeout_s=timeout,
             workers=workers,
             force=force,
-            config_dir=state.config_dir,
             progress=RichSweepProgress(console, bars, configs.hpo.objective.metric),
         )
     for outcome in outcomes:
@@ -225,27 +220,22 @@ def _show_outcome(
     )
 
 
-def open_store_for_plan(
-    paths: ProjectPaths, config_dir: Path | None
-) -> tuple[TrackingContext | None, MlflowConfig]:
+def open_store_for_plan(state: CliState) -> TrackingContext | None:
     """The tracking context to read a plan from, ``None`` when the embedded store does not
-    exist yet (a plan creates nothing, not even the store), and ``mlflow.yaml``."""
-    from resume_ner.config.mlflow import load_mlflow_config
+    exist yet (a plan creates nothing, not even the store)."""
     from resume_ner.tracking.setup import resolve_tracking_uri, sqlite_path
 
-    mlflow_config = load_mlflow_config(config_dir)
-    db = sqlite_path(resolve_tracking_uri(mlflow_config, paths))
+    db = sqlite_path(resolve_tracking_uri(state.project.mlflow, state.paths))
     if db is not None and not db.exists():
-        return None, mlflow_config
+        return None
     from resume_ner.tracking.context import TrackingContext
 
-    return TrackingContext.open(paths, config_dir=config_dir, config=mlflow_config), mlflow_config
+    return TrackingContext.open(state.paths, state.project)
 
 
 def _show_plans(
     console: Console,
-    paths: ProjectPaths,
-    config_dir: Path | None,
+    state: CliState,
     configs: SweepConfigs,
     backbones: list[str] | None,
     n_trials: int | None,
@@ -254,15 +244,14 @@ def _show_plans(
     from resume_ner.hpo.storage import storage_url
     from resume_ner.hpo.sweep import plan_sweep
 
-    tracking, mlflow_config = open_store_for_plan(paths, config_dir)
     plans = plan_sweep(
-        tracking,
+        open_store_for_plan(state),
         configs,
-        project=mlflow_config.naming.project_name,
+        project=state.project.mlflow.naming.project_name,
         backbones=backbones,
         n_trials=n_trials,
         force=force,
-        storage=storage_url(configs.hpo, paths),
+        storage=storage_url(configs.hpo, state.paths),
     )
     for plan in plans:
         _show_plan(console, plan)

@@ -27,9 +27,7 @@ def rebuild(
     from resume_ner.tracking.index.run_index import rebuild_mlflow_index
 
     state = get_state(ctx)
-    tracking = TrackingContext.open(
-        state.paths, config_dir=state.config_dir, tracking_uri=tracking_uri
-    )
+    tracking = TrackingContext.open(state.paths, state.project, tracking_uri=tracking_uri)
     experiments = tracking.client.search_experiments()
     with console.status("rebuilding the run index from MLflow"):
         count = rebuild_mlflow_index(

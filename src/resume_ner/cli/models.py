@@ -15,8 +15,7 @@ import typer
 from resume_ner.cli.preflight import checked_state
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
+    from resume_ner.cli.state import CliState
     from resume_ner.data.documents import Document
 
 RunArgument = Annotated[
@@ -33,14 +32,14 @@ def register(app: typer.Typer) -> None:
     app.command("benchmark")(benchmark)
 
 
-def _test_documents(config_dir: Path | None) -> list[Document]:
-    from resume_ner.config.data import load_data_config
+def _test_documents(state: CliState) -> list[Document]:
     from resume_ner.config.loader import resolve_config_file
     from resume_ner.data.corpus import load_corpus
     from resume_ner.data.splits import split_as_configured
 
-    data = load_data_config(config_dir)
-    documents = load_corpus(data, config_file=resolve_config_file("data.yaml", config_dir))
+    data = state.project.data
+    config_file = resolve_config_file("data.yaml", state.config_dir)
+    documents = load_corpus(data, config_file=config_file)
     return split_as_configured(documents, data.split)["test"]
 
 
@@ -58,19 +57,17 @@ def convert(
 ) -> None:
     """Convert a trained model to an ONNX bundle with a parity check, tracked in MLflow."""
     from resume_ner.cli.console import console
-    from resume_ner.config.conversion import load_conversion_config
     from resume_ner.pipeline.models import convert_model, trained_model_from_run
     from resume_ner.tracking.context import TrackingContext
 
     state = checked_state(ctx, data=True)
-    config = load_conversion_config(state.config_dir)
-    tracking = TrackingContext.open(state.paths, config_dir=state.config_dir)
-    model = trained_model_from_run(tracking, run_id, config_dir=state.config_dir)
+    tracking = TrackingContext.open(state.paths, state.project)
+    model = trained_model_from_run(tracking, run_id)
     converted = convert_model(
         tracking,
         model,
-        config,
-        documents=_test_documents(state.config_dir),
+        state.project.conversion,
+        documents=_test_documents(state),
         log_model=True,
         force=force,
     )
@@ -97,21 +94,18 @@ def benchmark(ctx: typer.Context, run_id: RunArgument, force: ForceOption = Fals
     """Time a trained model: PyTorch eager, ONNX Runtime fp32 / int8 and the transformers
     pipeline, at benchmark.yaml's batch sizes and lengths; tracked in MLflow."""
     from resume_ner.cli.console import console
-    from resume_ner.config.benchmark import load_benchmark_config
-    from resume_ner.config.conversion import load_conversion_config
     from resume_ner.pipeline.models import benchmark_model, convert_model, trained_model_from_run
     from resume_ner.tracking.context import TrackingContext
 
     state = checked_state(ctx, data=True)
-    benchmark_config = load_benchmark_config(state.config_dir)
-    conversion = load_conversion_config(state.config_dir)
-    tracking = TrackingContext.open(state.paths, config_dir=state.config_dir)
-    model = trained_model_from_run(tracking, run_id, config_dir=state.config_dir)
+    project = state.project
+    tracking = TrackingContext.open(state.paths, project)
+    model = trained_model_from_run(tracking, run_id)
     converted = convert_model(
-        tracking, model, conversion, documents=_test_documents(state.config_dir), log_model=True
+        tracking, model, project.conversion, documents=_test_documents(state), log_model=True
     )
     run = benchmark_model(
-        tracking, model, converted, benchmark_config, target="bundle", force=force
+        tracking, model, converted, project.benchmark, target="bundle", force=force
     )
     action = "reused" if run.reused else "created"
     console.print(f"benchmark run {run.run_id} {action}", highlight=False)

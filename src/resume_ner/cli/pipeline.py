@@ -15,6 +15,7 @@ from resume_ner.pipeline.progress import PipelineProgress, PipelineStep
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from resume_ner.pipeline.configs import PipelineConfigs
     from resume_ner.pipeline.run import PipelineResult
     from resume_ner.tracking.context import TrackingContext
 
@@ -86,20 +87,22 @@ def pipeline(
     """
     from resume_ner.cli.console import console, err_console
     from resume_ner.hpo.study import quiet_optuna
+    from resume_ner.pipeline.configs import PipelineConfigs
     from resume_ner.pipeline.run import run_pipeline
     from resume_ner.tracking.context import TrackingContext
 
     state = checked_state(ctx, data=True)
+    configs = PipelineConfigs.from_project(state.project)
     quiet_optuna()
     if plan:
-        _show_plan(console, state, backbone, n_trials, force, as_json)
+        _show_plan(console, state, configs, backbone, n_trials, force, as_json)
         return
-    tracking = TrackingContext.open(state.paths, config_dir=state.config_dir)
+    tracking = TrackingContext.open(state.paths, state.project)
     shown_on = err_console if as_json else console
     with progress_bars(shown_on) as bars:
         result = run_pipeline(
             tracking,
-            config_dir=state.config_dir,
+            configs,
             backbones=backbone,
             n_trials=n_trials,
             force=force,
@@ -117,6 +120,7 @@ def pipeline(
 def _show_plan(
     console: Console,
     state: CliState,
+    configs: PipelineConfigs,
     backbones: list[str] | None,
     n_trials: int | None,
     force: bool,
@@ -125,15 +129,12 @@ def _show_plan(
     from resume_ner.cli.hpo import open_store_for_plan
     from resume_ner.cli.tables import Column, Row, render_table
     from resume_ner.hpo.storage import storage_url
-    from resume_ner.pipeline.configs import PipelineConfigs
     from resume_ner.pipeline.plan import plan_pipeline
 
-    configs = PipelineConfigs.load(state.config_dir)
-    tracking, mlflow_config = open_store_for_plan(state.paths, state.config_dir)
     steps = plan_pipeline(
-        tracking,
+        open_store_for_plan(state),
         configs,
-        project=mlflow_config.naming.project_name,
+        project=state.project.mlflow.naming.project_name,
         storage=storage_url(configs.sweep.hpo, state.paths),
         backbones=backbones,
         n_trials=n_trials,

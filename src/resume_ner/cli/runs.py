@@ -97,13 +97,12 @@ def _fast_index_lookup(
     state: CliState, run_key_hash: str, tracking_uri: str | None
 ) -> dict[str, Any] | None:
     """Answer from the run index, checking the run exists without importing MLflow."""
-    from resume_ner.config.mlflow import load_mlflow_config
     from resume_ner.tracking.index.backends import open_index_backend
     from resume_ner.tracking.index.run_index import find_in_mlflow_index
     from resume_ner.tracking.probe import run_exists_without_mlflow
     from resume_ner.tracking.setup import resolve_tracking_uri
 
-    config = load_mlflow_config(state.config_dir)
+    config = state.project.mlflow
     if not config.index.enabled:
         return None
     uri = resolve_tracking_uri(config, state.paths, tracking_uri=tracking_uri)
@@ -220,9 +219,7 @@ def find(
         "target": target,
     }
     if fields["environment"] is None and stage:
-        from resume_ner.config.mlflow import load_mlflow_config
-
-        fields["environment"] = load_mlflow_config(state.config_dir).naming.env
+        fields["environment"] = state.project.mlflow.naming.env
     context = _naming_context(fields)
     if run_key_hash is None and context is not None:
         run_key_hash = build_mlflow_run_key_hash(build_mlflow_run_key(context))
@@ -258,9 +255,7 @@ def _find_with_mlflow(
     from resume_ner.tracking.finder import find_mlflow_run
     from resume_ner.tracking.urls import get_mlflow_run_url
 
-    tracking = TrackingContext.open(
-        state.paths, config_dir=state.config_dir, tracking_uri=tracking_uri
-    )
+    tracking = TrackingContext.open(state.paths, state.project, tracking_uri=tracking_uri)
     experiment_names = [experiment] if experiment else []
     if not experiment_names and context is not None:
         experiment_names = [build_mlflow_experiment_name(context.process_type, tracking.policy)]
@@ -385,9 +380,7 @@ def list_runs(
             raise UnquotableValueError(
                 f"{option} {value!r}: an MLflow filter cannot hold both ' and \""
             )
-    tracking = TrackingContext.open(
-        state.paths, config_dir=state.config_dir, tracking_uri=tracking_uri
-    )
+    tracking = TrackingContext.open(state.paths, state.project, tracking_uri=tracking_uri)
     experiments = _project_experiment_ids(tracking, experiment)
     runs = []
     if experiments:
@@ -557,9 +550,7 @@ def tree(
     from resume_ner.tracking.queries import search_all_runs
 
     state = get_state(ctx)
-    tracking = TrackingContext.open(
-        state.paths, config_dir=state.config_dir, tracking_uri=tracking_uri
-    )
+    tracking = TrackingContext.open(state.paths, state.project, tracking_uri=tracking_uri)
     experiments = _project_experiment_ids(tracking, experiment)
     stage_key = tracking.registry.key("process", "stage")
     report = []
@@ -621,9 +612,7 @@ def cleanup(
     from resume_ner.tracking.context import TrackingContext
 
     state = get_state(ctx)
-    tracking = TrackingContext.open(
-        state.paths, config_dir=state.config_dir, tracking_uri=tracking_uri
-    )
+    tracking = TrackingContext.open(state.paths, state.project, tracking_uri=tracking_uri)
     experiments = _project_experiment_ids(tracking, experiment)
     found = cleanup_interrupted_runs(
         tracking.client,
@@ -668,9 +657,7 @@ def lineage(
     from resume_ner.tracking.lineage import trace_lineage
 
     state = get_state(ctx)
-    tracking = TrackingContext.open(
-        state.paths, config_dir=state.config_dir, tracking_uri=tracking_uri
-    )
+    tracking = TrackingContext.open(state.paths, state.project, tracking_uri=tracking_uri)
     run_id, how = resolve_model_reference(tracking, reference)
     chain = trace_lineage(tracking, run_id, found_by=how)
     if as_json:

@@ -46,7 +46,6 @@ def select(
     or why it was left out.
     """
     from resume_ner.cli.console import console
-    from resume_ner.config.selection import load_selection_config
     from resume_ner.selection.candidates import resolve_study_family
     from resume_ner.selection.errors import SelectionError
     from resume_ner.selection.report import log_selection_report
@@ -54,8 +53,8 @@ def select(
     from resume_ner.tracking.context import TrackingContext
 
     state = checked_state(ctx)
-    config = load_selection_config(state.config_dir)
-    tracking = TrackingContext.open(state.paths, config_dir=state.config_dir)
+    config = state.project.selection
+    tracking = TrackingContext.open(state.paths, state.project)
     choice = resolve_study_family(tracking, study_family)
     if choice.message:
         console.print(choice.message, markup=False, highlight=False, soft_wrap=True)

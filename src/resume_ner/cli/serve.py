@@ -75,11 +75,10 @@ def serve(
 ) -> None:
     """Serve the NER model over HTTP: text, PDF or DOCX in, entities with offsets out."""
     from resume_ner.cli.console import console
-    from resume_ner.config.serve import load_serve_config
     from resume_ner.serve.auth import check_bind, validate_api_key
 
     state = get_state(ctx)
-    config = load_serve_config(state.config_dir)
+    config = state.project.serve
     host = host or config.host
     port = config.port if port is None else port
     key = validate_api_key(api_key)
@@ -120,9 +119,7 @@ def _model_source(
     from resume_ner.serve.source import ModelSource
 
     if bundle is None and run_id is None:
-        from resume_ner.config.mlflow import load_mlflow_config
-
-        registry = load_mlflow_config(state.config_dir).registry
+        registry = state.project.mlflow.registry
         model = model or registry.model_name
         if not (alias or version):
             alias = registry.champion_alias
@@ -147,12 +144,11 @@ def load_model(state: CliState, config: ServeConfig, source: ModelSource) -> Ser
     }
     if source.kind == "bundle":
         return load_served_model(source, **options)
-    from resume_ner.config.mlflow import load_mlflow_config
     from resume_ner.serve.errors import ModelSourceError
     from resume_ner.tracking.client import get_client
     from resume_ner.tracking.setup import resolve_tracking_uri, setup_mlflow, sqlite_path
 
-    mlflow_config = load_mlflow_config(state.config_dir)
+    mlflow_config = state.project.mlflow
     uri = resolve_tracking_uri(mlflow_config, state.paths)
     database = sqlite_path(uri)
     if database is not None and not database.exists():

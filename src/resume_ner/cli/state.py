@@ -1,14 +1,19 @@
-"""Options shared by every command: the project folder and the config folder."""
+"""Options shared by every command: the project folder, the config folder and its files."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from resume_ner.config.loader import infer_config_dir_from_path
 from resume_ner.config.paths import ProjectPaths
+
+if TYPE_CHECKING:
+    from resume_ner.config.project import ProjectConfig
 
 
 @dataclass(frozen=True)
@@ -21,6 +26,16 @@ class CliState:
     @property
     def paths(self) -> ProjectPaths:
         return ProjectPaths.at(self.root)
+
+    @cached_property
+    def project(self) -> ProjectConfig:
+        """Every configuration file, loaded and validated on first use, once per invocation.
+
+        Raises :class:`~resume_ner.config.errors.ConfigError` naming the file and key.
+        """
+        from resume_ner.config.project import ProjectConfig
+
+        return ProjectConfig.load(self.config_dir)
 
 
 def resolve_state(root: Path | None, config_dir: Path | None) -> CliState:

@@ -68,9 +68,7 @@ def train(
 ) -> None:
     """Train and evaluate a model on the configured data; print per-entity test scores."""
     from resume_ner.cli.console import console
-    from resume_ner.config.data import load_data_config
-    from resume_ner.config.model import load_model_config
-    from resume_ner.config.train import TrainConfig, load_train_config
+    from resume_ner.config.train import TrainConfig
     from resume_ner.data.corpus import load_corpus
     from resume_ner.data.labels import LabelSchema
     from resume_ner.data.splits import data_fingerprint, split_as_configured
@@ -79,9 +77,9 @@ def train(
     from resume_ner.training.run import resolve_settings
 
     state = checked_state(ctx, data=True)
-    data_config = load_data_config(state.config_dir)
-    model_config = load_model_config(state.config_dir)
-    train_config = load_train_config(state.config_dir)
+    data_config = state.project.data
+    model_config = state.project.model
+    train_config = state.project.train
     overrides = {k: v for k, v in {"epochs": epochs, "seed": seed}.items() if v is not None}
     if overrides:
         train_config = TrainConfig.model_validate({**train_config.model_dump(), **overrides})
@@ -124,7 +122,7 @@ def train(
     from resume_ner.tracking.trackers.training import MLflowTrainingTracker
     from resume_ner.tracking.training_runs import create_training_mlflow_run
 
-    tracking = TrackingContext.open(state.paths, config_dir=state.config_dir)
+    tracking = TrackingContext.open(state.paths, state.project)
     send_held_values(state)
     tracker = MLflowTrainingTracker(tracking)
     context = NamingContext(

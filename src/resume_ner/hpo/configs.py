@@ -5,13 +5,14 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from resume_ner.config.data import DataConfig, load_data_config
-from resume_ner.config.hpo import AUTO_BACKBONES, HpoConfig, load_hpo_config
-from resume_ner.config.model import ModelConfig, PackagePreset, load_model_config
-from resume_ner.config.train import TrainConfig, load_train_config
+from resume_ner.config.data import DataConfig
+from resume_ner.config.hpo import AUTO_BACKBONES, HpoConfig
+from resume_ner.config.model import ModelConfig, PackagePreset
+from resume_ner.config.project import ProjectConfig
+from resume_ner.config.train import TrainConfig
+from resume_ner.hpo.errors import HpoInputError
 
 #: Training settings that change how fast a model trains, not what it learns.
 NON_IDENTITY_TRAIN_FIELDS = frozenset({"num_threads", "eval_batch_size"})
@@ -26,22 +27,30 @@ class SweepConfigs:
     train: TrainConfig
     model: ModelConfig
 
+    @classmethod
+    def from_project(cls, project: ProjectConfig) -> SweepConfigs:
+        """The four files a sweep needs, from ``project``: ``hpo.yaml``'s ``auto`` backbone
+        resolved (:func:`resolve_backbones`) and its search space checked
+        (:func:`check_search_space`, which raises :class:`HpoInputError`)."""
+        hpo = project.hpo.model_copy(
+            update={"backbones": resolve_backbones(project.hpo.backbones, project.model)}
+        )
+        configs = cls(hpo=hpo, data=project.data, train=project.train, model=project.model)
+        check_search_space(configs)
+        return configs
 
-def load_sweep_configs(config_dir: Path | None = None) -> SweepConfigs:
-    """Load the four files a sweep needs from ``config_dir`` (or the shipped defaults).
 
-    Raises :class:`~resume_ner.config.errors.ConfigError` naming the file and key of the first
-    problem. ``hpo.yaml``'s ``auto`` backbone is resolved (:func:`resolve_backbones`).
+def check_search_space(configs: SweepConfigs) -> None:
+    """Check that every searched name is a ``train.yaml`` setting the trainer can override.
+
+    Raises :class:`~resume_ner.hpo.errors.HpoInputError` naming the unknown parameters.
     """
-    model = load_model_config(config_dir)
-    hpo = load_hpo_config(config_dir)
-    hpo = hpo.model_copy(update={"backbones": resolve_backbones(hpo.backbones, model)})
-    return SweepConfigs(
-        hpo=hpo,
-        data=load_data_config(config_dir),
-        train=load_train_config(config_dir),
-        model=model,
-    )
+    unknown = sorted(set(configs.hpo.search_space) - set(TrainConfig.model_fields))
+    if unknown:
+        raise HpoInputError(
+            f"hpo.yaml search_space names {unknown}, which train.yaml does not have; "
+            f"searchable settings: {sorted(TrainConfig.model_fields)}"
+        )
 
 
 def resolve_backbones(names: Sequence[str], model: ModelConfig) -> list[str]:

@@ -5,8 +5,9 @@ retrains (``refit.of_trial_run_id``) and without validation (``refit.has_validat
 selection used the trials' cross-validated scores, and the test split stays unseen. Its identity
 is the study, the best trial's key and the refit protocol (data fingerprint, refit settings,
 objective), so a sweep run again finds the FINISHED refit of the same identity and does not train
-again. Its checkpoint is always uploaded, whatever ``tracking.hpo.log_checkpoint`` says of trial
-checkpoints: downstream stages start from it.
+again. It records the exec fingerprint it trained under (``fingerprint.exec_fp``), part of its
+model's identity downstream. Its checkpoint is always uploaded, whatever
+``tracking.hpo.log_checkpoint`` says of trial checkpoints: downstream stages start from it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from resume_ner.hpo.configs import SweepConfigs, refit_epochs
 from resume_ner.hpo.folds import FoldSplit, HpoData
 from resume_ner.hpo.storage import RUN_ID_ATTR
 from resume_ner.hpo.trainer import FoldTrainer
+from resume_ner.naming.canonical import hash_payload
 from resume_ner.naming.context import NamingContext
 from resume_ner.naming.keys import compute_refit_protocol_fp
 from resume_ner.tracking.artifacts.uploader import ArtifactUploader
@@ -28,6 +30,7 @@ from resume_ner.tracking.hpo import sweep_tracker
 from resume_ner.tracking.reuse import find_finished_stage_run
 from resume_ner.tracking.trackers.base import write_run_metadata
 from resume_ner.tracking.trackers.sweep import build_refit_context, build_trial_context
+from resume_ner.training.identity import execution_spec
 
 if TYPE_CHECKING:
     from optuna.trial import FrozenTrial
@@ -61,10 +64,12 @@ def refit_protocol(hpo: HpoConfig, data_fingerprint: str, params: dict[str, Any]
 def build_refit_naming(
     sweep_context: NamingContext, best: FrozenTrial, configs: SweepConfigs, data_fingerprint: str
 ) -> NamingContext:
-    """The naming context of the refit of ``best`` (its identity, see the module docstring)."""
+    """The naming context of the refit of ``best`` (its identity, see the module docstring),
+    with the exec fingerprint it trains under, recorded on the run for the stages after it."""
     trial_context = build_trial_context(sweep_context, best.number, best.params)
     fingerprint = refit_protocol(configs.hpo, data_fingerprint, refit_params(configs, best))
-    return build_refit_context(trial_context, fingerprint)
+    exec_fp = hash_payload(execution_spec(configs.train.num_threads))
+    return build_refit_context(trial_context, fingerprint).with_changes(exec_fp=exec_fp)
 
 
 def run_refit(

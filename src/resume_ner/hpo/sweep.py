@@ -32,7 +32,6 @@ import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from resume_ner.hpo.budget import TrialBudget
@@ -296,7 +295,6 @@ class SweepRunner:
         tracking: TrackingContext,
         configs: SweepConfigs,
         *,
-        config_dir: Path | None = None,
         trainer_factory: TrainerFactory | None = None,
         progress: SweepProgress | None = None,
         workers: int = 1,
@@ -308,7 +306,6 @@ class SweepRunner:
             raise ValueError(f"workers must be at least 1, got {workers}")
         self.tracking = tracking
         self.configs = configs
-        self.config_dir = config_dir
         if trainer_factory is None:
             from resume_ner.hpo.trainer import default_trainer_factory
 
@@ -550,8 +547,7 @@ class SweepRunner:
                 WorkerSpec(
                     index=index,
                     root=self.tracking.paths.root,
-                    config_dir=self.config_dir,
-                    mlflow_config=self.tracking.config,
+                    project=self.tracking.project,
                     tracking_uri=self.tracking.tracking_uri,
                     configs=self.configs,
                     backbone=backbone,
@@ -630,7 +626,6 @@ def run_sweep(
     timeout_s: float | None = None,
     workers: int = 1,
     force: bool = False,
-    config_dir: Path | None = None,
     progress: SweepProgress | None = None,
     trainer_factory: TrainerFactory | None = None,
 ) -> list[SweepOutcome]:
@@ -638,7 +633,7 @@ def run_sweep(
 
     ``backbones`` default to ``hpo.yaml``'s, ``n_trials`` (the target number of finished trials)
     and ``timeout_s`` to its values. ``workers`` > 1 runs trials in that many processes (which
-    reopen the configuration from ``config_dir``). ``trainer_factory`` builds the trainer of a
+    receive ``tracking``'s parsed configuration). ``trainer_factory`` builds the trainer of a
     backbone (default: :func:`resume_ner.training.run.train_and_evaluate`). Raises
     :class:`~resume_ner.hpo.errors.HpoInputError` for unusable data, and what training and
     tracking raise; a failing sweep ends its run FAILED (KILLED when interrupted).
@@ -646,7 +641,6 @@ def run_sweep(
     runner = SweepRunner(
         tracking,
         configs,
-        config_dir=config_dir,
         trainer_factory=trainer_factory,
         progress=progress,
         workers=workers,

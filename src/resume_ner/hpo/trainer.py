@@ -59,21 +59,6 @@ class FoldTrainer(Protocol):
 TrainerFactory = Callable[[str, SweepConfigs], FoldTrainer]
 
 
-def check_search_space(configs: SweepConfigs) -> None:
-    """Check that every searched name is a ``train.yaml`` setting the trainer can override.
-
-    Raises :class:`~resume_ner.hpo.errors.HpoInputError` naming the unknown parameters.
-    """
-    from resume_ner.config.train import TrainConfig
-
-    unknown = sorted(set(configs.hpo.search_space) - set(TrainConfig.model_fields))
-    if unknown:
-        raise HpoInputError(
-            f"hpo.yaml search_space names {unknown}, which train.yaml does not have; "
-            f"searchable settings: {sorted(TrainConfig.model_fields)}"
-        )
-
-
 @dataclass(frozen=True)
 class TrainAndEvaluateTrainer:
     """The product's fold trainer: :func:`resume_ner.training.run.train_and_evaluate`.

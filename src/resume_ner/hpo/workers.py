@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from resume_ner.config.mlflow import MlflowConfig
+from resume_ner.config.project import ProjectConfig
 from resume_ner.hpo.budget import TrialBudget
 from resume_ner.hpo.errors import HpoError
 from resume_ner.hpo.progress import QueueProgress, SweepProgress, forward_events
@@ -171,8 +171,7 @@ class WorkerSpec:
 
     index: int
     root: Path
-    config_dir: Path | None
-    mlflow_config: MlflowConfig
+    project: ProjectConfig
     tracking_uri: str
     configs: SweepConfigs
     backbone: str
@@ -196,10 +195,7 @@ def worker_main(spec: WorkerSpec, events: Any) -> None:
     quiet_optuna()
     deadline = None if spec.remaining_s is None else time.monotonic() + spec.remaining_s
     tracking = TrackingContext.open(
-        ProjectPaths.at(spec.root),
-        config_dir=spec.config_dir,
-        config=spec.mlflow_config,
-        tracking_uri=spec.tracking_uri,
+        ProjectPaths.at(spec.root), spec.project, tracking_uri=spec.tracking_uri
     )
     hpo = spec.configs.hpo
     with Heartbeat(tracking.index, hpo.heartbeat_interval_s):

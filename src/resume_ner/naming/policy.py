@@ -6,11 +6,11 @@ import logging
 import re
 import string
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from resume_ner.config.mlflow import MlflowConfig, NamingSettings, load_mlflow_config
-from resume_ner.config.naming import NamingConfig, load_naming_config
+from resume_ner.config.mlflow import NamingSettings
+from resume_ner.config.naming import NamingConfig
+from resume_ner.config.project import ProjectConfig
 from resume_ner.naming.context import NamingContext
 from resume_ner.naming.errors import NamingError
 
@@ -41,17 +41,14 @@ class NamingPolicy:
         auto = self.settings.run_name.auto_increment
         return auto.enabled and process_type in auto.processes
 
+    @classmethod
+    def from_project(cls, project: ProjectConfig) -> NamingPolicy:
+        """The policy of ``project``'s ``naming.yaml`` and ``mlflow.yaml``."""
+        return cls(naming=project.naming, settings=project.mlflow.naming)
+
     def version_suffix(self, version: int) -> str:
         """The text the version adds to a name, from ``auto_increment.format``."""
         return self.settings.run_name.auto_increment.format.format(base="", version=version)
-
-
-def load_naming_policy(
-    config_dir: Path | None = None, mlflow_config: MlflowConfig | None = None
-) -> NamingPolicy:
-    """Load the naming policy from ``config_dir`` (or the shipped defaults)."""
-    mlflow_config = mlflow_config or load_mlflow_config(config_dir)
-    return NamingPolicy(naming=load_naming_config(config_dir), settings=mlflow_config.naming)
 
 
 def normalize_name_part(value: str, policy: NamingPolicy) -> str:

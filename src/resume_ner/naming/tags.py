@@ -12,11 +12,10 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from resume_ner.config.tags import TagsConfig, load_tags_config
+from resume_ner.config.tags import TagsConfig
 from resume_ner.naming.context import NamingContext
 from resume_ner.naming.errors import TagKeyError
 from resume_ner.naming.secrets import redact_secret_value
@@ -66,16 +65,6 @@ class TagsRegistry:
             return False
         section, _, name = dotted.partition(".")
         return name in self._sections.get(section, {})
-
-
-@lru_cache(maxsize=16)
-def _load_registry_cached(config_dir: Path | None) -> TagsRegistry:
-    return TagsRegistry(load_tags_config(config_dir))
-
-
-def load_tags_registry(config_dir: Path | None = None) -> TagsRegistry:
-    """Load the tag registry from ``config_dir`` (or the shipped default); cached per folder."""
-    return _load_registry_cached(Path(config_dir).resolve() if config_dir is not None else None)
 
 
 def sanitize_tag_value(value: Any, max_length: int = DEFAULT_TAG_MAX_LENGTH) -> str:

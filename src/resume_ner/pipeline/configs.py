@@ -1,15 +1,14 @@
-"""Every configuration file the pipeline reads, loaded once."""
+"""The configuration the pipeline runs with, taken from the project's parsed files."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-from resume_ner.config.benchmark import BenchmarkConfig, load_benchmark_config
-from resume_ner.config.conversion import ConversionConfig, load_conversion_config
-from resume_ner.config.selection import SelectionConfig, load_selection_config
-from resume_ner.hpo.configs import SweepConfigs, load_sweep_configs
-from resume_ner.naming.canonical import hash_payload
+from resume_ner.config.benchmark import BenchmarkConfig
+from resume_ner.config.conversion import ConversionConfig
+from resume_ner.config.project import ProjectConfig
+from resume_ner.config.selection import SelectionConfig
+from resume_ner.hpo.configs import SweepConfigs
 
 
 @dataclass(frozen=True)
@@ -22,28 +21,15 @@ class PipelineConfigs:
     selection: SelectionConfig
 
     @classmethod
-    def load(cls, config_dir: Path | None = None) -> PipelineConfigs:
-        """Load every file from ``config_dir`` (or the shipped defaults).
-
-        Raises :class:`~resume_ner.config.errors.ConfigError` naming the first bad file and key.
-        """
-        from resume_ner.hpo.trainer import check_search_space
-
-        sweep = load_sweep_configs(config_dir)
-        check_search_space(sweep)
+    def from_project(cls, project: ProjectConfig) -> PipelineConfigs:
+        """The pipeline's files from ``project``; raises what
+        :meth:`~resume_ner.hpo.configs.SweepConfigs.from_project` raises."""
         return cls(
-            sweep=sweep,
-            conversion=load_conversion_config(config_dir),
-            benchmark=load_benchmark_config(config_dir),
-            selection=load_selection_config(config_dir),
+            sweep=SweepConfigs.from_project(project),
+            conversion=project.conversion,
+            benchmark=project.benchmark,
+            selection=project.selection,
         )
-
-    @property
-    def exec_fp(self) -> str:
-        """The exec fingerprint of models trained with ``train.yaml``'s threads."""
-        from resume_ner.training.identity import execution_spec
-
-        return hash_payload(execution_spec(self.sweep.train.num_threads))
 
     @property
     def candidate_benchmark(self) -> BenchmarkConfig:

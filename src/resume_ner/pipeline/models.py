@@ -57,27 +57,40 @@ class ConvertedModel:
     served_format: str
 
 
-def refit_parent_training_id(tracking: TrackingContext, refit_run_id: str, exec_fp: str) -> str:
-    """The ``parent_training_id`` of a refit model: its run-key hash as the spec fingerprint."""
-    run = tracking.client.get_run(refit_run_id)
-    run_key_hash = run.data.tags.get(tracking.registry.key("grouping", "run_key_hash"))
-    if not run_key_hash:
-        raise ValueError(f"refit run {refit_run_id} has no run-key hash tag")
+def refit_parent_training_id(tracking: TrackingContext, refit_run_id: str) -> str:
+    """The ``parent_training_id`` of a refit model: its run-key hash as the spec fingerprint
+    and the exec fingerprint the refit recorded.
+
+    Raises :class:`~resume_ner.errors.InputError` when the run lacks either tag (a refit made
+    before refits recorded their exec fingerprint: run the sweep with ``--force``).
+    """
+    from resume_ner.errors import InputError
+
+    tags = tracking.client.get_run(refit_run_id).data.tags
+    run_key_hash = tags.get(tracking.registry["grouping.run_key_hash"])
+    exec_fp = tags.get(tracking.registry["fingerprint.exec_fp"])
+    if not (run_key_hash and exec_fp):
+        missing = "fingerprint.exec_fp" if run_key_hash else "grouping.run_key_hash"
+        raise InputError(
+            f"refit run {refit_run_id} has no {tracking.registry[missing]!r} tag, so its model "
+            "has no identity to convert under (refit again: resume-ner hpo --force)"
+        )
     return build_parent_training_id(run_key_hash, exec_fp, 1)
 
 
 def refit_model(
-    tracking: TrackingContext, backbone: str, study_name: str, refit_run_id: str, exec_fp: str
+    tracking: TrackingContext, backbone: str, study_name: str, refit_run_id: str
 ) -> TrainedModel:
     """The model of refit run ``refit_run_id`` of study ``study_name`` (its checkpoint is in
-    the sweep's ``refit`` folder under ``outputs/hpo``)."""
+    the sweep's ``refit`` folder under ``outputs/hpo``); raises what
+    :func:`refit_parent_training_id` raises."""
     from resume_ner.training.run import CHECKPOINT_DIR_NAME
 
     return TrainedModel(
         refit_run_id,
         backbone,
         tracking.paths.outputs_dir / "hpo" / study_name / "refit" / CHECKPOINT_DIR_NAME,
-        refit_parent_training_id(tracking, refit_run_id, exec_fp),
+        refit_parent_training_id(tracking, refit_run_id),
     )
 
 
@@ -214,11 +227,8 @@ def benchmark_model(
     return StageRun("benchmarking", result.run_id, False, target)
 
 
-def trained_model_from_run(
-    tracking: TrackingContext, run_id: str, *, config_dir: Path | None = None
-) -> TrainedModel:
-    """The trained model of a FINISHED final-training or refit run, read from its tags
-    (a refit's exec fingerprint from ``train.yaml`` in ``config_dir``).
+def trained_model_from_run(tracking: TrackingContext, run_id: str) -> TrainedModel:
+    """The trained model of a FINISHED final-training or refit run, read from its tags.
 
     The checkpoint folder is the run's output folder (a refit's: the sweep's ``refit`` folder
     under ``outputs/hpo``); :func:`ensure_checkpoint` restores it when it is gone. Raises
@@ -248,13 +258,7 @@ def trained_model_from_run(
             build_parent_training_id(spec_fp, exec_fp, variant),
         )
     if stage == "hpo_refit":
-        from resume_ner.config.train import load_train_config
-        from resume_ner.training.identity import execution_spec
-
-        exec_fp = hash_payload(execution_spec(load_train_config(config_dir).num_threads))
-        return refit_model(
-            tracking, backbone, tags.get(registry["study.name"], ""), run_id, exec_fp
-        )
+        return refit_model(tracking, backbone, tags.get(registry["study.name"], ""), run_id)
     raise InputError(
         f"run {run_id} is a {stage} run; give a final_training or hpo_refit run (a trained model)"
     )

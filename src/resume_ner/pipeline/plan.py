@@ -110,11 +110,7 @@ def plan_pipeline(
             PlannedStep("hpo_refit", sweep.backbone, refit.action, refit.run_id, refit.reason)
         )
         if tracking is not None and sweep.complete and refit.run_id:
-            refits.append(
-                refit_model(
-                    tracking, sweep.backbone, sweep.study_name, refit.run_id, configs.exec_fp
-                )
-            )
+            refits.append(refit_model(tracking, sweep.backbone, sweep.study_name, refit.run_id))
     downstream = ["final_training", "conversion", "benchmarking", "registry"]
     if tracking is None or len(refits) < len(sweeps):
         return steps + _waiting(["selection", *downstream], "the sweeps")

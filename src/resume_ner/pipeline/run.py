@@ -21,7 +21,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from resume_ner.conversion.registry import RegistrationOutcome
 from resume_ner.hpo.sweep import SweepOutcome
@@ -71,8 +70,8 @@ def study_family_of(tracking: TrackingContext, sweep_run_ids: Sequence[str | Non
 
 def run_pipeline(
     tracking: TrackingContext,
+    configs: PipelineConfigs,
     *,
-    config_dir: Path | None = None,
     backbones: Sequence[str] | None = None,
     n_trials: int | None = None,
     force: bool = False,
@@ -80,9 +79,8 @@ def run_pipeline(
 ) -> PipelineResult:
     """Run every stage of the pipeline (see the module docstring); return what each did.
 
-    ``backbones`` and ``n_trials`` override ``hpo.yaml``'s. Raises
-    :class:`~resume_ner.config.errors.ConfigError` and other input errors before any run is
-    made when the configuration or data is bad, :class:`PipelineError` when a stage cannot
+    ``backbones`` and ``n_trials`` override ``hpo.yaml``'s. Raises input errors before any run
+    is made when the data is bad, :class:`PipelineError` when a stage cannot
     go on (no sweep reached its target, nothing to select), and what the stages raise.
     """
     from resume_ner.data.corpus import load_corpus
@@ -92,7 +90,6 @@ def run_pipeline(
     from resume_ner.selection.champion import ModelScore
 
     progress = progress or PipelineProgress()
-    configs = PipelineConfigs.load(config_dir)
     selection_config = configs.selection
     documents = load_corpus(configs.sweep.data)
     parts = split_as_configured(documents, configs.sweep.data.split)
@@ -108,7 +105,6 @@ def run_pipeline(
         backbones=backbones,
         n_trials=n_trials,
         force=force,
-        config_dir=config_dir,
         progress=progress,
     )
     for outcome in result.sweeps:
@@ -137,9 +133,7 @@ def run_pipeline(
                 outcome.refit.reused if outcome.refit else outcome.status == "already complete",
             )
         )
-        refit = refit_model(
-            tracking, outcome.backbone, outcome.study_name, outcome.refit_run_id, configs.exec_fp
-        )
+        refit = refit_model(tracking, outcome.backbone, outcome.study_name, outcome.refit_run_id)
         if selection_config.uses_latency:
             progress.stage_started("candidate benchmark", outcome.backbone)
             converted = convert_model(

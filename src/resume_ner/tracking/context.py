@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from resume_ner.config.mlflow import MlflowConfig, load_mlflow_config
+from resume_ner.config.mlflow import MlflowConfig
 from resume_ner.config.paths import ProjectPaths
-from resume_ner.naming.policy import NamingPolicy, build_mlflow_experiment_name, load_naming_policy
-from resume_ner.naming.tags import TagsRegistry, load_tags_registry
+from resume_ner.config.project import ProjectConfig
+from resume_ner.naming.policy import NamingPolicy, build_mlflow_experiment_name
+from resume_ner.naming.tags import TagsRegistry
 from resume_ner.tracking.index.base import IndexBackend
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class TrackingContext:
-    """An MLflow client with the configuration, naming policy, tag registry and index it uses.
+    """An MLflow client with the project's configuration, naming policy, tag registry and index.
 
     Library code receives this object instead of reading configuration or MLflow's global
     state itself. ``index`` holds both the run index and the version counter.
@@ -27,7 +28,7 @@ class TrackingContext:
 
     client: MlflowClient
     tracking_uri: str
-    config: MlflowConfig
+    project: ProjectConfig
     policy: NamingPolicy
     registry: TagsRegistry
     index: IndexBackend
@@ -40,33 +41,34 @@ class TrackingContext:
     def open(
         cls,
         paths: ProjectPaths,
+        project: ProjectConfig,
         *,
-        config_dir: Path | None = None,
-        config: MlflowConfig | None = None,
         tracking_uri: str | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> TrackingContext:
-        """Load configuration from ``config_dir``, set MLflow up and open the index backend."""
+        """Set MLflow up for ``project``'s ``mlflow.yaml`` and open the index backend."""
         from resume_ner.tracking.client import get_client
         from resume_ner.tracking.index.backends import open_index_backend
         from resume_ner.tracking.setup import setup_mlflow
 
-        # Every configuration file is validated before anything is created on disk.
-        config = config or load_mlflow_config(config_dir)
-        policy = load_naming_policy(config_dir, mlflow_config=config)
-        registry = load_tags_registry(config_dir)
+        config = project.mlflow
         setup = setup_mlflow(config, paths=paths, tracking_uri=tracking_uri, environ=environ)
         return cls(
             client=get_client(setup.tracking_uri),
             tracking_uri=setup.tracking_uri,
-            config=config,
-            policy=policy,
-            registry=registry,
+            project=project,
+            policy=NamingPolicy.from_project(project),
+            registry=TagsRegistry(project.tags),
             index=open_index_backend(config.index, paths),
             paths=paths,
             artifact_root=setup.artifact_root,
             is_azure=setup.is_azure,
         )
+
+    @property
+    def config(self) -> MlflowConfig:
+        """The project's ``mlflow.yaml``."""
+        return self.project.mlflow
 
     def experiment_id_for(self, process_type: str) -> str:
         """The id of the experiment runs of ``process_type`` belong to (created when missing)."""
