@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import signal
@@ -16,10 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from resume_ner.config.mlflow import MlflowConfig, load_mlflow_config
+from resume_ner.config.mlflow import MlflowConfig
 from resume_ner.config.paths import ProjectPaths
-from resume_ner.naming.policy import NamingPolicy, load_naming_policy
-from resume_ner.naming.tags import TagsRegistry, load_tags_registry
+from resume_ner.config.project import ProjectConfig
+from resume_ner.naming.policy import NamingPolicy
+from resume_ner.naming.tags import TagsRegistry
 from resume_ner.tracking.setup import initialize_store
 
 SERVER_START_TIMEOUT_S = 90.0
@@ -34,12 +36,22 @@ class TrackingProject:
     """A project folder with its own MLflow store, and what the tracking layer needs for it."""
 
     paths: ProjectPaths
-    config: MlflowConfig
-    policy: NamingPolicy
-    registry: TagsRegistry
+    project: ProjectConfig
     tracking_uri: str
     #: Experiment used when a test names none; unique per test on the shared server.
     default_experiment: str = "resume-ner-test"
+
+    @property
+    def config(self) -> MlflowConfig:
+        return self.project.mlflow
+
+    @property
+    def policy(self) -> NamingPolicy:
+        return NamingPolicy.from_project(self.project)
+
+    @property
+    def registry(self) -> TagsRegistry:
+        return TagsRegistry(self.project.tags)
 
     @property
     def client(self):
@@ -49,6 +61,8 @@ class TrackingProject:
 
     def tracking_context(self, config: MlflowConfig | None = None):
         """A tracking context on this project's store (with ``config`` instead, if given)."""
+        from dataclasses import replace
+
         from resume_ner.tracking.context import TrackingContext
         from resume_ner.tracking.index.backends import open_index_backend
 
@@ -56,7 +70,7 @@ class TrackingProject:
         return TrackingContext(
             client=self.client,
             tracking_uri=self.tracking_uri,
-            config=config,
+            project=replace(self.project, mlflow=config),
             policy=self.policy,
             registry=self.registry,
             index=open_index_backend(config.index, self.paths),
@@ -109,6 +123,11 @@ def template_mlflow_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
+@functools.cache
+def _default_project() -> ProjectConfig:
+    return ProjectConfig.load(None)
+
+
 def make_project(root: Path, tracking_uri: str | None, template_db: Path) -> TrackingProject:
     paths = ProjectPaths.at(root)
     root_is_local = tracking_uri is None
@@ -116,7 +135,6 @@ def make_project(root: Path, tracking_uri: str | None, template_db: Path) -> Tra
         paths.mlflow_dir.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(template_db, paths.mlflow_db)
         tracking_uri = f"sqlite:///{paths.mlflow_db}"
-    config = load_mlflow_config()
     import uuid
 
     return TrackingProject(
@@ -124,9 +142,7 @@ def make_project(root: Path, tracking_uri: str | None, template_db: Path) -> Tra
         if root_is_local
         else f"resume-ner-test-{uuid.uuid4().hex[:12]}",
         paths=paths,
-        config=config,
-        policy=load_naming_policy(mlflow_config=config),
-        registry=load_tags_registry(),
+        project=_default_project(),
         tracking_uri=tracking_uri,
     )
 

@@ -75,8 +75,8 @@ def test_the_scan_finds_each_way_code_names_a_tag():
     }
 
 
-def test_preflight_checks_every_configuration_file():
-    from resume_ner.cli.preflight import LOADERS
+def test_the_project_config_loads_every_configuration_file():
+    from resume_ner.config.project import LOADERS
 
     assert tuple(sorted(LOADERS)) == CONFIG_FILES
     assert tuple(sorted(p.name for p in default_config_dir().glob("*.yaml"))) == CONFIG_FILES

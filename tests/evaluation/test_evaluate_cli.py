@@ -212,10 +212,11 @@ def test_a_folder_reference_is_a_bundle(tmp_path):
 
 def test_the_conversion_run_gets_scores_with_and_without_recognizers_once(tmp_path, bundle_dir):
     from resume_ner.config.paths import ProjectPaths
+    from resume_ner.config.project import ProjectConfig
     from resume_ner.evaluation.tracking import log_recognizer_scores
     from resume_ner.tracking.context import TrackingContext
 
-    tracking = TrackingContext.open(ProjectPaths.at(tmp_path))
+    tracking = TrackingContext.open(ProjectPaths.at(tmp_path), ProjectConfig.load())
     experiment = tracking.client.create_experiment("conversion")
     run_id = tracking.client.create_run(experiment).info.run_id
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from hpo_helpers import runs_by_stage, write_config_dir
 
-from resume_ner.naming.tags import load_tags_registry
+from resume_ner.config.tags import load_tags_config
+from resume_ner.naming.tags import TagsRegistry
 from resume_ner.tracking.client import get_client
 
 STAGE_COUNTS = {"hpo_sweep": 1, "hpo_trial": 4, "hpo_trial_fold": 12, "hpo_refit": 1}
@@ -30,7 +31,7 @@ class Project:
     def runs(self) -> dict[str, list]:
         client = get_client(self.tracking_uri)
         experiment = client.get_experiment_by_name("resume-ner-hpo")
-        return runs_by_stage(client, [experiment.experiment_id], load_tags_registry())
+        return runs_by_stage(client, [experiment.experiment_id], TagsRegistry(load_tags_config()))
 
 
 def _new_project(folder: Path, template_db: Path) -> Project:
@@ -80,7 +81,7 @@ def test_hpo_reports_each_trial_and_closes_with_a_table_and_the_sweep_url(swept)
 
 def test_the_run_tree_is_sweep_trial_fold_and_sweep_refit(swept):
     project, _, _ = swept
-    registry = load_tags_registry()
+    registry = TagsRegistry(load_tags_config())
     parent_key = registry.key("mlflow", "parent_run_id")
     runs = project.runs()
     by_id = {run.info.run_id: run for group in runs.values() for run in group}
@@ -108,7 +109,7 @@ def test_the_run_tree_is_sweep_trial_fold_and_sweep_refit(swept):
 
 def test_every_code_tag_key_comes_from_the_tag_registry(swept):
     project, _, _ = swept
-    registered = {key for _, key in load_tags_registry().all_keys()}
+    registered = {key for _, key in TagsRegistry(load_tags_config()).all_keys()}
     used = {
         key
         for group in project.runs().values()

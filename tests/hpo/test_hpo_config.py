@@ -9,9 +9,9 @@ import pytest
 from resume_ner.config.errors import ConfigError
 from resume_ner.config.hpo import HpoConfig, load_hpo_config
 from resume_ner.config.loader import default_config_dir
-from resume_ner.hpo.configs import load_sweep_configs
+from resume_ner.config.project import ProjectConfig
+from resume_ner.hpo.configs import SweepConfigs
 from resume_ner.hpo.errors import HpoInputError
-from resume_ner.hpo.trainer import check_search_space
 
 
 def _write(folder: Path, text: str) -> Path:
@@ -67,7 +67,7 @@ def test_the_budget_is_not_part_of_the_study_identity_but_the_search_space_is():
 def test_a_searched_name_that_train_yaml_does_not_have_is_an_input_error(tmp_path):
     config_dir = _write(tmp_path, "search_space: {hidden_size: {type: int, low: 8, high: 16}}")
     with pytest.raises(HpoInputError, match="hidden_size"):
-        check_search_space(load_sweep_configs(config_dir))
+        SweepConfigs.from_project(ProjectConfig.load(config_dir))
 
 
 def test_auto_sweeps_tiny_and_every_preset_whose_package_is_installed():
@@ -90,4 +90,4 @@ def test_auto_sweeps_tiny_and_every_preset_whose_package_is_installed():
 
 
 def test_the_shipped_sweep_configs_resolve_auto():
-    assert load_sweep_configs().hpo.backbones == ["tiny", "minilm"]
+    assert SweepConfigs.from_project(ProjectConfig.load()).hpo.backbones == ["tiny", "minilm"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from hpo_helpers import dead_pid, formula_trainer
 
-from resume_ner.hpo.configs import load_sweep_configs
+from resume_ner.config.project import ProjectConfig
+from resume_ner.hpo.configs import SweepConfigs
 from resume_ner.hpo.storage import HOST_ATTR, PID_ATTR, open_storage, storage_url
 from resume_ner.hpo.study import open_study
 from resume_ner.hpo.sweep import plan_sweep, run_sweep
@@ -13,7 +14,7 @@ from resume_ner.tracking.queries import search_all_runs
 
 
 def _plan(tracking, config_dir, **kwargs):
-    configs = load_sweep_configs(config_dir)
+    configs = SweepConfigs.from_project(ProjectConfig.load(config_dir))
     return plan_sweep(tracking, configs, project="resume-ner", **kwargs)
 
 
@@ -32,7 +33,11 @@ def test_before_any_sweep_everything_would_be_created(project, config_dir):
 
 def test_after_a_sweep_the_plan_reuses_it_and_names_the_matching_key(project, config_dir):
     tracking = project.tracking_context()
-    [outcome] = run_sweep(tracking, load_sweep_configs(config_dir), trainer_factory=formula_trainer)
+    [outcome] = run_sweep(
+        tracking,
+        SweepConfigs.from_project(ProjectConfig.load(config_dir)),
+        trainer_factory=formula_trainer,
+    )
     [plan] = _plan(tracking, config_dir)
     assert plan.complete and plan.trials_to_run == 0
     assert (plan.sweep.action, plan.sweep.run_id) == ("reuse", outcome.sweep_run_id)
@@ -46,7 +51,7 @@ def test_an_interrupted_sweep_is_planned_as_resumed_with_its_dead_runs_and_trial
     project, config_dir
 ):
     tracking = project.tracking_context()
-    configs = load_sweep_configs(config_dir)
+    configs = SweepConfigs.from_project(ProjectConfig.load(config_dir))
     [outcome] = run_sweep(tracking, configs, n_trials=2, trainer_factory=formula_trainer)
     registry = project.registry
     pid = str(dead_pid())

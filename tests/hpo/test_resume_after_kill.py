@@ -10,10 +10,12 @@ from pathlib import Path
 from hpo_helpers import cli_command, kill, runs_by_stage, write_config_dir
 
 from resume_ner.config.paths import ProjectPaths
-from resume_ner.hpo.configs import load_sweep_configs
+from resume_ner.config.project import ProjectConfig
+from resume_ner.config.tags import load_tags_config
+from resume_ner.hpo.configs import SweepConfigs
 from resume_ner.hpo.storage import open_storage, storage_url
 from resume_ner.hpo.study import count_trials, load_existing_study
-from resume_ner.naming.tags import load_tags_registry
+from resume_ner.naming.tags import TagsRegistry
 from resume_ner.tracking.client import get_client
 
 #: Long enough for the interpreter, torch and two trials of the tiny model on a busy machine.
@@ -42,7 +44,7 @@ def test_a_sweep_killed_mid_trial_resumes_to_exactly_the_target_without_duplicat
     shutil.copyfile(template_mlflow_db, root / "mlruns" / "mlflow.db")
     config_dir = write_config_dir(tmp_path / "config")
     args = cli_command("--root", str(root), "--config-dir", str(config_dir), "hpo")
-    registry = load_tags_registry()
+    registry = TagsRegistry(load_tags_config())
     client = get_client(f"sqlite:///{root / 'mlruns' / 'mlflow.db'}")
 
     log = (tmp_path / "first.log").open("wb")
@@ -61,7 +63,7 @@ def test_a_sweep_killed_mid_trial_resumes_to_exactly_the_target_without_duplicat
     second = subprocess.run(args, capture_output=True, text=True, timeout=600)
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
 
-    configs = load_sweep_configs(config_dir)
+    configs = SweepConfigs.from_project(ProjectConfig.load(config_dir))
     storage = open_storage(storage_url(configs.hpo, ProjectPaths.at(root)), configs.hpo)
     [summary] = storage.get_all_studies()
     counts = count_trials(load_existing_study(storage, summary.study_name))

@@ -9,7 +9,8 @@ import sys
 import pytest
 from hpo_helpers import dead_pid, failing_trainer, formula_trainer, runs_by_stage, write_config_dir
 
-from resume_ner.hpo.configs import load_sweep_configs
+from resume_ner.config.project import ProjectConfig
+from resume_ner.hpo.configs import SweepConfigs
 from resume_ner.hpo.storage import HOST_ATTR, PID_ATTR, open_storage, storage_url
 from resume_ner.hpo.study import count_trials, load_existing_study, open_study
 from resume_ner.hpo.sweep import run_sweep
@@ -19,9 +20,9 @@ from resume_ner.tracking.liveness import this_host
 
 def _sweep(project, config_dir, **kwargs):
     tracking = project.tracking_context()
-    configs = load_sweep_configs(config_dir)
+    configs = SweepConfigs.from_project(ProjectConfig.load(config_dir))
     kwargs.setdefault("trainer_factory", formula_trainer)
-    return tracking, run_sweep(tracking, configs, config_dir=config_dir, **kwargs)
+    return tracking, run_sweep(tracking, configs, **kwargs)
 
 
 def _hpo_runs(project, tracking) -> dict[str, list]:
@@ -30,7 +31,7 @@ def _hpo_runs(project, tracking) -> dict[str, list]:
 
 
 def _study(project, config_dir, study_name):
-    configs = load_sweep_configs(config_dir)
+    configs = SweepConfigs.from_project(ProjectConfig.load(config_dir))
     storage = open_storage(storage_url(configs.hpo, project.paths), configs.hpo)
     return load_existing_study(storage, study_name)
 
@@ -83,7 +84,7 @@ def test_optuna_dashboard_lists_the_study_with_its_objective_name_and_attributes
     from optuna_dashboard import wsgi
 
     _, [outcome] = _sweep(project, config_dir, n_trials=2)
-    configs = load_sweep_configs(config_dir)
+    configs = SweepConfigs.from_project(ProjectConfig.load(config_dir))
     app = wsgi(storage_url(configs.hpo, project.paths))
     with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://dash") as http:
         listed = http.get("/api/studies").json()["study_summaries"]
@@ -172,7 +173,7 @@ def test_a_trial_left_running_by_a_dead_process_is_failed_and_retried_with_its_p
     project, config_dir
 ):
     _, [first] = _sweep(project, config_dir, n_trials=1)
-    configs = load_sweep_configs(config_dir)
+    configs = SweepConfigs.from_project(ProjectConfig.load(config_dir))
     storage = open_storage(storage_url(configs.hpo, project.paths), configs.hpo)
     study = open_study(storage, first.study_name, configs.hpo)
     orphan = study.ask()
@@ -324,7 +325,7 @@ def test_a_trial_whose_heartbeat_stopped_elsewhere_has_its_runs_closed_and_is_re
         tmp_path / "config", hpo={"heartbeat_interval_s": 1, "grace_period_s": 1}
     )
     tracking, [first] = _sweep(project, config_dir, n_trials=1)
-    configs = load_sweep_configs(config_dir)
+    configs = SweepConfigs.from_project(ProjectConfig.load(config_dir))
     storage = open_storage(storage_url(configs.hpo, project.paths), configs.hpo)
     study = open_study(storage, first.study_name, configs.hpo)
     remote = study.ask()
@@ -367,7 +368,11 @@ def test_with_hpo_tracking_off_the_study_still_runs_and_no_run_is_created(projec
         update={"tracking": project.config.tracking.model_copy(update={"hpo": switches})}
     )
     tracking = project.tracking_context(config)
-    [outcome] = run_sweep(tracking, load_sweep_configs(config_dir), trainer_factory=formula_trainer)
+    [outcome] = run_sweep(
+        tracking,
+        SweepConfigs.from_project(ProjectConfig.load(config_dir)),
+        trainer_factory=formula_trainer,
+    )
     assert outcome.status == "complete" and outcome.counts.finished == 4
     assert outcome.sweep_run_id is None and outcome.refit_run_id is None
     assert tracking.client.get_experiment_by_name("resume-ner-hpo") is None or not _hpo_runs(

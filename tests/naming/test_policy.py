@@ -7,14 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from resume_ner.config.project import ProjectConfig
 from resume_ner.naming.context import PROCESS_TYPES, NamingContext
 from resume_ner.naming.errors import NamingError
 from resume_ner.naming.policy import (
+    NamingPolicy,
     build_mlflow_experiment_name,
     build_mlflow_run_name,
     build_parent_training_id,
     format_run_name,
-    load_naming_policy,
     parse_parent_training_id,
     validate_run_name,
 )
@@ -37,7 +38,7 @@ FULL = {
 
 @pytest.fixture
 def policy():
-    return load_naming_policy()
+    return NamingPolicy.from_project(ProjectConfig.load())
 
 
 def test_trial_name_starts_with_the_padded_trial_number_then_model_and_short_sweep_hash(policy):
@@ -88,7 +89,7 @@ def test_a_pattern_whose_version_is_not_last_is_rejected(tmp_path):
         encoding="utf-8",
     )
     with pytest.raises(ConfigError, match="must end with"):
-        load_naming_policy(tmp_path)
+        ProjectConfig.load(tmp_path)
 
 
 def test_missing_field_for_the_pattern_is_an_error(policy):

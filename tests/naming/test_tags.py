@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import pytest
 
+from resume_ner.config.tags import load_tags_config
 from resume_ner.naming.context import NamingContext
 from resume_ner.naming.errors import TagKeyError
 from resume_ner.naming.tags import (
+    TagsRegistry,
     build_mlflow_tags,
     is_secret_name,
-    load_tags_registry,
     redact_secrets,
 )
 
 
 @pytest.fixture
 def registry():
-    return load_tags_registry()
+    return TagsRegistry(load_tags_config())
 
 
 def test_registry_gives_keys_by_section_and_name(registry):

@@ -17,10 +17,11 @@ from pathlib import Path
 import pytest
 from hpo_helpers import write_config_dir
 
-from resume_ner.naming.tags import load_tags_registry
+from resume_ner.config.tags import load_tags_config
+from resume_ner.naming.tags import TagsRegistry
 from resume_ner.tracking.client import get_client
 
-REGISTRY = load_tags_registry()
+REGISTRY = TagsRegistry(load_tags_config())
 STAGE = REGISTRY["process.stage"]
 #: 3 trials x 2 folds; each trained model (refit, final) is converted and benchmarked.
 EXPECTED_STAGES = {

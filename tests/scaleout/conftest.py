@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "hpo"))
 from hpo_helpers import write_config_dir
 
 from postgres_server import MlflowServer, PostgresServer, postgres  # noqa: F401
-from resume_ner.config.mlflow import load_mlflow_config
-from resume_ner.naming.policy import build_mlflow_experiment_name, load_naming_policy
+from resume_ner.config.project import ProjectConfig
+from resume_ner.naming.policy import NamingPolicy, build_mlflow_experiment_name
 
 
 @pytest.fixture(scope="session")
@@ -50,8 +50,7 @@ class ScaleoutProject:
     index_url: str
 
     def experiment_name(self, process_type: str = "hpo_sweep") -> str:
-        config = load_mlflow_config(self.config_dir)
-        policy = load_naming_policy(self.config_dir, mlflow_config=config)
+        policy = NamingPolicy.from_project(ProjectConfig.load(self.config_dir))
         return build_mlflow_experiment_name(process_type, policy)
 
 

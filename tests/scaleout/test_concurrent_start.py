@@ -25,11 +25,12 @@ from hpo_helpers import runs_by_stage, write_config_dir
 
 from postgres_server import MlflowServer, PostgresServer
 from resume_ner.config.hpo import load_hpo_config
-from resume_ner.config.mlflow import load_mlflow_config
+from resume_ner.config.project import ProjectConfig
+from resume_ner.config.tags import load_tags_config
 from resume_ner.hpo.storage import RUN_ID_ATTR, open_storage
 from resume_ner.hpo.study import count_trials, load_existing_study
-from resume_ner.naming.policy import build_mlflow_experiment_name, load_naming_policy
-from resume_ner.naming.tags import load_tags_registry
+from resume_ner.naming.policy import NamingPolicy, build_mlflow_experiment_name
+from resume_ner.naming.tags import TagsRegistry
 from resume_ner.tracking.client import get_client
 
 PROCESSES = 8
@@ -141,13 +142,12 @@ def _assert_one_sweep_at_exactly_the_target(round_: Round) -> None:
     counts = count_trials(study)
     assert (counts.finished, counts.running, counts.waiting) == (TARGET, 0, 0), counts
 
-    config = load_mlflow_config(round_.config_dir)
     experiment_name = build_mlflow_experiment_name(
-        "hpo_sweep", load_naming_policy(round_.config_dir, mlflow_config=config)
+        "hpo_sweep", NamingPolicy.from_project(ProjectConfig.load(round_.config_dir))
     )
     client = get_client(round_.tracking_uri)
     experiment = client.get_experiment_by_name(experiment_name)
-    runs = runs_by_stage(client, [experiment.experiment_id], load_tags_registry())
+    runs = runs_by_stage(client, [experiment.experiment_id], TagsRegistry(load_tags_config()))
     everything = [run for group in runs.values() for run in group]
     assert [run.info.status for run in runs["hpo_sweep"]] == ["FINISHED"]
     assert [run.info.status for run in runs["hpo_refit"]] == ["FINISHED"]

@@ -16,7 +16,7 @@ import yaml
 from postgres_server import PostgresServer, free_port
 from resume_ner.cli import console as console_module
 from resume_ner.cli.app import run
-from resume_ner.cli.preflight import LOADERS
+from resume_ner.config.project import LOADERS
 
 
 def _doctor(root: Path, config_dir: Path) -> tuple[int, str, str]:

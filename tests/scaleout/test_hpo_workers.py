@@ -14,9 +14,10 @@ import pytest
 from hpo_helpers import cli_command, kill, runs_by_stage
 
 from resume_ner.config.hpo import load_hpo_config
+from resume_ner.config.tags import load_tags_config
 from resume_ner.hpo.storage import PID_ATTR, RUN_ID_ATTR, open_storage
 from resume_ner.hpo.study import count_trials, load_existing_study
-from resume_ner.naming.tags import load_tags_registry
+from resume_ner.naming.tags import TagsRegistry
 from resume_ner.tracking.client import get_client
 
 pytestmark = [pytest.mark.postgres, pytest.mark.server]
@@ -45,12 +46,12 @@ def _study(project):
 def _runs(project) -> tuple[dict[str, list], list]:
     client = get_client(project.tracking_uri)
     experiment = client.get_experiment_by_name(project.experiment_name())
-    grouped = runs_by_stage(client, [experiment.experiment_id], load_tags_registry())
+    grouped = runs_by_stage(client, [experiment.experiment_id], TagsRegistry(load_tags_config()))
     return grouped, [run for group in grouped.values() for run in group]
 
 
 def _assert_one_finished_run_per_trial_with_its_folds(project, study) -> None:
-    registry = load_tags_registry()
+    registry = TagsRegistry(load_tags_config())
     runs, everything = _runs(project)
     complete = [t for t in study.trials if t.state.name == "COMPLETE"]
     trial_runs = {run.info.run_id: run for run in runs["hpo_trial"]}
@@ -84,7 +85,10 @@ def test_four_workers_reach_exactly_the_target_with_one_run_per_trial(scaleout_p
     assert counts.complete == TARGET and counts.total == TARGET and counts.running == 0
     _assert_one_finished_run_per_trial_with_its_folds(scaleout_project, study)
     runs, _ = _runs(scaleout_project)
-    pids = {run.data.tags[load_tags_registry().key("process", "pid")] for run in runs["hpo_trial"]}
+    pids = {
+        run.data.tags[TagsRegistry(load_tags_config()).key("process", "pid")]
+        for run in runs["hpo_trial"]
+    }
     assert len(pids) >= 2, "the trials ran in one process only"
 
 
@@ -137,7 +141,7 @@ def test_a_worker_killed_mid_trial_has_its_trial_failed_by_the_heartbeat_and_ret
     # Retried by another worker while the sweep ran: only the heartbeat fails trials there.
     assert retry.user_attrs[PID_ATTR] not in (owner.pid, victim.user_attrs[PID_ATTR])
 
-    registry = load_tags_registry()
+    registry = TagsRegistry(load_tags_config())
     client = get_client(scaleout_project.tracking_uri)
     killed_run = client.get_run(victim.user_attrs[RUN_ID_ATTR])
     assert killed_run.info.status == "KILLED"

@@ -19,9 +19,10 @@ from hpo_helpers import cli_command, runs_by_stage, write_config_dir
 from sqlalchemy import create_engine
 
 from resume_ner.config.hpo import load_hpo_config
+from resume_ner.config.tags import load_tags_config
 from resume_ner.hpo.storage import RUN_ID_ATTR, open_storage
 from resume_ner.hpo.study import count_trials, load_existing_study
-from resume_ner.naming.tags import load_tags_registry
+from resume_ner.naming.tags import TagsRegistry
 from resume_ner.tracking.client import get_client
 from resume_ner.tracking.index.base import utc_now_iso
 from resume_ner.tracking.index.sql import SqlIndexBackend, reservations_table
@@ -121,7 +122,7 @@ def test_a_silent_owner_on_another_machine_loses_the_sweep_to_the_next_command(
     assert (counts.finished, counts.running, counts.waiting) == (TARGET, 0, 0), counts
     assert study.trials[victim.number].state.name == "FAIL"
 
-    registry = load_tags_registry()
+    registry = TagsRegistry(load_tags_config())
     client = get_client(project.tracking_uri)
     experiment = client.get_experiment_by_name(project.experiment_name())
     runs = runs_by_stage(client, [experiment.experiment_id], registry)

@@ -20,6 +20,7 @@ from postgres_server import MlflowServer
 from resume_ner.config.data import DataConfig
 from resume_ner.config.model import ModelConfig, TinyPreset
 from resume_ner.config.paths import ProjectPaths
+from resume_ner.config.project import ProjectConfig
 from resume_ner.config.train import TrainConfig
 from resume_ner.data.splits import split_documents
 from resume_ner.data.synthetic import generate_documents
@@ -82,7 +83,9 @@ def tiny_training() -> dict:
 
 
 def _start_run(server: MlflowServer, root: Path, name: str) -> tuple[MLflowTrainingTracker, str]:
-    tracking = TrackingContext.open(ProjectPaths.at(root), tracking_uri=server.url)
+    tracking = TrackingContext.open(
+        ProjectPaths.at(root), ProjectConfig.load(), tracking_uri=server.url
+    )
     tracker = MLflowTrainingTracker(tracking)
     context = NamingContext(
         process_type="final_training", model=name, spec_fp="a" * 64, exec_fp="b" * 64

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from resume_ner.config.paths import ProjectPaths
+from resume_ner.config.project import ProjectConfig
 from resume_ner.naming.canonical import sha256_hex
 from resume_ner.naming.context import NamingContext
 from resume_ner.naming.policy import build_parent_training_id
@@ -201,4 +202,4 @@ def open_project_store(root: Path, template_db: Path) -> TrackingContext:
     paths.mlflow_dir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(template_db, paths.mlflow_db)
     with keeping_tracking_uri_env():
-        return TrackingContext.open(paths, environ={})
+        return TrackingContext.open(paths, ProjectConfig.load(), environ={})

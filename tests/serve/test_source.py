@@ -15,6 +15,7 @@ from serve_helpers import serve_command
 from resume_ner.cli.app import EXIT_BAD_INPUT, run
 from resume_ner.config.conversion import ConversionConfig
 from resume_ner.config.paths import ProjectPaths
+from resume_ner.config.project import ProjectConfig
 from resume_ner.conversion.run import build_conversion_context, register_bundle, run_conversion
 from resume_ner.naming.policy import build_parent_training_id
 from resume_ner.serve.bundle import MODEL_FILES, ModelFile, read_manifest
@@ -49,7 +50,7 @@ def registry(tmp_path_factory, template_mlflow_db, trained) -> Registry:
     paths = ProjectPaths.at(root)
     paths.mlflow_dir.mkdir(parents=True)
     shutil.copyfile(template_mlflow_db, paths.mlflow_db)
-    tracking = TrackingContext.open(paths, environ={})
+    tracking = TrackingContext.open(paths, ProjectConfig.load(), environ={})
     config = ConversionConfig(quantize="never")
     result = run_conversion(
         tracking,

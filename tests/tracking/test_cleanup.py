@@ -16,11 +16,12 @@ ORPHAN = textwrap.dedent(
     from pathlib import Path
     from resume_ner.config.mlflow import load_mlflow_config
     from resume_ner.config.paths import ProjectPaths
+    from resume_ner.config.project import ProjectConfig
     from resume_ner.naming.context import NamingContext
     from resume_ner.tracking.context import TrackingContext
     from resume_ner.tracking.stage_runs import start_stage_run
 
-    tracking = TrackingContext.open(ProjectPaths.at(sys.argv[1]), tracking_uri=sys.argv[2], environ={})
+    tracking = TrackingContext.open(ProjectPaths.at(sys.argv[1]), ProjectConfig.load(), tracking_uri=sys.argv[2], environ={})
     context = NamingContext("hpo_sweep", "tiny", study_key_hash="9" * 64)
     print(start_stage_run(tracking, context).run_id)
     # exits without ending the run, as a killed process would

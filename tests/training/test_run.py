@@ -139,7 +139,9 @@ def test_output_dir_gets_a_checkpoint_and_metrics_json(
 def test_each_metric_is_logged_once_per_epoch_and_the_final_scores_once(
     project, tmp_path: Path, small_split, data_config, model_config, train_config
 ):
-    tracking = TrackingContext.open(project.paths, tracking_uri=project.tracking_uri)
+    tracking = TrackingContext.open(
+        project.paths, project.project, tracking_uri=project.tracking_uri
+    )
     tracker = MLflowTrainingTracker(tracking)
     context = NamingContext(
         process_type="final_training", model="tiny", spec_fp="a" * 64, exec_fp="b" * 64
@@ -178,7 +180,9 @@ def test_each_metric_is_logged_once_per_epoch_and_the_final_scores_once(
 def test_no_training_metric_has_the_name_of_a_training_param(
     project, small_split, data_config, model_config, train_config
 ):
-    tracking = TrackingContext.open(project.paths, tracking_uri=project.tracking_uri)
+    tracking = TrackingContext.open(
+        project.paths, project.project, tracking_uri=project.tracking_uri
+    )
     tracker = MLflowTrainingTracker(tracking)
     context = NamingContext(
         process_type="final_training", model="tiny", spec_fp="c" * 64, exec_fp="d" * 64

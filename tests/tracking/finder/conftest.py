@@ -16,16 +16,14 @@ MakeRun = Callable[..., Any]
 @pytest.fixture
 def tracking(project) -> TrackingContext:
     """The tracking context of the SQLite project (client, registry, file index)."""
-    return TrackingContext.open(
-        project.paths, config=project.config, tracking_uri=project.tracking_uri
-    )
+    return TrackingContext.open(project.paths, project.project, tracking_uri=project.tracking_uri)
 
 
 @pytest.fixture
 def server_tracking(server_project) -> TrackingContext:
     """The tracking context of a project whose runs go to the session's ``mlflow server``."""
     return TrackingContext.open(
-        server_project.paths, config=server_project.config, tracking_uri=server_project.tracking_uri
+        server_project.paths, server_project.project, tracking_uri=server_project.tracking_uri
     )
 
 

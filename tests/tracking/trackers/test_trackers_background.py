@@ -203,13 +203,14 @@ QUEUE_AND_EXIT = textwrap.dedent(
     """
     import sys, threading
     from resume_ner.config.paths import ProjectPaths
+    from resume_ner.config.project import ProjectConfig
     from resume_ner.naming.context import NamingContext
     from resume_ner.tracking.context import TrackingContext
     from resume_ner.tracking.trackers.run_writer import run_writer
     from resume_ner.tracking.trackers.sweep import MLflowSweepTracker, build_trial_context
 
     tracking = TrackingContext.open(
-        ProjectPaths.at(sys.argv[1]), tracking_uri=sys.argv[2], environ={}
+        ProjectPaths.at(sys.argv[1]), ProjectConfig.load(), tracking_uri=sys.argv[2], environ={}
     )
     tracker = MLflowSweepTracker(tracking, synchronous=False)
     context = NamingContext("hpo_sweep", "tiny", study_key_hash="9" * 64)
