@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class TrackingContext:
-    """An MLflow client with the project's configuration, naming policy, tag registry and index.
+    """An MLflow client with the configuration, naming policy, tag registry and index it uses.
 
     Library code receives this object instead of reading configuration or MLflow's global
     state itself. ``index`` holds both the run index and the version counter.
