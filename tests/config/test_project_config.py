@@ -89,9 +89,8 @@ def test_a_command_reads_each_configuration_file_once(
 
     assert run(["--root", str(tmp_path), *command]) == 0
 
-    reads = {
-        path.name: count for path, count in read_counts.items() if path.parent == config_dir
-    }
+    folder = config_dir.resolve()
+    reads = {path.name: count for path, count in read_counts.items() if path.parent == folder}
     assert set(reads) == set(CONFIG_FILES)
     assert all(count == 1 for count in reads.values()), reads
 

@@ -64,4 +64,4 @@ class ProjectConfig:
         first problem.
         """
         sections = {Path(name).stem: load(config_dir) for name, load in LOADERS.items()}
-        return cls(config_dir=config_dir, **sections)  # type: ignore[arg-type]
+        return cls(config_dir=config_dir, **sections)
