@@ -255,7 +255,9 @@ def _find_with_mlflow(
 ) -> dict[str, Any]:
     from resume_ner.naming.policy import build_mlflow_experiment_name
     from resume_ner.tracking.context import TrackingContext
+    from resume_ner.tracking.experiments import project_experiment_ids
     from resume_ner.tracking.finder import find_mlflow_run
+    from resume_ner.tracking.types import RunLookupReport
     from resume_ner.tracking.urls import get_mlflow_run_url
 
     tracking = TrackingContext.open(
@@ -265,13 +267,8 @@ def _find_with_mlflow(
     if not experiment_names and context is not None:
         experiment_names = [build_mlflow_experiment_name(context.process_type, tracking.policy)]
     if not experiment_names:
-        experiment_names = sorted(
-            {
-                build_mlflow_experiment_name(p, tracking.policy)
-                for p in tracking.policy.naming.stage_groups
-            }
-        )
-    report = None
+        experiment_names = list(project_experiment_ids(tracking.client, tracking.policy))
+    report = RunLookupReport(found=False, errors=["no experiment of the project exists"])
     for name in experiment_names:
         report = find_mlflow_run(
             tracking.client,
@@ -288,7 +285,6 @@ def _find_with_mlflow(
         )
         if report.found:
             break
-    assert report is not None
     result: dict[str, Any] = {
         "found": report.found,
         "run_id": report.run_id,
@@ -309,24 +305,6 @@ def _find_with_mlflow(
         except ValueError as exc:
             result["url"] = f"(no UI address for this tracking URI: {exc})"
     return result
-
-
-def _project_experiment_ids(tracking: Any, names: list[str] | None) -> dict[str, str]:
-    from resume_ner.naming.policy import build_mlflow_experiment_name
-
-    if not names:
-        names = sorted(
-            {
-                build_mlflow_experiment_name(p, tracking.policy)
-                for p in tracking.policy.naming.stage_groups
-            }
-        )
-    found = {}
-    for name in names:
-        experiment = tracking.client.get_experiment_by_name(name)
-        if experiment is not None:
-            found[name] = experiment.experiment_id
-    return found
 
 
 def _started(run: Any, fmt: str) -> str:
@@ -364,6 +342,7 @@ def list_runs(
     from resume_ner.cli.console import console
     from resume_ner.cli.tables import Column, Row, render_table
     from resume_ner.tracking.context import TrackingContext
+    from resume_ner.tracking.experiments import project_experiment_ids
     from resume_ner.tracking.filters import (
         UnquotableValueError,
         and_filters,
@@ -388,7 +367,7 @@ def list_runs(
     tracking = TrackingContext.open(
         state.paths, config_dir=state.config_dir, tracking_uri=tracking_uri
     )
-    experiments = _project_experiment_ids(tracking, experiment)
+    experiments = project_experiment_ids(tracking.client, tracking.policy, names=experiment or None)
     runs = []
     if experiments:
         clauses = []
@@ -554,13 +533,14 @@ def tree(
     from resume_ner.cli.console import console
     from resume_ner.cli.tables import Column, render_table
     from resume_ner.tracking.context import TrackingContext
+    from resume_ner.tracking.experiments import project_experiment_ids
     from resume_ner.tracking.queries import search_all_runs
 
     state = get_state(ctx)
     tracking = TrackingContext.open(
         state.paths, config_dir=state.config_dir, tracking_uri=tracking_uri
     )
-    experiments = _project_experiment_ids(tracking, experiment)
+    experiments = project_experiment_ids(tracking.client, tracking.policy, names=experiment or None)
     stage_key = tracking.registry.key("process", "stage")
     report = []
     for name, experiment_id in experiments.items():
@@ -619,12 +599,13 @@ def cleanup(
     from resume_ner.cli.tables import Column, Row, render_table
     from resume_ner.tracking.cleanup import cleanup_interrupted_runs
     from resume_ner.tracking.context import TrackingContext
+    from resume_ner.tracking.experiments import project_experiment_ids
 
     state = get_state(ctx)
     tracking = TrackingContext.open(
         state.paths, config_dir=state.config_dir, tracking_uri=tracking_uri
     )
-    experiments = _project_experiment_ids(tracking, experiment)
+    experiments = project_experiment_ids(tracking.client, tracking.policy, names=experiment or None)
     found = cleanup_interrupted_runs(
         tracking.client,
         list(experiments.values()),
