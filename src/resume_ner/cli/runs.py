@@ -600,6 +600,7 @@ def cleanup(
     from resume_ner.tracking.cleanup import cleanup_interrupted_runs
     from resume_ner.tracking.context import TrackingContext
     from resume_ner.tracking.experiments import project_experiment_ids
+    from resume_ner.tracking.liveness import prune_beats
 
     state = get_state(ctx)
     tracking = TrackingContext.open(
@@ -613,6 +614,8 @@ def cleanup(
         project=tracking.policy.project,
         dry_run=dry_run,
     )
+    if not dry_run:
+        prune_beats(tracking.index)  # this machine's gone processes: no other needs their beats
     if not found:
         console.print("no interrupted runs")
         return

@@ -85,8 +85,10 @@ from resume_ner.tracking.hpo import (
 )
 from resume_ner.tracking.index.version_counter import cleanup_stale_reservations
 from resume_ner.tracking.liveness import (
+    BEAT_MAX_SILENCE_S,
     Heartbeat,
     lease_holder_is_gone,
+    prune_beats,
     this_host,
     this_process,
 )
@@ -480,7 +482,7 @@ class SweepRunner:
             tracking.config.index.stale_reservation_minutes,
             grace_s=hpo.grace_period,
         )
-        return cleanup_interrupted_runs(
+        closed = cleanup_interrupted_runs(
             tracking.client,
             list(project_experiment_ids(tracking.client, tracking.policy).values()),
             registry=tracking.registry,
@@ -489,6 +491,16 @@ class SweepRunner:
             beats=tracking.index.list_beats(),
             grace_s=hpo.grace_period,
         )
+        # Only now: other machines' heartbeats were the evidence for closing their runs.
+        prune_beats(
+            tracking.index,
+            max_silence_s=max(
+                BEAT_MAX_SILENCE_S,
+                hpo.grace_period,
+                tracking.config.index.stale_reservation_minutes * 60,
+            ),
+        )
+        return closed
 
     def _sweep_run(self, state: SweepState, data: HpoData, claim: SweepClaim) -> SweepClaim:
         hpo = self.configs.hpo
