@@ -166,7 +166,7 @@ def prune_beats(
     dropped = backend.forget_beats(gone) if gone else 0
     if dropped:
         logger.info(
-            "dropped the heartbeats of %d gone processes: %s",
+            "dropped %d heartbeats of gone processes (of %s)",
             dropped,
             ", ".join(str(process) for process in gone),
         )
