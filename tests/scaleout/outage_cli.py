@@ -7,7 +7,8 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,3 +44,15 @@ def resume_ner(
             on_line(line)
     returncode = process.wait(timeout=600)
     return Finished(returncode, "".join(lines), time.monotonic() - started)
+
+
+@contextmanager
+def own_server(root: Path) -> Iterator[MlflowServer]:
+    """A started ``mlflow server`` of its own (SQLite store in ``root``), which a test may stop
+    and start again; stopped at the end."""
+    server = MlflowServer(root, f"sqlite:///{root / 'mlflow.db'}")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 from hpo_helpers import write_config_dir
-from outage_cli import resume_ner
+from outage_cli import own_server, resume_ner
 
 from postgres_server import MlflowServer
 from resume_ner.cli.app import EXIT_UNSENT
@@ -32,13 +32,8 @@ POLL_S = 0.3
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[MlflowServer]:
-    root = tmp_path / "server"
-    server = MlflowServer(root, f"sqlite:///{root / 'mlflow.db'}")
-    server.start()
-    try:
+    with own_server(tmp_path / "server") as server:
         yield server
-    finally:
-        server.stop()
 
 
 def make_project(root: Path) -> Path:

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from outage_cli import Finished, resume_ner
+from outage_cli import Finished, own_server, resume_ner
 
 from postgres_server import MlflowServer
 from resume_ner.cli.app import EXIT_UNSENT
@@ -56,13 +56,8 @@ def make_project(root: Path, seed: int, epochs: int = EPOCHS) -> Path:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowServer]:
     """A server of this module alone (its tests stop it); started again by each test if down."""
-    root = tmp_path_factory.mktemp("outage-server")
-    server = MlflowServer(root, f"sqlite:///{root / 'mlflow.db'}")
-    server.start()
-    try:
+    with own_server(tmp_path_factory.mktemp("outage-server")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
