@@ -378,3 +378,37 @@ def test_with_hpo_tracking_off_the_study_still_runs_and_no_run_is_created(projec
     assert tracking.client.get_experiment_by_name("resume-ner-hpo") is None or not _hpo_runs(
         project, tracking
     )
+
+
+def test_a_sweeps_cleanup_closes_a_silent_machines_run_and_drops_only_dead_heartbeats(
+    project, tmp_path
+):
+    """The heartbeat of a machine silent past the grace period is the evidence its runs are
+    closed by; it is kept until it is a day old. A dead local process's heartbeat is dropped."""
+    import time
+
+    config_dir = write_config_dir(
+        tmp_path / "config", hpo={"heartbeat_interval_s": 1, "grace_period_s": 1}
+    )
+    tracking = project.tracking_context()
+    registry = project.registry
+    remote = ProcessId("another-machine", 4242)
+    run_id = tracking.client.create_run(
+        tracking.experiment_id_for("hpo_sweep"),
+        tags={
+            registry.key("process", "project"): tracking.policy.project,
+            registry.key("process", "host"): remote.host,
+            registry.key("process", "pid"): str(remote.pid),
+        },
+    ).info.run_id
+    tracking.index.beat(remote)
+    dead = ProcessId(this_host(), dead_pid())
+    tracking.index.beat(dead)
+    time.sleep(2.5)  # older than the grace period
+
+    _sweep(project, config_dir, n_trials=1)
+
+    assert tracking.client.get_run(run_id).info.status == "KILLED"
+    beats = tracking.index.list_beats()
+    assert remote in beats
+    assert dead not in beats

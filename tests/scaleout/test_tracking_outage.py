@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from outage_cli import own_server
 
 from postgres_server import MlflowServer
 from resume_ner.config.data import DataConfig
@@ -42,13 +43,8 @@ BACK_BY_EPOCH = 9
 @pytest.fixture(scope="module")
 def flaky_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowServer]:
     """A server of this module alone (its tests stop it); started again by each test if down."""
-    root = tmp_path_factory.mktemp("flaky-server")
-    server = MlflowServer(root, f"sqlite:///{root / 'mlflow.db'}")
-    server.start()
-    try:
+    with own_server(tmp_path_factory.mktemp("flaky-server")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -12,15 +12,12 @@ About 3 minutes on 2 cores: four trainings of the tiny model and three server st
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from outage_cli import Finished, own_server, resume_ner
 
 from postgres_server import MlflowServer
 from resume_ner.cli.app import EXIT_UNSENT
@@ -42,13 +39,6 @@ CONFIGS = {
 }
 
 
-@dataclass
-class Finished:
-    returncode: int
-    output: str
-    seconds: float
-
-
 def make_project(root: Path, seed: int, epochs: int = EPOCHS) -> Path:
     """A project training the tiny model for ``epochs``; each ``seed`` is its own run identity
     on the server."""
@@ -63,40 +53,11 @@ def make_project(root: Path, seed: int, epochs: int = EPOCHS) -> Path:
     return root
 
 
-def resume_ner(
-    root: Path, server: MlflowServer, *args: str, on_line: Callable[[str], None] | None = None
-) -> Finished:
-    """Run the real entry point; ``on_line`` sees each output line as it is printed."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
-    env.update(MLFLOW_TRACKING_URI=server.url, PYTHONUNBUFFERED="1", COLUMNS="200")
-    started = time.monotonic()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "resume_ner", "--root", str(root), *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    assert process.stdout is not None
-    lines = []
-    for line in process.stdout:
-        lines.append(line)
-        if on_line is not None:
-            on_line(line)
-    returncode = process.wait(timeout=600)
-    return Finished(returncode, "".join(lines), time.monotonic() - started)
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowServer]:
     """A server of this module alone (its tests stop it); started again by each test if down."""
-    root = tmp_path_factory.mktemp("outage-server")
-    server = MlflowServer(root, f"sqlite:///{root / 'mlflow.db'}")
-    server.start()
-    try:
+    with own_server(tmp_path_factory.mktemp("outage-server")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

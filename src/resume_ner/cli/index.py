@@ -24,16 +24,17 @@ def rebuild(
     """Rebuild the run index and version-counter floors from the runs in MLflow."""
     from resume_ner.cli.console import console
     from resume_ner.tracking.context import TrackingContext
+    from resume_ner.tracking.experiments import project_experiment_ids
     from resume_ner.tracking.index.run_index import rebuild_mlflow_index
 
     state = get_state(ctx)
     tracking = TrackingContext.open(state.paths, state.project, tracking_uri=tracking_uri)
-    experiments = tracking.client.search_experiments()
+    experiments = project_experiment_ids(tracking.client, tracking.policy)
     with console.status("rebuilding the run index from MLflow"):
         count = rebuild_mlflow_index(
             tracking.index,
             tracking.client,
-            [e.experiment_id for e in experiments],
+            list(experiments.values()),
             registry=tracking.registry,
             policy=tracking.policy,
             max_entries=tracking.config.index.max_entries,

@@ -86,6 +86,7 @@ def pipeline(
     and the last line says how to open them in MLflow's UI.
     """
     from resume_ner.cli.console import console, err_console
+    from resume_ner.cli.sync import send_held_values
     from resume_ner.hpo.study import quiet_optuna
     from resume_ner.pipeline.configs import PipelineConfigs
     from resume_ner.pipeline.run import run_pipeline
@@ -99,6 +100,7 @@ def pipeline(
         return
     tracking = TrackingContext.open(state.paths, state.project)
     shown_on = err_console if as_json else console
+    send_held_values(state, shown_on)
     with progress_bars(shown_on) as bars:
         result = run_pipeline(
             tracking,

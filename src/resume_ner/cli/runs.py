@@ -252,7 +252,9 @@ def _find_with_mlflow(
 ) -> dict[str, Any]:
     from resume_ner.naming.policy import build_mlflow_experiment_name
     from resume_ner.tracking.context import TrackingContext
+    from resume_ner.tracking.experiments import project_experiment_ids
     from resume_ner.tracking.finder import find_mlflow_run
+    from resume_ner.tracking.types import RunLookupReport
     from resume_ner.tracking.urls import get_mlflow_run_url
 
     tracking = TrackingContext.open(state.paths, state.project, tracking_uri=tracking_uri)
@@ -260,13 +262,8 @@ def _find_with_mlflow(
     if not experiment_names and context is not None:
         experiment_names = [build_mlflow_experiment_name(context.process_type, tracking.policy)]
     if not experiment_names:
-        experiment_names = sorted(
-            {
-                build_mlflow_experiment_name(p, tracking.policy)
-                for p in tracking.policy.naming.stage_groups
-            }
-        )
-    report = None
+        experiment_names = list(project_experiment_ids(tracking.client, tracking.policy))
+    report = RunLookupReport(found=False, errors=["no experiment of the project exists"])
     for name in experiment_names:
         report = find_mlflow_run(
             tracking.client,
@@ -283,7 +280,6 @@ def _find_with_mlflow(
         )
         if report.found:
             break
-    assert report is not None
     result: dict[str, Any] = {
         "found": report.found,
         "run_id": report.run_id,
@@ -304,24 +300,6 @@ def _find_with_mlflow(
         except ValueError as exc:
             result["url"] = f"(no UI address for this tracking URI: {exc})"
     return result
-
-
-def _project_experiment_ids(tracking: Any, names: list[str] | None) -> dict[str, str]:
-    from resume_ner.naming.policy import build_mlflow_experiment_name
-
-    if not names:
-        names = sorted(
-            {
-                build_mlflow_experiment_name(p, tracking.policy)
-                for p in tracking.policy.naming.stage_groups
-            }
-        )
-    found = {}
-    for name in names:
-        experiment = tracking.client.get_experiment_by_name(name)
-        if experiment is not None:
-            found[name] = experiment.experiment_id
-    return found
 
 
 def _started(run: Any, fmt: str) -> str:
@@ -359,6 +337,7 @@ def list_runs(
     from resume_ner.cli.console import console
     from resume_ner.cli.tables import Column, Row, render_table
     from resume_ner.tracking.context import TrackingContext
+    from resume_ner.tracking.experiments import project_experiment_ids
     from resume_ner.tracking.filters import (
         UnquotableValueError,
         and_filters,
@@ -381,7 +360,7 @@ def list_runs(
                 f"{option} {value!r}: an MLflow filter cannot hold both ' and \""
             )
     tracking = TrackingContext.open(state.paths, state.project, tracking_uri=tracking_uri)
-    experiments = _project_experiment_ids(tracking, experiment)
+    experiments = project_experiment_ids(tracking.client, tracking.policy, names=experiment or None)
     runs = []
     if experiments:
         clauses = []
@@ -547,11 +526,12 @@ def tree(
     from resume_ner.cli.console import console
     from resume_ner.cli.tables import Column, render_table
     from resume_ner.tracking.context import TrackingContext
+    from resume_ner.tracking.experiments import project_experiment_ids
     from resume_ner.tracking.queries import search_all_runs
 
     state = get_state(ctx)
     tracking = TrackingContext.open(state.paths, state.project, tracking_uri=tracking_uri)
-    experiments = _project_experiment_ids(tracking, experiment)
+    experiments = project_experiment_ids(tracking.client, tracking.policy, names=experiment or None)
     stage_key = tracking.registry.key("process", "stage")
     report = []
     for name, experiment_id in experiments.items():
@@ -610,10 +590,12 @@ def cleanup(
     from resume_ner.cli.tables import Column, Row, render_table
     from resume_ner.tracking.cleanup import cleanup_interrupted_runs
     from resume_ner.tracking.context import TrackingContext
+    from resume_ner.tracking.experiments import project_experiment_ids
+    from resume_ner.tracking.liveness import prune_beats
 
     state = get_state(ctx)
     tracking = TrackingContext.open(state.paths, state.project, tracking_uri=tracking_uri)
-    experiments = _project_experiment_ids(tracking, experiment)
+    experiments = project_experiment_ids(tracking.client, tracking.policy, names=experiment or None)
     found = cleanup_interrupted_runs(
         tracking.client,
         list(experiments.values()),
@@ -621,6 +603,8 @@ def cleanup(
         project=tracking.policy.project,
         dry_run=dry_run,
     )
+    if not dry_run:
+        prune_beats(tracking.index)  # this machine's gone processes: no other needs their beats
     if not found:
         console.print("no interrupted runs")
         return

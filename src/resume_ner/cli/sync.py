@@ -4,7 +4,8 @@ A command whose tracking server stopped answering keeps the values it could not 
 with the time they were produced, params, tags, the checkpoint upload, the run's end) in spool
 files ``tracking-spool-<run_id>.jsonl`` beside the run's outputs, and exits with
 :data:`~resume_ner.cli.app.EXIT_UNSENT`. This command sends them once the server answers again;
-``resume-ner train`` also sends the project's spools before it starts.
+``resume-ner train`` and ``resume-ner pipeline`` also send the project's spools before they
+start.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import typer
 from resume_ner.cli.state import CliState, get_state
 
 if TYPE_CHECKING:
-    from resume_ner.tracking.spool import Spool, SyncResult
+    from rich.console import Console
+
+    from resume_ner.tracking.spool import SyncResult
 
 
 def register(app: typer.Typer) -> None:
@@ -36,7 +39,7 @@ def sync(
 ) -> None:
     """Send the values held while the tracking server was down to their runs."""
     from resume_ner.cli.console import console
-    from resume_ner.tracking.spool import find_spools, sync_spools
+    from resume_ner.tracking.spool import Spool, find_spools, raise_if_unsent, sync_spools
 
     state = get_state(ctx)
     spools = find_spools(paths or [state.paths.outputs_dir])
@@ -45,15 +48,7 @@ def sync(
         return
     results = sync_spools(spools)
     _print_results(results)
-    left = [result for result in results if not result.sent]
-    if left:
-        raise_unsent(state, [_spool_of(result) for result in left])
-
-
-def _spool_of(result: SyncResult) -> Spool:
-    from resume_ner.tracking.spool import Spool
-
-    return Spool(result.path)
+    raise_if_unsent([Spool(r.path) for r in results if not r.sent], root=state.root)
 
 
 def _print_results(results: list[SyncResult]) -> None:
@@ -71,11 +66,14 @@ def _print_results(results: list[SyncResult]) -> None:
     console.print(table)
 
 
-def send_held_values(state: CliState) -> None:
+def send_held_values(state: CliState, shown_on: Console | None = None) -> None:
     """Send the spools under the project's outputs before a command starts; say what was sent
-    and what is still waiting (never raises for a store that is still down)."""
-    from resume_ner.cli.console import console
+    and what is still waiting on ``shown_on`` (default: the CLI's console). Never raises for a
+    store that is still down."""
+    from resume_ner.cli.console import console as default_console
     from resume_ner.tracking.spool import find_spools, sync_spools
+
+    console = shown_on or default_console
 
     spools = find_spools([state.paths.outputs_dir])
     if not spools:
@@ -90,24 +88,3 @@ def send_held_values(state: CliState) -> None:
             console.print(
                 f"[yellow]still not sent:[/] {result.path} ({result.error})", highlight=False
             )
-
-
-def raise_unsent(state: CliState, spools: list[Spool]) -> None:
-    """Raise :class:`~resume_ner.tracking.errors.UnsentValuesError` saying what each spool
-    holds and how to send it."""
-    from resume_ner.tracking.errors import UnsentValuesError
-    from resume_ner.tracking.spool import SpoolError
-
-    lines = ["the tracking store did not take everything; it waits in spool files:"]
-    for spool in spools:
-        try:
-            lines.append(f"{spool.path} (run {spool.run_id}):")
-            lines.extend(f"  {line}" for line in spool.describe())
-        except (SpoolError, OSError) as exc:
-            lines.append(f"{spool.path}: cannot be read ({exc})")
-    paths = " ".join(str(spool.path) for spool in spools)
-    lines.append(
-        f"send it once the server answers: resume-ner --root {state.root} runs sync {paths} "
-        "(or run the next command)"
-    )
-    raise UnsentValuesError("\n".join(lines), spools=[str(spool.path) for spool in spools])

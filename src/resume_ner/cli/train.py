@@ -116,9 +116,10 @@ def train(
         highlight=False,
     )
 
-    from resume_ner.cli.sync import raise_unsent, send_held_values
+    from resume_ner.cli.sync import send_held_values
     from resume_ner.naming.context import NamingContext
     from resume_ner.tracking.context import TrackingContext
+    from resume_ner.tracking.spool import raise_if_unsent
     from resume_ner.tracking.trackers.training import MLflowTrainingTracker
     from resume_ner.tracking.training_runs import create_training_mlflow_run
 
@@ -167,9 +168,7 @@ def train(
         run_id=run.run_id,
     )
     _print_result(result, run.run_id)
-    held = tracker.spools()
-    if held:
-        raise_unsent(state, held)
+    raise_if_unsent(tracker.spools(), root=state.root)
 
 
 def _default_output_dir(state: CliState, backbone: str, spec_fp: str, exec_fp: str) -> Path:

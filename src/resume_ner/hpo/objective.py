@@ -232,14 +232,7 @@ class TrialObjective:
         last: LastReport,
     ) -> float:
         tracker = self.tracker
-        trial_run = tracker.submit_trial_run(
-            self.sweep_run_id,
-            context,
-            hyperparameters=params,
-            n_folds=len(self.data.folds),
-            tags=self._trial_tags(trial),
-        )
-        self._record_run(trial, trial_run)
+        trial_run = self._submit_trial_run(trial, context, params, n_folds=len(self.data.folds))
         try:
             fold_metrics = [
                 self._run_fold(trial, context, trial_run, params, fold, last)
@@ -302,10 +295,7 @@ class TrialObjective:
         last: LastReport,
     ) -> float:
         tracker = self.tracker
-        run = tracker.submit_trial_run(
-            self.sweep_run_id, context, hyperparameters=params, tags=self._trial_tags(trial)
-        )
-        self._record_run(trial, run)
+        run = self._submit_trial_run(trial, context, params)
         fold = self.data.folds[0]
         try:
             outcome = self.trainer(
@@ -325,8 +315,23 @@ class TrialObjective:
 
     # --- shared ----------------------------------------------------------------------------
 
-    def _trial_tags(self, trial: optuna.Trial) -> dict[str, str]:
-        return {"hpo.trial_id": f"{self.sweep_context.study_name or 'study'}:{trial.number}"}
+    def _submit_trial_run(
+        self,
+        trial: optuna.Trial,
+        context: NamingContext,
+        params: Mapping[str, Any],
+        n_folds: int | None = None,
+    ) -> QueuedRun | None:
+        """Have the trial's run created under the sweep, its id recorded on the trial."""
+        run = self.tracker.submit_trial_run(
+            self.sweep_run_id,
+            context,
+            hyperparameters=params,
+            n_folds=n_folds,
+            tags={"hpo.trial_id": f"{self.sweep_context.study_name or 'study'}:{trial.number}"},
+        )
+        self._record_run(trial, run)
+        return run
 
     @staticmethod
     def _record_run(trial: optuna.Trial, run: QueuedRun | None) -> None:

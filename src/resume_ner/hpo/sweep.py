@@ -68,11 +68,11 @@ from resume_ner.hpo.workers import (
     run_worker_processes,
     wait_for_running_trials,
 )
-from resume_ner.naming.context import PROCESS_TYPES, NamingContext
-from resume_ner.naming.policy import build_mlflow_experiment_name
+from resume_ner.naming.context import NamingContext
 from resume_ner.tracking.cleanup import InterruptedRun, cleanup_interrupted_runs
 from resume_ner.tracking.context import TrackingContext
 from resume_ner.tracking.errors import store_errors
+from resume_ner.tracking.experiments import project_experiment_ids
 from resume_ner.tracking.hpo import (
     SweepClaim,
     SweepRunLookup,
@@ -84,8 +84,10 @@ from resume_ner.tracking.hpo import (
 )
 from resume_ner.tracking.index.version_counter import cleanup_stale_reservations
 from resume_ner.tracking.liveness import (
+    BEAT_MAX_SILENCE_S,
     Heartbeat,
     lease_holder_is_gone,
+    prune_beats,
     this_host,
     this_process,
 )
@@ -197,16 +199,6 @@ class SweepPlan:
     cleanup: list[InterruptedRun]
     dead_trials: list[int]
     complete: bool
-
-
-def _project_experiment_ids(tracking: TrackingContext) -> list[str]:
-    """The existing experiments of the project's stage groups (none is created)."""
-    ids = []
-    for name in sorted({build_mlflow_experiment_name(pt, tracking.policy) for pt in PROCESS_TYPES}):
-        experiment = tracking.client.get_experiment_by_name(name)
-        if experiment is not None and experiment.lifecycle_stage == "active":
-            ids.append(experiment.experiment_id)
-    return ids
 
 
 def _sweep_naming(tracking: TrackingContext, identity: StudyIdentity) -> NamingContext:
@@ -487,15 +479,25 @@ class SweepRunner:
             tracking.config.index.stale_reservation_minutes,
             grace_s=hpo.grace_period,
         )
-        return cleanup_interrupted_runs(
+        closed = cleanup_interrupted_runs(
             tracking.client,
-            _project_experiment_ids(tracking),
+            list(project_experiment_ids(tracking.client, tracking.policy).values()),
             registry=tracking.registry,
             project=tracking.policy.project,
             current_run_ids=frozenset({state.lookup.run_id}) if state.lookup else frozenset(),
             beats=tracking.index.list_beats(),
             grace_s=hpo.grace_period,
         )
+        # Only now: other machines' heartbeats were the evidence for closing their runs.
+        prune_beats(
+            tracking.index,
+            max_silence_s=max(
+                BEAT_MAX_SILENCE_S,
+                hpo.grace_period,
+                tracking.config.index.stale_reservation_minutes * 60,
+            ),
+        )
+        return closed
 
     def _sweep_run(self, state: SweepState, data: HpoData, claim: SweepClaim) -> SweepClaim:
         hpo = self.configs.hpo
@@ -749,7 +751,7 @@ def _plan_from_state(
     if tracking is not None and not complete and hpo.cleanup.enabled:
         cleanup = cleanup_interrupted_runs(
             tracking.client,
-            _project_experiment_ids(tracking),
+            list(project_experiment_ids(tracking.client, tracking.policy).values()),
             registry=tracking.registry,
             project=tracking.policy.project,
             current_run_ids=frozenset({lookup.run_id}) if lookup else frozenset(),

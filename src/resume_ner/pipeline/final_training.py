@@ -169,9 +169,12 @@ def run_final_training(
     on ``parts['test']``, and track it with lineage tags; reuse a FINISHED run of the same
     identity unless ``force``.
 
-    Raises what training and the tracker raise; a failed training ends its run FAILED.
+    Raises what training and the tracker raise; a failed training ends its run FAILED. Raises
+    :class:`~resume_ner.tracking.errors.UnsentValuesError` when the tracking store stopped
+    answering and values the run is owed wait in its spool (the later stages need the store).
     """
     from resume_ner.data.labels import LabelSchema
+    from resume_ner.tracking.spool import raise_if_unsent
     from resume_ner.tracking.trackers.training import MLflowTrainingTracker
     from resume_ner.tracking.training_runs import create_training_mlflow_run
     from resume_ner.training.run import train_and_evaluate
@@ -211,5 +214,6 @@ def run_final_training(
             tracker=tracker,
             run_id=run.run_id,
         )
+    raise_if_unsent(tracker.spools(), root=tracking.paths.root)
     macro = result.test_metrics.macro_f1 if result.test_metrics is not None else None
     return FinalTrainingOutcome(plan, run.run_id, False, macro)

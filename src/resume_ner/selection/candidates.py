@@ -32,6 +32,7 @@ from resume_ner.naming.policy import build_mlflow_experiment_name
 from resume_ner.naming.tags import TagsRegistry
 from resume_ner.selection.errors import SelectionError
 from resume_ner.tracking.context import TrackingContext
+from resume_ner.tracking.experiments import project_experiment_ids
 from resume_ner.tracking.filters import (
     and_filters,
     attribute_equals,
@@ -156,12 +157,11 @@ class _Store:
     def experiment_id(self, process_type: str) -> tuple[str, str | None]:
         """The name of the experiment of ``process_type`` and its id (``None``: missing)."""
         name = build_mlflow_experiment_name(process_type, self.policy)
-        experiment = self._call(
-            lambda: self.client.get_experiment_by_name(name), f"get experiment {name}"
+        found = self._call(
+            lambda: project_experiment_ids(self.client, self.policy, names=[name]),
+            f"get experiment {name}",
         )
-        if experiment is None or experiment.lifecycle_stage != "active":
-            return name, None
-        return name, experiment.experiment_id
+        return name, found.get(name)
 
     def runs(
         self,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from resume_ner.naming.context import NamingContext
 from resume_ner.naming.tags import TagsRegistry
 from resume_ner.tracking.errors import TrackingError
+from resume_ner.tracking.experiments import project_experiment_ids
 
 if TYPE_CHECKING:
     from mlflow.entities import Run
@@ -58,15 +59,6 @@ class LineageError(TrackingError):
     """A link of a lineage chain cannot be found by its key, or contradicts the recorded id."""
 
 
-def _stage_experiments(tracking: TrackingContext, stage: str) -> list[str]:
-    from resume_ner.naming.policy import build_mlflow_experiment_name
-
-    experiment = tracking.client.get_experiment_by_name(
-        build_mlflow_experiment_name(stage, tracking.policy)
-    )
-    return [experiment.experiment_id] if experiment is not None else []
-
-
 def _by_tags(
     tracking: TrackingContext, stage: str, named: Mapping[str, str | None], expected: str | None
 ) -> tuple[Run, str]:
@@ -83,7 +75,9 @@ def _by_tags(
     required.update({registry[name]: str(value) for name, value in named.items()})
     runs = query_runs_by_tags(
         tracking.client,
-        _stage_experiments(tracking, stage),
+        list(
+            project_experiment_ids(tracking.client, tracking.policy, process_types=[stage]).values()
+        ),
         required,
         order_by=["attributes.start_time DESC"],
     )

@@ -35,6 +35,12 @@ logger = logging.getLogger(__name__)
 #: The machine name this process records, when set (containers often share one host name).
 HOST_ENV = "RESUME_NER_HOST"
 
+#: Seconds between two prunes of gone processes' heartbeats by a live process's heartbeat.
+PRUNE_EVERY_S = 300.0
+#: Seconds a process of another machine may stay silent before a cleanup drops its heartbeat:
+#: far past any grace period, so that what reads heartbeats has long judged it gone.
+BEAT_MAX_SILENCE_S = 24 * 3600.0
+
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
@@ -134,27 +140,72 @@ def is_gone(
     return seen is not None and seconds_since(seen, now) > grace_s
 
 
+def prune_beats(
+    backend: IndexBackend, *, max_silence_s: float | None = None, now: datetime | None = None
+) -> int:
+    """Drop the heartbeats of processes that are gone for good; how many were dropped.
+
+    A process of this machine that no longer runs loses its heartbeat: only this machine can
+    tell, and every decision about its own processes asks ``/proc``, not the heartbeat. With
+    ``max_silence_s``, a process of another machine silent for longer loses it too; that age
+    must exceed every grace period and reclaim age in use, so that whatever reads heartbeats
+    (lease take-over, reservations, interrupted runs) judges such a process gone with or
+    without its heartbeat. A heartbeat written again since it was read is kept. Raises
+    :class:`~resume_ner.tracking.index.base.IndexBackendError` when the backend fails.
+    """
+    host = this_host()
+    gone = {
+        process: at
+        for process, at in backend.list_beats().items()
+        if (
+            not is_process_alive(process.pid)
+            if process.host == host
+            else max_silence_s is not None and seconds_since(at, now) > max_silence_s
+        )
+    }
+    dropped = backend.forget_beats(gone) if gone else 0
+    if dropped:
+        logger.info(
+            "dropped %d heartbeats of gone processes (of %s)",
+            dropped,
+            ", ".join(str(process) for process in gone),
+        )
+    return dropped
+
+
 class Heartbeat:
     """Writes this process's heartbeat through ``backend`` every ``interval_s`` seconds.
 
     Used as a context manager (or :meth:`start` and :meth:`stop`): it beats once on entering,
     then from a daemon thread, and drops the heartbeat on a clean exit. A failed beat is logged
     and tried again at the next interval: a short outage of the backend costs nothing unless it
-    outlasts the grace period.
+    outlasts the grace period. On its first beat, and then every ``prune_every_s``, it also
+    drops the heartbeats that killed processes of this machine left (:func:`prune_beats`).
     """
 
-    def __init__(self, backend: IndexBackend, interval_s: float) -> None:
+    def __init__(
+        self, backend: IndexBackend, interval_s: float, *, prune_every_s: float = PRUNE_EVERY_S
+    ) -> None:
         self.backend = backend
         self.interval_s = interval_s
+        self.prune_every_s = prune_every_s
         self.process = this_process()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._pruned_at: float | None = None
 
     def _beat(self) -> None:
         try:
             self.backend.beat(self.process)
         except store_errors() as exc:  # the next beat tries again
             logger.warning("could not write the heartbeat of %s: %s", self.process, exc)
+            return
+        if self._pruned_at is None or time.monotonic() - self._pruned_at >= self.prune_every_s:
+            self._pruned_at = time.monotonic()
+            try:
+                prune_beats(self.backend)
+            except store_errors() as exc:  # left for the next prune
+                logger.warning("could not drop the heartbeats of gone processes: %s", exc)
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval_s):

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Self
 
 from filelock import FileLock, Timeout
 
@@ -26,21 +27,27 @@ ADVISORY_POLL_S = 0.05
 STORE_INIT_LOCK_TIMEOUT_S = 300.0
 
 
-class ProcessLock(Protocol):
-    """A lock several processes share: ``acquire`` (raises ``TimeoutError``), ``release``."""
+class ProcessLock(ABC):
+    """A lock several processes share: ``acquire`` (raises ``TimeoutError``), ``release``;
+    as a context manager, held for the ``with`` block."""
 
+    @abstractmethod
     def acquire(self) -> None: ...
 
+    @abstractmethod
     def release(self) -> None: ...
 
-    def __enter__(self) -> ProcessLock: ...
+    def __enter__(self) -> Self:
+        self.acquire()
+        return self
 
     def __exit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         traceback: TracebackType | None,
-    ) -> None: ...
+    ) -> None:
+        self.release()
 
 
 def advisory_key(name: str) -> int:
@@ -48,7 +55,7 @@ def advisory_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
-class AdvisoryLock:
+class AdvisoryLock(ProcessLock):
     """A PostgreSQL session advisory lock called ``name``, taken on a connection of its own.
 
     ``acquire`` tries every :data:`ADVISORY_POLL_S` until ``timeout_s`` has passed, then raises
@@ -94,20 +101,8 @@ class AdvisoryLock:
         finally:
             conn.close()
 
-    def __enter__(self) -> AdvisoryLock:
-        self.acquire()
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.release()
-
-
-class FileProcessLock:
+class FileProcessLock(ProcessLock):
     """A file lock at ``path`` (in a folder that exists) whose ``acquire`` raises ``TimeoutError``."""
 
     def __init__(self, path: Path, *, timeout_s: float) -> None:
@@ -126,18 +121,6 @@ class FileProcessLock:
     def release(self) -> None:
         if self._lock.is_locked:
             self._lock.release()
-
-    def __enter__(self) -> FileProcessLock:
-        self.acquire()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.release()
 
 
 @contextmanager

@@ -24,7 +24,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +34,7 @@ from filelock import FileLock
 
 from resume_ner.config.mlflow import StageTracking
 from resume_ner.tracking.batching import MetricsInput, log_batch_chunked
-from resume_ner.tracking.errors import TrackingError
+from resume_ner.tracking.errors import TrackingError, UnsentValuesError
 
 if TYPE_CHECKING:
     from mlflow.tracking import MlflowClient
@@ -412,3 +412,24 @@ def sync_spools(spools: Iterable[Spool]) -> list[SyncResult]:
             continue
         results.append(SyncResult(spool.path, run_id, sent=True))
     return results
+
+
+def raise_if_unsent(spools: Sequence[Spool], *, root: Path) -> None:
+    """Raise :class:`~resume_ner.tracking.errors.UnsentValuesError` when ``spools`` is not
+    empty, saying what each spool holds and the ``runs sync`` command (for the project at
+    ``root``) that sends it."""
+    if not spools:
+        return
+    lines = ["the tracking store did not take everything; it waits in spool files:"]
+    for spool in spools:
+        try:
+            lines.append(f"{spool.path} (run {spool.run_id}):")
+            lines.extend(f"  {line}" for line in spool.describe())
+        except (SpoolError, OSError) as exc:
+            lines.append(f"{spool.path}: cannot be read ({exc})")
+    paths = " ".join(str(spool.path) for spool in spools)
+    lines.append(
+        f"send it once the server answers: resume-ner --root {root} runs sync {paths} "
+        "(or run the next command)"
+    )
+    raise UnsentValuesError("\n".join(lines), spools=[str(spool.path) for spool in spools])

@@ -68,6 +68,25 @@ def _check_artifact_dir(artifact_path: str | None) -> str | None:
     return cleaned or None
 
 
+def _upload(
+    log: Callable[[str, str, str | None], object],
+    run_id: str,
+    path: Path,
+    artifact_path: str | None,
+    what: str,
+    policy: RetryPolicy,
+) -> None:
+    """Upload ``path`` with the client method ``log`` into the folder ``artifact_path``."""
+    folder = _check_artifact_dir(artifact_path)
+    upload_with_retry(
+        lambda: log(run_id, str(path), folder),
+        run_id=run_id,
+        local_path=str(path),
+        description=f"uploading {what} to run {run_id}",
+        policy=policy,
+    )
+
+
 def log_artifact_safe(
     client: MlflowClient,
     run_id: str,
@@ -85,14 +104,7 @@ def log_artifact_safe(
     path = Path(local_path)
     if not path.is_file():
         raise FileNotFoundError(f"artifact file {path} does not exist")
-    folder = _check_artifact_dir(artifact_path)
-    upload_with_retry(
-        lambda: client.log_artifact(run_id, str(path), folder),
-        run_id=run_id,
-        local_path=str(path),
-        description=f"uploading {path} to run {run_id}",
-        policy=policy,
-    )
+    _upload(client.log_artifact, run_id, path, artifact_path, str(path), policy)
 
 
 def log_artifacts_safe(
@@ -114,14 +126,7 @@ def log_artifacts_safe(
         raise FileNotFoundError(f"artifact folder {path} does not exist")
     if not path.is_dir():
         raise NotADirectoryError(f"artifact folder {path} is not a folder")
-    folder = _check_artifact_dir(artifact_path)
-    upload_with_retry(
-        lambda: client.log_artifacts(run_id, str(path), folder),
-        run_id=run_id,
-        local_path=str(path),
-        description=f"uploading folder {path} to run {run_id}",
-        policy=policy,
-    )
+    _upload(client.log_artifacts, run_id, path, artifact_path, f"folder {path}", policy)
 
 
 def upload_checkpoint_archive(

@@ -228,6 +228,14 @@ class IndexBackend(ABC):
         """The last heartbeat of every process that has one."""
 
     @abstractmethod
+    def forget_beats(self, beats: Mapping[ProcessId, str]) -> int:
+        """Drop each heartbeat of ``beats`` whose last beat is still the time given; how many.
+
+        Compare and delete: a process that beat again since ``beats`` was read keeps its
+        heartbeat, so a beat judged stale is never dropped in place of a fresh one.
+        """
+
+    @abstractmethod
     def claim_lease(
         self, name: str, holder: ProcessId, *, take_from: ProcessId | None = None
     ) -> Lease:

@@ -733,6 +733,17 @@ class FileIndexBackend(IndexBackend):
         with self._liveness.locked():
             return dict(self._read_liveness().beats)
 
+    def forget_beats(self, beats: Mapping[ProcessId, str]) -> int:
+        def change(state: _LivenessState) -> tuple[int, list[Any]]:
+            stale = [p for p, at in beats.items() if p in state.beats and state.beats[p] == at]
+            for process in stale:
+                del state.beats[process]
+            return len(stale), [{"op": "forget", "process": _beat_key(p)} for p in stale]
+
+        if not beats:
+            return 0
+        return self._update_liveness(change, durable=False)
+
     def claim_lease(
         self, name: str, holder: ProcessId, *, take_from: ProcessId | None = None
     ) -> Lease:

@@ -408,6 +408,24 @@ class SqlIndexBackend(IndexBackend):
             rows = conn.execute(select(heartbeats_table)).all()
         return {ProcessId(row.host, int(row.pid)): row.beat_at for row in rows}
 
+    def forget_beats(self, beats: Mapping[ProcessId, str]) -> int:
+        if not beats:
+            return 0
+        table = heartbeats_table
+        dropped = 0
+        with self._errors(), self._write() as conn:
+            # Sorted, so that two concurrent calls lock the rows in the same order.
+            for process in sorted(beats, key=lambda p: (p.host, p.pid)):
+                result = conn.execute(
+                    delete(table).where(
+                        table.c.host == process.host,
+                        table.c.pid == process.pid,
+                        table.c.beat_at == beats[process],
+                    )
+                )
+                dropped += result.rowcount
+        return dropped
+
     def claim_lease(
         self, name: str, holder: ProcessId, *, take_from: ProcessId | None = None
     ) -> Lease:
