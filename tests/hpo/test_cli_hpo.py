@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from hpo_helpers import runs_by_stage, write_config_dir
+from mlflow.tracking import MlflowClient
 
 from resume_ner.naming.tags import load_tags_registry
-from resume_ner.tracking.client import get_client
 
 STAGE_COUNTS = {"hpo_sweep": 1, "hpo_trial": 4, "hpo_trial_fold": 12, "hpo_refit": 1}
 
@@ -28,7 +28,7 @@ class Project:
         return ["--root", str(self.root), "--config-dir", str(self.config_dir), "hpo", *extra]
 
     def runs(self) -> dict[str, list]:
-        client = get_client(self.tracking_uri)
+        client = MlflowClient(tracking_uri=self.tracking_uri)
         experiment = client.get_experiment_by_name("resume-ner-hpo")
         return runs_by_stage(client, [experiment.experiment_id], load_tags_registry())
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 import yaml
 from hpo_helpers import runs_by_stage, write_config_dir
+from mlflow.tracking import MlflowClient
 
 from postgres_server import MlflowServer, PostgresServer
 from resume_ner.config.hpo import load_hpo_config
@@ -30,7 +31,6 @@ from resume_ner.hpo.storage import RUN_ID_ATTR, open_storage
 from resume_ner.hpo.study import count_trials, load_existing_study
 from resume_ner.naming.policy import build_mlflow_experiment_name, load_naming_policy
 from resume_ner.naming.tags import load_tags_registry
-from resume_ner.tracking.client import get_client
 
 PROCESSES = 8
 TARGET = 4
@@ -145,7 +145,7 @@ def _assert_one_sweep_at_exactly_the_target(round_: Round) -> None:
     experiment_name = build_mlflow_experiment_name(
         "hpo_sweep", load_naming_policy(round_.config_dir, mlflow_config=config)
     )
-    client = get_client(round_.tracking_uri)
+    client = MlflowClient(tracking_uri=round_.tracking_uri)
     experiment = client.get_experiment_by_name(experiment_name)
     runs = runs_by_stage(client, [experiment.experiment_id], load_tags_registry())
     everything = [run for group in runs.values() for run in group]

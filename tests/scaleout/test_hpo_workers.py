@@ -12,12 +12,12 @@ import time
 
 import pytest
 from hpo_helpers import cli_command, kill, runs_by_stage
+from mlflow.tracking import MlflowClient
 
 from resume_ner.config.hpo import load_hpo_config
 from resume_ner.hpo.storage import PID_ATTR, RUN_ID_ATTR, open_storage
 from resume_ner.hpo.study import count_trials, load_existing_study
 from resume_ner.naming.tags import load_tags_registry
-from resume_ner.tracking.client import get_client
 
 pytestmark = [pytest.mark.postgres, pytest.mark.server]
 
@@ -43,7 +43,7 @@ def _study(project):
 
 
 def _runs(project) -> tuple[dict[str, list], list]:
-    client = get_client(project.tracking_uri)
+    client = MlflowClient(tracking_uri=project.tracking_uri)
     experiment = client.get_experiment_by_name(project.experiment_name())
     grouped = runs_by_stage(client, [experiment.experiment_id], load_tags_registry())
     return grouped, [run for group in grouped.values() for run in group]
@@ -138,7 +138,7 @@ def test_a_worker_killed_mid_trial_has_its_trial_failed_by_the_heartbeat_and_ret
     assert retry.user_attrs[PID_ATTR] not in (owner.pid, victim.user_attrs[PID_ATTR])
 
     registry = load_tags_registry()
-    client = get_client(scaleout_project.tracking_uri)
+    client = MlflowClient(tracking_uri=scaleout_project.tracking_uri)
     killed_run = client.get_run(victim.user_attrs[RUN_ID_ATTR])
     assert killed_run.info.status == "KILLED"
     assert killed_run.data.tags[registry.key("process", "interrupted")] == "true"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -86,7 +87,7 @@ def hpo(
     from resume_ner.hpo.sweep import run_sweep
     from resume_ner.tracking.context import TrackingContext
 
-    tracking = TrackingContext.open(state.paths, config_dir=state.config_dir)
+    tracking = ctx.with_resource(TrackingContext.open(state.paths, config_dir=state.config_dir))
     with progress_bars(console) as bars:
         outcomes = run_sweep(
             tracking,
@@ -225,21 +226,25 @@ def _show_outcome(
     )
 
 
+@contextmanager
 def open_store_for_plan(
     paths: ProjectPaths, config_dir: Path | None
-) -> tuple[TrackingContext | None, MlflowConfig]:
+) -> Iterator[tuple[TrackingContext | None, MlflowConfig]]:
     """The tracking context to read a plan from, ``None`` when the embedded store does not
-    exist yet (a plan creates nothing, not even the store), and ``mlflow.yaml``."""
+    exist yet (a plan creates nothing, not even the store), and ``mlflow.yaml``; the context
+    is closed on leaving."""
     from resume_ner.config.mlflow import load_mlflow_config
     from resume_ner.tracking.setup import resolve_tracking_uri, sqlite_path
 
     mlflow_config = load_mlflow_config(config_dir)
     db = sqlite_path(resolve_tracking_uri(mlflow_config, paths))
     if db is not None and not db.exists():
-        return None, mlflow_config
+        yield None, mlflow_config
+        return
     from resume_ner.tracking.context import TrackingContext
 
-    return TrackingContext.open(paths, config_dir=config_dir, config=mlflow_config), mlflow_config
+    with TrackingContext.open(paths, config_dir=config_dir, config=mlflow_config) as tracking:
+        yield tracking, mlflow_config
 
 
 def _show_plans(
@@ -254,16 +259,16 @@ def _show_plans(
     from resume_ner.hpo.storage import storage_url
     from resume_ner.hpo.sweep import plan_sweep
 
-    tracking, mlflow_config = open_store_for_plan(paths, config_dir)
-    plans = plan_sweep(
-        tracking,
-        configs,
-        project=mlflow_config.naming.project_name,
-        backbones=backbones,
-        n_trials=n_trials,
-        force=force,
-        storage=storage_url(configs.hpo, paths),
-    )
+    with open_store_for_plan(paths, config_dir) as (tracking, mlflow_config):
+        plans = plan_sweep(
+            tracking,
+            configs,
+            project=mlflow_config.naming.project_name,
+            backbones=backbones,
+            n_trials=n_trials,
+            force=force,
+            storage=storage_url(configs.hpo, paths),
+        )
     for plan in plans:
         _show_plan(console, plan)
     console.print("plan only: nothing was run or created", highlight=False)

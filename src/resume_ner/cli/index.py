@@ -27,8 +27,8 @@ def rebuild(
     from resume_ner.tracking.index.run_index import rebuild_mlflow_index
 
     state = get_state(ctx)
-    tracking = TrackingContext.open(
-        state.paths, config_dir=state.config_dir, tracking_uri=tracking_uri
+    tracking = ctx.with_resource(
+        TrackingContext.open(state.paths, config_dir=state.config_dir, tracking_uri=tracking_uri)
     )
     experiments = tracking.client.search_experiments()
     with console.status("rebuilding the run index from MLflow"):

@@ -64,7 +64,7 @@ def convert(
 
     state = checked_state(ctx, data=True)
     config = load_conversion_config(state.config_dir)
-    tracking = TrackingContext.open(state.paths, config_dir=state.config_dir)
+    tracking = ctx.with_resource(TrackingContext.open(state.paths, config_dir=state.config_dir))
     model = trained_model_from_run(tracking, run_id, config_dir=state.config_dir)
     converted = convert_model(
         tracking,
@@ -105,7 +105,7 @@ def benchmark(ctx: typer.Context, run_id: RunArgument, force: ForceOption = Fals
     state = checked_state(ctx, data=True)
     benchmark_config = load_benchmark_config(state.config_dir)
     conversion = load_conversion_config(state.config_dir)
-    tracking = TrackingContext.open(state.paths, config_dir=state.config_dir)
+    tracking = ctx.with_resource(TrackingContext.open(state.paths, config_dir=state.config_dir))
     model = trained_model_from_run(tracking, run_id, config_dir=state.config_dir)
     converted = convert_model(
         tracking, model, conversion, documents=_test_documents(state.config_dir), log_model=True

@@ -94,7 +94,7 @@ def pipeline(
     if plan:
         _show_plan(console, state, backbone, n_trials, force, as_json)
         return
-    tracking = TrackingContext.open(state.paths, config_dir=state.config_dir)
+    tracking = ctx.with_resource(TrackingContext.open(state.paths, config_dir=state.config_dir))
     shown_on = err_console if as_json else console
     with progress_bars(shown_on) as bars:
         result = run_pipeline(
@@ -129,16 +129,16 @@ def _show_plan(
     from resume_ner.pipeline.plan import plan_pipeline
 
     configs = PipelineConfigs.load(state.config_dir)
-    tracking, mlflow_config = open_store_for_plan(state.paths, state.config_dir)
-    steps = plan_pipeline(
-        tracking,
-        configs,
-        project=mlflow_config.naming.project_name,
-        storage=storage_url(configs.sweep.hpo, state.paths),
-        backbones=backbones,
-        n_trials=n_trials,
-        force=force,
-    )
+    with open_store_for_plan(state.paths, state.config_dir) as (tracking, mlflow_config):
+        steps = plan_pipeline(
+            tracking,
+            configs,
+            project=mlflow_config.naming.project_name,
+            storage=storage_url(configs.sweep.hpo, state.paths),
+            backbones=backbones,
+            n_trials=n_trials,
+            force=force,
+        )
     if as_json:
         from resume_ner.cli.runs import print_json
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -107,9 +108,8 @@ def _fast_index_lookup(
     if not config.index.enabled:
         return None
     uri = resolve_tracking_uri(config, state.paths, tracking_uri=tracking_uri)
-    entry = find_in_mlflow_index(
-        open_index_backend(config.index, state.paths), run_key_hash, tracking_uri=uri
-    )
+    with closing(open_index_backend(config.index, state.paths)) as index:
+        entry = find_in_mlflow_index(index, run_key_hash, tracking_uri=uri)
     if entry is None or run_exists_without_mlflow(uri, entry.run_id) is not True:
         return None
     return {
@@ -236,7 +236,7 @@ def find(
             _print_report(report, as_json)
             return
     report = _find_with_mlflow(
-        state, context, run_id, run_key_hash, output_dir, experiment, strict, tracking_uri
+        ctx, state, context, run_id, run_key_hash, output_dir, experiment, strict, tracking_uri
     )
     _print_report(report, as_json)
     if not report["found"]:
@@ -244,6 +244,7 @@ def find(
 
 
 def _find_with_mlflow(
+    ctx: typer.Context,
     state: CliState,
     context: NamingContext | None,
     run_id: str | None,
@@ -258,8 +259,8 @@ def _find_with_mlflow(
     from resume_ner.tracking.finder import find_mlflow_run
     from resume_ner.tracking.urls import get_mlflow_run_url
 
-    tracking = TrackingContext.open(
-        state.paths, config_dir=state.config_dir, tracking_uri=tracking_uri
+    tracking = ctx.with_resource(
+        TrackingContext.open(state.paths, config_dir=state.config_dir, tracking_uri=tracking_uri)
     )
     experiment_names = [experiment] if experiment else []
     if not experiment_names and context is not None:
@@ -385,8 +386,8 @@ def list_runs(
             raise UnquotableValueError(
                 f"{option} {value!r}: an MLflow filter cannot hold both ' and \""
             )
-    tracking = TrackingContext.open(
-        state.paths, config_dir=state.config_dir, tracking_uri=tracking_uri
+    tracking = ctx.with_resource(
+        TrackingContext.open(state.paths, config_dir=state.config_dir, tracking_uri=tracking_uri)
     )
     experiments = _project_experiment_ids(tracking, experiment)
     runs = []
@@ -557,8 +558,8 @@ def tree(
     from resume_ner.tracking.queries import search_all_runs
 
     state = get_state(ctx)
-    tracking = TrackingContext.open(
-        state.paths, config_dir=state.config_dir, tracking_uri=tracking_uri
+    tracking = ctx.with_resource(
+        TrackingContext.open(state.paths, config_dir=state.config_dir, tracking_uri=tracking_uri)
     )
     experiments = _project_experiment_ids(tracking, experiment)
     stage_key = tracking.registry.key("process", "stage")
@@ -621,8 +622,8 @@ def cleanup(
     from resume_ner.tracking.context import TrackingContext
 
     state = get_state(ctx)
-    tracking = TrackingContext.open(
-        state.paths, config_dir=state.config_dir, tracking_uri=tracking_uri
+    tracking = ctx.with_resource(
+        TrackingContext.open(state.paths, config_dir=state.config_dir, tracking_uri=tracking_uri)
     )
     experiments = _project_experiment_ids(tracking, experiment)
     found = cleanup_interrupted_runs(
@@ -668,8 +669,8 @@ def lineage(
     from resume_ner.tracking.lineage import trace_lineage
 
     state = get_state(ctx)
-    tracking = TrackingContext.open(
-        state.paths, config_dir=state.config_dir, tracking_uri=tracking_uri
+    tracking = ctx.with_resource(
+        TrackingContext.open(state.paths, config_dir=state.config_dir, tracking_uri=tracking_uri)
     )
     run_id, how = resolve_model_reference(tracking, reference)
     chain = trace_lineage(tracking, run_id, found_by=how)

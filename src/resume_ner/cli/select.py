@@ -55,7 +55,7 @@ def select(
 
     state = checked_state(ctx)
     config = load_selection_config(state.config_dir)
-    tracking = TrackingContext.open(state.paths, config_dir=state.config_dir)
+    tracking = ctx.with_resource(TrackingContext.open(state.paths, config_dir=state.config_dir))
     choice = resolve_study_family(tracking, study_family)
     if choice.message:
         console.print(choice.message, markup=False, highlight=False, soft_wrap=True)

@@ -147,9 +147,10 @@ def load_model(state: CliState, config: ServeConfig, source: ModelSource) -> Ser
     }
     if source.kind == "bundle":
         return load_served_model(source, **options)
+    from mlflow.tracking import MlflowClient
+
     from resume_ner.config.mlflow import load_mlflow_config
     from resume_ner.serve.errors import ModelSourceError
-    from resume_ner.tracking.client import get_client
     from resume_ner.tracking.setup import resolve_tracking_uri, setup_mlflow, sqlite_path
 
     mlflow_config = load_mlflow_config(state.config_dir)
@@ -166,7 +167,7 @@ def load_model(state: CliState, config: ServeConfig, source: ModelSource) -> Ser
         cache_dir = state.root / cache_dir
     return load_served_model(
         source,
-        client=get_client(setup.tracking_uri),
+        client=MlflowClient(tracking_uri=setup.tracking_uri),
         cache_dir=cache_dir,
         **options,
     )

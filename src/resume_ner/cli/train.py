@@ -124,7 +124,7 @@ def train(
     from resume_ner.tracking.trackers.training import MLflowTrainingTracker
     from resume_ner.tracking.training_runs import create_training_mlflow_run
 
-    tracking = TrackingContext.open(state.paths, config_dir=state.config_dir)
+    tracking = ctx.with_resource(TrackingContext.open(state.paths, config_dir=state.config_dir))
     send_held_values(state)
     tracker = MLflowTrainingTracker(tracking)
     context = NamingContext(

@@ -81,7 +81,6 @@ from resume_ner.tracking.hpo import (
     find_sweep_run,
     release_sweep,
     setup_hpo_mlflow_run,
-    sweep_tracker,
 )
 from resume_ner.tracking.index.version_counter import cleanup_stale_reservations
 from resume_ner.tracking.liveness import (
@@ -403,7 +402,7 @@ class SweepRunner:
         study = open_study(
             storage, state.study_name, hpo, stream=f"{who}:{count_trials(state.study).total}"
         )
-        tracker = sweep_tracker(tracking)
+        tracker = tracking.sweep_tracker()
         if owner:
             describe_study(
                 study,
@@ -586,7 +585,7 @@ class SweepRunner:
         backbone: str,
     ) -> None:
         hpo = self.configs.hpo
-        tracker = sweep_tracker(self.tracking)
+        tracker = self.tracking.sweep_tracker()
         best = _best(study)
         if best is not None:
             outcome.best_trial_number = best.number
