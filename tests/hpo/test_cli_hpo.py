@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,8 @@ STAGE_COUNTS = {"hpo_sweep": 1, "hpo_trial": 4, "hpo_trial_fold": 12, "hpo_refit
 class Project:
     root: Path
     config_dir: Path
+    #: Run-writer threads the command left running (none: it closes its tracking session).
+    writers_left: list = field(default_factory=list)
 
     @property
     def tracking_uri(self) -> str:
@@ -54,11 +57,17 @@ def swept(tmp_path_factory, template_mlflow_db, cli_app) -> tuple[Project, int, 
 
     buffer = io.StringIO()
     console_module.console.file = buffer
+    before = set(_writer_threads())
     try:
         code = run(project.args())
     finally:
         console_module.console.file = None  # back to sys.stdout
+    project.writers_left = [thread.name for thread in _writer_threads() if thread not in before]
     return project, code, buffer.getvalue()
+
+
+def _writer_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "resume-ner-run-writer" and t.is_alive()]
 
 
 def test_hpo_makes_one_sweep_four_trials_twelve_folds_and_one_refit(swept):
@@ -68,6 +77,12 @@ def test_hpo_makes_one_sweep_four_trials_twelve_folds_and_one_refit(swept):
     assert {stage: len(group) for stage, group in runs.items()} == STAGE_COUNTS
     assert all(run.info.status == "FINISHED" for group in runs.values() for run in group)
     assert "sweep complete: 4 of 4 trials finished" in output
+
+
+def test_hpo_closes_its_tracking_session_so_no_run_writer_is_left_running(swept):
+    project, code, _ = swept
+    assert code == 0
+    assert project.writers_left == []
 
 
 def test_hpo_reports_each_trial_and_closes_with_a_table_and_the_sweep_url(swept):

@@ -94,9 +94,7 @@ def test_a_closed_session_refuses_background_work_with_a_tracking_error(project)
     tracking.close()
 
     with pytest.raises(TrackingError, match="closed"):
-        tracker.submit_trial_run(
-            sweep_id, build_trial_context(context, 0, {}), hyperparameters={}
-        )
+        tracker.submit_trial_run(sweep_id, build_trial_context(context, 0, {}), hyperparameters={})
     with pytest.raises(TrackingError, match="closed"):
         tracking.run_writer()
     with pytest.raises(TrackingError, match="closed"):
@@ -117,10 +115,9 @@ def test_closing_a_session_twice_does_nothing_the_second_time(project):
 def test_a_with_block_closes_the_session_when_its_body_raises(project):
     sweep_ids = []
 
-    with pytest.raises(RuntimeError, match="the trial failed"):
-        with _open(project) as tracking:
-            sweep_ids.append(_queue_trials(tracking, "d"))
-            raise RuntimeError("the trial failed")
+    with pytest.raises(RuntimeError, match="the trial failed"), _open(project) as tracking:
+        sweep_ids.append(_queue_trials(tracking, "d"))
+        raise RuntimeError("the trial failed")
 
     assert tracking.closed
     _assert_all_written(project.tracking_uri, sweep_ids[0])
