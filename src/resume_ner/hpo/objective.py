@@ -358,7 +358,8 @@ class TrialObjective:
 
     def _settle_after(self, exc: BaseException) -> None:
         """Before a pruned or failed trial is recorded, wait for its runs to be written (not
-        when interrupted: what is queued is written at exit); errors were logged already."""
+        when interrupted: what is queued is written when the tracking session closes); errors
+        were logged already."""
         if not isinstance(exc, KeyboardInterrupt | SystemExit):
             self.tracker.drain()
 

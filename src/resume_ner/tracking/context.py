@@ -23,7 +23,7 @@ from resume_ner.naming.policy import NamingPolicy, build_mlflow_experiment_name,
 from resume_ner.naming.tags import TagsRegistry, load_tags_registry
 from resume_ner.tracking.errors import TrackingError
 from resume_ner.tracking.index.base import IndexBackend
-from resume_ner.tracking.liveness import process_tags
+from resume_ner.tracking.liveness import process_tags as read_process_tags
 from resume_ner.tracking.trackers.run_writer import RunWriter
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ class TrackingContext:
     paths: ProjectPaths
     artifact_root: Path | None = None
     is_azure: bool = False
-    process_tags: Mapping[str, str] = field(default_factory=process_tags, repr=False)
+    process_tags: Mapping[str, str] = field(default_factory=read_process_tags, repr=False)
     _experiment_ids: dict[str, str] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False)
     _writer: RunWriter | None = field(default=None, init=False, repr=False)
