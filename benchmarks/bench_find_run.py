@@ -66,9 +66,10 @@ def populate(folder: Path, size: int) -> Store:
     """A new SQLite store in ``folder`` with ``size`` final-training runs, each its own identity."""
     from mlflow.tracking import MlflowClient
 
+    from resume_ner.config.tags import load_tags_config
     from resume_ner.naming.context import NamingContext
     from resume_ner.naming.keys import build_mlflow_run_key, build_mlflow_run_key_hash
-    from resume_ner.naming.tags import build_mlflow_tags, load_tags_registry
+    from resume_ner.naming.tags import TagsRegistry, build_mlflow_tags
     from resume_ner.tracking.setup import initialize_store
 
     db = folder / "mlflow.db"
@@ -78,7 +79,7 @@ def populate(folder: Path, size: int) -> Store:
     experiment_id = client.create_experiment(
         EXPERIMENT, artifact_location=(folder / "artifacts").as_uri()
     )
-    registry = load_tags_registry()
+    registry = TagsRegistry(load_tags_config())
     key_hashes, run_ids = [], []
     started = time.perf_counter()
     for number in range(size):
@@ -144,14 +145,15 @@ def measure(
     """Median milliseconds per lookup of each kind against ``tracking_uri``."""
     from mlflow.tracking import MlflowClient
 
-    from resume_ner.naming.tags import load_tags_registry
+    from resume_ner.config.tags import load_tags_config
+    from resume_ner.naming.tags import TagsRegistry
     from resume_ner.tracking.filters import tag_equals
     from resume_ner.tracking.finder import find_mlflow_run
     from resume_ner.tracking.index.run_index import find_in_mlflow_index
     from resume_ner.tracking.probe import run_exists_without_mlflow
 
     client = MlflowClient(tracking_uri)
-    registry = load_tags_registry()
+    registry = TagsRegistry(load_tags_config())
     hash_key = registry.key("grouping", "run_key_hash")
 
     def index_then_probe(backend: Any) -> Callable[[str], object]:

@@ -11,8 +11,8 @@ alike:
   start run, log metrics, log params, set tags, end run);
 - ``bare``: the 3-call minimum with a plain ``MlflowClient`` (create with the same tags as
   resume-ner's trial run, one ``log_batch``, terminate), with no naming, index or counter;
-- ``ours``: the trial run of a sweep without CV, ``create_trial_run_no_cv`` +
-  ``finalize_trial_run_no_cv`` (create with all tags, one batch, terminate, plus the run-name
+- ``ours``: the trial run of a sweep without CV through the sweep tracker, synchronous:
+  ``start_trial_run``, its result, ``end_run`` (create with all tags, one batch, terminate, plus the run-name
   version, run index entry and process tags), nested under a sweep run, which the callback
   does not even have;
 - ``fold``: one CV fold run under a trial run (``start_fold_run``, the fold's metrics, end),
@@ -136,9 +136,12 @@ def time_bare(tracking_uri: str, n_trials: int, tags: dict[str, str]) -> list[fl
 
 def _tracking(root: Path, tracking_uri: str) -> Any:
     from resume_ner.config.paths import ProjectPaths
+    from resume_ner.config.project import ProjectConfig
     from resume_ner.tracking.context import TrackingContext
 
-    return TrackingContext.open(ProjectPaths.at(root), tracking_uri=tracking_uri)
+    return TrackingContext.open(
+        ProjectPaths.at(root), ProjectConfig.load(), tracking_uri=tracking_uri
+    )
 
 
 def _sweep(tracking: Any, tracker: Any, tag: str) -> tuple[Any, str]:
@@ -172,14 +175,9 @@ def time_ours(
     last trial run."""
     import optuna
 
-    from resume_ner.tracking.hpo import (
-        create_trial_run_no_cv,
-        finalize_trial_run_no_cv,
-        sweep_tracker,
-    )
     from resume_ner.tracking.trackers.sweep import build_fold_context, build_trial_context
 
-    tracker = sweep_tracker(tracking)
+    tracker = tracking.sweep_tracker()
     context, sweep_id = _sweep(tracking, tracker, "sync")
     trial_times: list[float] = []
     fold_times: list[float] = []
@@ -205,8 +203,9 @@ def time_ours(
             tracker.end_run(run_id, "FINISHED")
             return value
         started = time.perf_counter()
-        run_id = create_trial_run_no_cv(tracking, sweep_id, trial_context, params)
-        finalize_trial_run_no_cv(tracking, run_id, {"macro_f1": value}, "FINISHED")
+        run_id = tracker.start_trial_run(sweep_id, trial_context, hyperparameters=params)
+        tracker.defer(run_id, metrics={"macro_f1": value})
+        tracker.end_run(run_id, "FINISHED")
         trial_times.append(time.perf_counter() - started)
         last_run[:] = [run_id or ""]
         return value
@@ -310,7 +309,6 @@ def time_sweep_trials(
     from resume_ner.data.synthetic import generate_documents
     from resume_ner.hpo.folds import build_hpo_data
     from resume_ner.hpo.objective import TrialObjective
-    from resume_ner.tracking.hpo import sweep_tracker
 
     hpo = HpoConfig(
         search_space={
@@ -324,7 +322,7 @@ def time_sweep_trials(
         DataConfig.model_validate({"source": {"type": "synthetic", "n_documents": 24}}),
         hpo.cv,
     )
-    context, sweep_id = _sweep(tracking, sweep_tracker(tracking), f"objective-{background}")
+    context, sweep_id = _sweep(tracking, tracking.sweep_tracker(), f"objective-{background}")
     objective = TrialObjective(
         tracking=tracking,
         sweep_run_id=sweep_id,
@@ -347,7 +345,7 @@ def time_sweep_trials(
     study = optuna.create_study(direction="maximize", pruner=optuna.pruners.NopPruner())
     study.optimize(timed_objective, n_trials=n_trials + 1)
     objective.finish_tracking()
-    sweep_tracker(tracking).end_run(sweep_id, "FINISHED")
+    tracking.sweep_tracker().end_run(sweep_id, "FINISHED")
     runs = tracking.client.search_runs(
         [tracking.client.get_run(sweep_id).info.experiment_id],
         f"tags.`mlflow.parentRunId` = '{sweep_id}'",
@@ -445,7 +443,13 @@ def measure(
     backend: str, uri: str, root: Path, n_trials: int, rounds: int, training_s: float
 ) -> dict[str, Any]:
     """Interleave rounds of every side so that load drift hits them alike; return the timings."""
-    tracking = _tracking(root, uri)
+    with _tracking(root, uri) as tracking:
+        return _measure(backend, tracking, uri, n_trials, rounds, training_s)
+
+
+def _measure(
+    backend: str, tracking: Any, uri: str, n_trials: int, rounds: int, training_s: float
+) -> dict[str, Any]:
     _, _, template_run = time_ours(tracking, 2)  # warms up and gives the bare run its tags
     template_tags = {
         key: value

@@ -98,12 +98,13 @@ def _count_runs_named(client: Any, experiment_id: str) -> int:
 
 def make_store(folder: Path, existing: int) -> tuple[str, str]:
     """A migrated SQLite MLflow store with ``existing`` runs named ``RUN_BASE.N``."""
-    from resume_ner.tracking.client import get_client
+    from mlflow.tracking import MlflowClient
+
     from resume_ner.tracking.setup import initialize_store
 
     uri = f"sqlite:///{folder / 'mlflow.db'}"
     initialize_store(uri, folder / "artifacts")
-    client = get_client(uri)
+    client = MlflowClient(tracking_uri=uri)
     experiment_id = client.create_experiment(
         "bench", artifact_location=(folder / "artifacts").as_uri()
     )
@@ -114,9 +115,9 @@ def make_store(folder: Path, existing: int) -> tuple[str, str]:
 
 def baseline_rate(uri: str, experiment_id: str, operations: int, create: bool) -> float:
     """Seconds for ``operations`` next-version lookups by search (and run creations)."""
-    from resume_ner.tracking.client import get_client
+    from mlflow.tracking import MlflowClient
 
-    client = get_client(uri)
+    client = MlflowClient(tracking_uri=uri)
     started = time.perf_counter()
     for _ in range(operations):
         version = _count_runs_named(client, experiment_id) + 1
@@ -126,9 +127,9 @@ def baseline_rate(uri: str, experiment_id: str, operations: int, create: bool) -
 
 
 def _baseline_worker(uri: str, experiment_id: str, count: int, start: Any, out: Any) -> None:
-    from resume_ner.tracking.client import get_client
+    from mlflow.tracking import MlflowClient
 
-    client = get_client(uri)
+    client = MlflowClient(tracking_uri=uri)
     _count_runs_named(client, experiment_id)  # warm-up: connections, imports
     start.wait()
     names = []
@@ -141,13 +142,14 @@ def _baseline_worker(uri: str, experiment_id: str, count: int, start: Any, out: 
 
 def counter_then_create_rate(kind: str, folder: str, uri: str, experiment_id: str, n: int) -> float:
     """Seconds for ``n`` reserve + create_run + commit sequences (the end-to-end counter path)."""
-    from resume_ner.tracking.client import get_client
+    from mlflow.tracking import MlflowClient
+
     from resume_ner.tracking.index.version_counter import (
         commit_run_name_version,
         reserve_run_name_version,
     )
 
-    client = get_client(uri)
+    client = MlflowClient(tracking_uri=uri)
     backend = open_backend(kind, folder)
     started = time.perf_counter()
     for _ in range(n):

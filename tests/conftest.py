@@ -12,7 +12,8 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,9 @@ SERVER_START_TIMEOUT_S = 90.0
 # Training in tests shares the cores with server and worker subprocesses: OpenMP threads that
 # spin while waiting would slow it several-fold (set before torch is imported).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# As the command line does: MLflow would otherwise read every run again when it ends, to print
+# its URL, and the tests count the calls a run costs.
+os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
 
 
 @dataclass
@@ -40,6 +44,8 @@ class TrackingProject:
     tracking_uri: str
     #: Experiment used when a test names none; unique per test on the shared server.
     default_experiment: str = "resume-ner-test"
+    #: The tracking contexts made by :meth:`tracking_context`, closed by :meth:`close`.
+    sessions: list = field(default_factory=list)
 
     @property
     def config(self) -> MlflowConfig:
@@ -53,21 +59,22 @@ class TrackingProject:
     def registry(self) -> TagsRegistry:
         return TagsRegistry(self.project.tags)
 
-    @property
+    @cached_property
     def client(self):
-        from resume_ner.tracking.client import get_client
+        from mlflow.tracking import MlflowClient
 
-        return get_client(self.tracking_uri)
+        return MlflowClient(tracking_uri=self.tracking_uri)
 
     def tracking_context(self, config: MlflowConfig | None = None):
-        """A tracking context on this project's store (with ``config`` instead, if given)."""
+        """A tracking context on this project's store (with ``config`` instead, if given),
+        closed with the project (:meth:`close`)."""
         from dataclasses import replace
 
         from resume_ner.tracking.context import TrackingContext
         from resume_ner.tracking.index.backends import open_index_backend
 
         config = config or self.config
-        return TrackingContext(
+        session = TrackingContext(
             client=self.client,
             tracking_uri=self.tracking_uri,
             project=replace(self.project, mlflow=config),
@@ -79,6 +86,13 @@ class TrackingProject:
             if self.tracking_uri.startswith("sqlite")
             else None,
         )
+        self.sessions.append(session)
+        return session
+
+    def close(self) -> None:
+        """Close every tracking context made on this project (what they queued is written)."""
+        for session in self.sessions:
+            session.close()
 
     def experiment(self, name: str | None = None) -> str:
         """The id of experiment ``name`` in this project's store (created when missing)."""
@@ -158,14 +172,16 @@ def new_project(template_mlflow_db: Path):
 
 
 @pytest.fixture
-def project(tmp_path: Path, template_mlflow_db: Path) -> TrackingProject:
+def project(tmp_path: Path, template_mlflow_db: Path) -> Iterator[TrackingProject]:
     """A project in a temporary folder with a real SQLite MLflow store."""
-    return make_project(tmp_path / "project", None, template_mlflow_db)
+    made = make_project(tmp_path / "project", None, template_mlflow_db)
+    yield made
+    made.close()
 
 
 @pytest.fixture
 def tracking(project: TrackingProject):
-    """A tracking context on the ``project`` store."""
+    """A tracking context on the ``project`` store (closed after the test)."""
     return project.tracking_context()
 
 
@@ -219,6 +235,10 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
-def server_project(tmp_path: Path, mlflow_server: str, template_mlflow_db: Path) -> TrackingProject:
+def server_project(
+    tmp_path: Path, mlflow_server: str, template_mlflow_db: Path
+) -> Iterator[TrackingProject]:
     """A project whose runs go to the session's ``mlflow server``."""
-    return make_project(tmp_path / "project", mlflow_server, template_mlflow_db)
+    made = make_project(tmp_path / "project", mlflow_server, template_mlflow_db)
+    yield made
+    made.close()

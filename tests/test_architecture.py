@@ -202,3 +202,133 @@ def test_the_unused_check_finds_an_uncalled_function():
     tree = ast.parse("def used():\n    pass\n\ndef unused():\n    used()\n")
     names = {name for name, _ in _definitions(tree)}
     assert names - set(_references(tree)) == {"unused"}
+
+
+# --- process state: the tracking session holds it, nothing else ---------------------------------
+
+#: The only layer that changes the process environment: the command line (its entry point).
+ENVIRONMENT_OWNER = "cli"
+
+#: Caches that stay for now, each with its reason.
+
+_ENVIRON_WRITERS = {"setdefault", "pop", "popitem", "update", "clear", "__setitem__", "__delitem__"}
+_ENVIRONMENT_CALLS = {"os.putenv", "os.unsetenv", "mlflow.set_tracking_uri"}
+
+
+def _dotted(node: ast.AST) -> str:
+    """``os.environ`` for the expression ``os.environ``, ``""`` for anything not a plain name."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        inner = _dotted(node.value)
+        return f"{inner}.{node.attr}" if inner else ""
+    return ""
+
+
+def _is_environ(node: ast.AST) -> bool:
+    return _dotted(node) in ("os.environ", "environ")
+
+
+def environment_changes(tree: ast.AST) -> Iterator[int]:
+    """Lines that change the process environment: writes to ``os.environ``, ``os.putenv``,
+    ``os.unsetenv`` and ``mlflow.set_tracking_uri`` (which exports ``MLFLOW_TRACKING_URI``)."""
+    for node in ast.walk(tree):
+        targets: list[ast.AST] = []
+        if isinstance(node, (ast.Assign, ast.Delete)):
+            targets = node.targets
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+            targets = [node.target]
+        if any(isinstance(t, ast.Subscript) and _is_environ(t.value) for t in targets):
+            yield node.lineno
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        writes_environ = _is_environ(node.func.value) and node.func.attr in _ENVIRON_WRITERS
+        if writes_environ or _dotted(node.func) in _ENVIRONMENT_CALLS:
+            yield node.lineno
+
+
+def caches(tree: ast.AST) -> Iterator[int]:
+    """Lines that import or use ``functools.lru_cache`` or ``functools.cache``."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "functools":
+            if any(alias.name in ("lru_cache", "cache") for alias in node.names):
+                yield node.lineno
+        elif (
+            isinstance(node, ast.Attribute)
+            and node.attr in ("lru_cache", "cache")
+            and _dotted(node.value) == "functools"
+        ):
+            yield node.lineno
+
+
+def exit_hooks(tree: ast.AST) -> Iterator[int]:
+    """Lines that import or use ``atexit``."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names = [node.module]
+        else:
+            continue
+        if "atexit" in names:
+            yield node.lineno
+
+
+def test_no_module_keeps_state_in_a_global_statement():
+    found = [
+        f"{path.relative_to(SRC)}:{node.lineno}"
+        for path, tree in _modules()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Global)
+    ]
+    assert found == []
+
+
+def test_no_function_result_is_cached_for_the_whole_process():
+    found = [
+        f"{path.relative_to(SRC)}:{line}" for path, tree in _modules() for line in caches(tree)
+    ]
+    assert found == []
+
+
+def test_nothing_runs_at_interpreter_exit():
+    found = [
+        f"{path.relative_to(SRC)}:{line}" for path, tree in _modules() for line in exit_hooks(tree)
+    ]
+    assert found == []
+
+
+def test_only_the_command_line_changes_the_process_environment():
+    found = [
+        f"{path.relative_to(SRC)}:{line}"
+        for path, tree in _modules()
+        if _layer_of(path) != ENVIRONMENT_OWNER
+        for line in environment_changes(tree)
+    ]
+    assert found == []
+
+
+def test_the_process_state_checks_see_each_pattern():
+    code = (
+        "import atexit\n"
+        "import functools\n"
+        "from functools import lru_cache\n"
+        "def f():\n"
+        "    global X\n"
+        "    os.environ['A'] = '1'\n"
+        "    os.environ.setdefault('B', '2')\n"
+        "    os.environ.pop('C', None)\n"
+        "    os.environ.update(D='4')\n"
+        "    del os.environ['E']\n"
+        "    os.putenv('F', '6')\n"
+        "    mlflow.set_tracking_uri('sqlite:///x.db')\n"
+        "    os.environ.get('G')\n"
+        "@functools.cache\n"
+        "def g():\n"
+        "    pass\n"
+    )
+    tree = ast.parse(code)
+    assert [type(n).__name__ for n in ast.walk(tree) if isinstance(n, ast.Global)] == ["Global"]
+    assert sorted(set(environment_changes(tree))) == [6, 7, 8, 9, 10, 11, 12]
+    assert sorted(set(caches(tree))) == [3, 14]
+    assert list(exit_hooks(tree)) == [1]

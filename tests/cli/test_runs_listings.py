@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
+from mlflow.tracking import MlflowClient
 
 from resume_ner.cli.app import run
-from resume_ner.tracking.client import get_client
 
 
 def _cli(root: Path, *args: str) -> tuple[int, str]:
@@ -29,7 +29,7 @@ def demo_root(tmp_path_factory) -> Path:
     """A demo sweep (3 trials x 2 folds) whose trial 1 was pruned."""
     root = tmp_path_factory.mktemp("demo")
     assert _cli(root, "demo", "--trials", "3", "--folds", "2")[0] == 0
-    client = get_client(f"sqlite:///{root / 'mlruns' / 'mlflow.db'}")
+    client = MlflowClient(tracking_uri=f"sqlite:///{root / 'mlruns' / 'mlflow.db'}")
     experiment = client.get_experiment_by_name("resume-ner-hpo").experiment_id
     (trial,) = client.search_runs(
         [experiment], "tags.`code.stage` = 'hpo_trial' and attributes.run_name LIKE 't01 %'"

@@ -43,7 +43,8 @@ def registry_project(tmp_path_factory, new_project, trained):
                 overwrite=True,
             ).run_id
         )
-    return tracking, run_ids
+    yield tracking, run_ids
+    project.close()
 
 
 @pytest.fixture

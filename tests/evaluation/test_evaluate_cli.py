@@ -216,13 +216,15 @@ def test_the_conversion_run_gets_scores_with_and_without_recognizers_once(tmp_pa
     from resume_ner.evaluation.tracking import log_recognizer_scores
     from resume_ner.tracking.context import TrackingContext
 
-    tracking = TrackingContext.open(ProjectPaths.at(tmp_path), ProjectConfig.load())
-    experiment = tracking.client.create_experiment("conversion")
-    run_id = tracking.client.create_run(experiment).info.run_id
+    with TrackingContext.open(ProjectPaths.at(tmp_path), ProjectConfig.load()) as tracking:
+        experiment = tracking.client.create_experiment("conversion")
+        run_id = tracking.client.create_run(experiment).info.run_id
 
-    logged = log_recognizer_scores(tracking, run_id, bundle_dir, GOLD)
+        logged = log_recognizer_scores(tracking, run_id, bundle_dir, GOLD)
 
-    metrics = tracking.client.get_run(run_id).data.metrics
-    assert metrics["recognizers_on/strict_EMAIL_recall"] == 1.0
-    assert metrics["recognizers_off/strict_micro_f1"] == logged["recognizers_off/strict_micro_f1"]
-    assert log_recognizer_scores(tracking, run_id, tmp_path / "no-bundle", GOLD) == logged
+        metrics = tracking.client.get_run(run_id).data.metrics
+        assert metrics["recognizers_on/strict_EMAIL_recall"] == 1.0
+        assert (
+            metrics["recognizers_off/strict_micro_f1"] == logged["recognizers_off/strict_micro_f1"]
+        )
+        assert log_recognizer_scores(tracking, run_id, tmp_path / "no-bundle", GOLD) == logged

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from hpo_helpers import runs_by_stage, write_config_dir
+from mlflow.tracking import MlflowClient
 
 from resume_ner.config.tags import load_tags_config
 from resume_ner.naming.tags import TagsRegistry
-from resume_ner.tracking.client import get_client
 
 STAGE_COUNTS = {"hpo_sweep": 1, "hpo_trial": 4, "hpo_trial_fold": 12, "hpo_refit": 1}
 
@@ -20,6 +21,8 @@ STAGE_COUNTS = {"hpo_sweep": 1, "hpo_trial": 4, "hpo_trial_fold": 12, "hpo_refit
 class Project:
     root: Path
     config_dir: Path
+    #: Run-writer threads the command left running (none: it closes its tracking session).
+    writers_left: list = field(default_factory=list)
 
     @property
     def tracking_uri(self) -> str:
@@ -29,7 +32,7 @@ class Project:
         return ["--root", str(self.root), "--config-dir", str(self.config_dir), "hpo", *extra]
 
     def runs(self) -> dict[str, list]:
-        client = get_client(self.tracking_uri)
+        client = MlflowClient(tracking_uri=self.tracking_uri)
         experiment = client.get_experiment_by_name("resume-ner-hpo")
         return runs_by_stage(client, [experiment.experiment_id], TagsRegistry(load_tags_config()))
 
@@ -55,11 +58,17 @@ def swept(tmp_path_factory, template_mlflow_db, cli_app) -> tuple[Project, int, 
 
     buffer = io.StringIO()
     console_module.console.file = buffer
+    before = set(_writer_threads())
     try:
         code = run(project.args())
     finally:
         console_module.console.file = None  # back to sys.stdout
+    project.writers_left = [thread.name for thread in _writer_threads() if thread not in before]
     return project, code, buffer.getvalue()
+
+
+def _writer_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "resume-ner-run-writer" and t.is_alive()]
 
 
 def test_hpo_makes_one_sweep_four_trials_twelve_folds_and_one_refit(swept):
@@ -69,6 +78,12 @@ def test_hpo_makes_one_sweep_four_trials_twelve_folds_and_one_refit(swept):
     assert {stage: len(group) for stage, group in runs.items()} == STAGE_COUNTS
     assert all(run.info.status == "FINISHED" for group in runs.values() for run in group)
     assert "sweep complete: 4 of 4 trials finished" in output
+
+
+def test_hpo_closes_its_tracking_session_so_no_run_writer_is_left_running(swept):
+    project, code, _ = swept
+    assert code == 0
+    assert project.writers_left == []
 
 
 def test_hpo_reports_each_trial_and_closes_with_a_table_and_the_sweep_url(swept):

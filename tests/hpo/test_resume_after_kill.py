@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from hpo_helpers import cli_command, kill, runs_by_stage, write_config_dir
+from mlflow.tracking import MlflowClient
 
 from resume_ner.config.paths import ProjectPaths
 from resume_ner.config.project import ProjectConfig
@@ -16,7 +17,6 @@ from resume_ner.hpo.configs import SweepConfigs
 from resume_ner.hpo.storage import open_storage, storage_url
 from resume_ner.hpo.study import count_trials, load_existing_study
 from resume_ner.naming.tags import TagsRegistry
-from resume_ner.tracking.client import get_client
 
 #: Long enough for the interpreter, torch and two trials of the tiny model on a busy machine.
 WAIT_FOR_TRIAL_2_S = 240.0
@@ -45,7 +45,7 @@ def test_a_sweep_killed_mid_trial_resumes_to_exactly_the_target_without_duplicat
     config_dir = write_config_dir(tmp_path / "config")
     args = cli_command("--root", str(root), "--config-dir", str(config_dir), "hpo")
     registry = TagsRegistry(load_tags_config())
-    client = get_client(f"sqlite:///{root / 'mlruns' / 'mlflow.db'}")
+    client = MlflowClient(tracking_uri=f"sqlite:///{root / 'mlruns' / 'mlflow.db'}")
 
     log = (tmp_path / "first.log").open("wb")
     first = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)

@@ -318,7 +318,6 @@ def test_a_trial_whose_heartbeat_stopped_elsewhere_has_its_runs_closed_and_is_re
     import time
 
     from resume_ner.naming.context import NamingContext
-    from resume_ner.tracking.hpo import sweep_tracker
     from resume_ner.tracking.trackers.sweep import build_fold_context, build_trial_context
 
     config_dir = write_config_dir(
@@ -332,7 +331,7 @@ def test_a_trial_whose_heartbeat_stopped_elsewhere_has_its_runs_closed_and_is_re
     params = {"learning_rate": remote.suggest_float("learning_rate", 1e-3, 1e-2, log=True)}
     remote.suggest_categorical("batch_size", [4, 8])
     # The remote worker's runs, as it left them: trial and fold RUNNING.
-    tracker = sweep_tracker(tracking)
+    tracker = tracking.sweep_tracker()
     sweep_context = NamingContext(
         "hpo_sweep", "tiny", study_key_hash=first.study_key_hash, study_name=first.study_name
     )

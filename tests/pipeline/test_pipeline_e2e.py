@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 from hpo_helpers import write_config_dir
+from mlflow.tracking import MlflowClient
 
 from resume_ner.config.tags import load_tags_config
 from resume_ner.naming.tags import TagsRegistry
-from resume_ner.tracking.client import get_client
 
 REGISTRY = TagsRegistry(load_tags_config())
 STAGE = REGISTRY["process.stage"]
@@ -42,7 +42,7 @@ class PipelineProject:
 
     @property
     def client(self):
-        return get_client(f"sqlite:///{self.root / 'mlruns' / 'mlflow.db'}")
+        return MlflowClient(tracking_uri=f"sqlite:///{self.root / 'mlruns' / 'mlflow.db'}")
 
     def cli(self, *args: str) -> tuple[int, str]:
         from resume_ner.cli import console as console_module

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 import yaml
 from hpo_helpers import runs_by_stage, write_config_dir
+from mlflow.tracking import MlflowClient
 
 from postgres_server import MlflowServer, PostgresServer
 from resume_ner.config.hpo import load_hpo_config
@@ -31,7 +32,6 @@ from resume_ner.hpo.storage import RUN_ID_ATTR, open_storage
 from resume_ner.hpo.study import count_trials, load_existing_study
 from resume_ner.naming.policy import NamingPolicy, build_mlflow_experiment_name
 from resume_ner.naming.tags import TagsRegistry
-from resume_ner.tracking.client import get_client
 
 PROCESSES = 8
 TARGET = 4
@@ -145,7 +145,7 @@ def _assert_one_sweep_at_exactly_the_target(round_: Round) -> None:
     experiment_name = build_mlflow_experiment_name(
         "hpo_sweep", NamingPolicy.from_project(ProjectConfig.load(round_.config_dir))
     )
-    client = get_client(round_.tracking_uri)
+    client = MlflowClient(tracking_uri=round_.tracking_uri)
     experiment = client.get_experiment_by_name(experiment_name)
     runs = runs_by_stage(client, [experiment.experiment_id], TagsRegistry(load_tags_config()))
     everything = [run for group in runs.values() for run in group]

@@ -12,13 +12,13 @@ import time
 
 import pytest
 from hpo_helpers import cli_command, kill, runs_by_stage
+from mlflow.tracking import MlflowClient
 
 from resume_ner.config.hpo import load_hpo_config
 from resume_ner.config.tags import load_tags_config
 from resume_ner.hpo.storage import PID_ATTR, RUN_ID_ATTR, open_storage
 from resume_ner.hpo.study import count_trials, load_existing_study
 from resume_ner.naming.tags import TagsRegistry
-from resume_ner.tracking.client import get_client
 
 pytestmark = [pytest.mark.postgres, pytest.mark.server]
 
@@ -44,7 +44,7 @@ def _study(project):
 
 
 def _runs(project) -> tuple[dict[str, list], list]:
-    client = get_client(project.tracking_uri)
+    client = MlflowClient(tracking_uri=project.tracking_uri)
     experiment = client.get_experiment_by_name(project.experiment_name())
     grouped = runs_by_stage(client, [experiment.experiment_id], TagsRegistry(load_tags_config()))
     return grouped, [run for group in grouped.values() for run in group]
@@ -142,7 +142,7 @@ def test_a_worker_killed_mid_trial_has_its_trial_failed_by_the_heartbeat_and_ret
     assert retry.user_attrs[PID_ATTR] not in (owner.pid, victim.user_attrs[PID_ATTR])
 
     registry = TagsRegistry(load_tags_config())
-    client = get_client(scaleout_project.tracking_uri)
+    client = MlflowClient(tracking_uri=scaleout_project.tracking_uri)
     killed_run = client.get_run(victim.user_attrs[RUN_ID_ATTR])
     assert killed_run.info.status == "KILLED"
     assert killed_run.data.tags[registry.key("process", "interrupted")] == "true"

@@ -16,6 +16,7 @@ import time
 
 import pytest
 from hpo_helpers import cli_command, runs_by_stage, write_config_dir
+from mlflow.tracking import MlflowClient
 from sqlalchemy import create_engine
 
 from resume_ner.config.hpo import load_hpo_config
@@ -23,7 +24,6 @@ from resume_ner.config.tags import load_tags_config
 from resume_ner.hpo.storage import RUN_ID_ATTR, open_storage
 from resume_ner.hpo.study import count_trials, load_existing_study
 from resume_ner.naming.tags import TagsRegistry
-from resume_ner.tracking.client import get_client
 from resume_ner.tracking.index.base import utc_now_iso
 from resume_ner.tracking.index.sql import SqlIndexBackend, reservations_table
 from resume_ner.tracking.liveness import HOST_ENV, this_host
@@ -123,7 +123,7 @@ def test_a_silent_owner_on_another_machine_loses_the_sweep_to_the_next_command(
     assert study.trials[victim.number].state.name == "FAIL"
 
     registry = TagsRegistry(load_tags_config())
-    client = get_client(project.tracking_uri)
+    client = MlflowClient(tracking_uri=project.tracking_uri)
     experiment = client.get_experiment_by_name(project.experiment_name())
     runs = runs_by_stage(client, [experiment.experiment_id], registry)
     everything = [run for group in runs.values() for run in group]

@@ -78,17 +78,28 @@ def tiny_training() -> dict:
     }
 
 
-def _start_run(server: MlflowServer, root: Path, name: str) -> tuple[MLflowTrainingTracker, str]:
-    tracking = TrackingContext.open(
-        ProjectPaths.at(root), ProjectConfig.load(), tracking_uri=server.url
-    )
-    tracker = MLflowTrainingTracker(tracking)
-    context = NamingContext(
-        process_type="final_training", model=name, spec_fp="a" * 64, exec_fp="b" * 64
-    )
-    run_id = tracker.start_training_run(context, params={"epochs": EPOCHS})
-    assert run_id is not None
-    return tracker, run_id
+@pytest.fixture
+def start_run(running_server: MlflowServer, tmp_path: Path):
+    """``start_run(name)``: a training run on the server, with its tracker; the tracking
+    sessions opened for it are closed after the test."""
+    sessions: list[TrackingContext] = []
+
+    def start(name: str) -> tuple[MLflowTrainingTracker, str]:
+        tracking = TrackingContext.open(
+            ProjectPaths.at(tmp_path), ProjectConfig.load(), tracking_uri=running_server.url
+        )
+        sessions.append(tracking)
+        tracker = MLflowTrainingTracker(tracking)
+        context = NamingContext(
+            process_type="final_training", model=name, spec_fp="a" * 64, exec_fp="b" * 64
+        )
+        run_id = tracker.start_training_run(context, params={"epochs": EPOCHS})
+        assert run_id is not None
+        return tracker, run_id
+
+    yield start
+    for session in sessions:
+        session.close()
 
 
 class Outage:
@@ -127,9 +138,9 @@ def _train(tracker, run_id: str, outage: Outage, tiny_training: dict) -> Trainin
 
 
 def test_metrics_logged_while_the_server_was_down_reach_it_once_it_is_back(
-    running_server, fail_fast_client, tiny_training, tmp_path
+    running_server, fail_fast_client, tiny_training, start_run
 ):
-    tracker, run_id = _start_run(running_server, tmp_path, "outage-restart")
+    tracker, run_id = start_run("outage-restart")
     outage = Outage(running_server, restart=True)
 
     result = _train(tracker, run_id, outage, tiny_training)
@@ -150,12 +161,12 @@ def test_metrics_logged_while_the_server_was_down_reach_it_once_it_is_back(
 
 
 def test_metrics_the_server_never_took_are_reported_and_training_completes(
-    running_server, fail_fast_client, tiny_training, tmp_path, caplog
+    running_server, fail_fast_client, tiny_training, start_run, caplog
 ):
     tiny_training["train_config"] = tiny_training["train_config"].model_copy(
         update={"epochs": OUTAGE_AFTER_EPOCH + 2}
     )
-    tracker, run_id = _start_run(running_server, tmp_path, "outage-forever")
+    tracker, run_id = start_run("outage-forever")
     outage = Outage(running_server, restart=False)
 
     with caplog.at_level(logging.WARNING, logger="resume_ner.training.run"):

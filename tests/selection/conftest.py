@@ -4,6 +4,7 @@ test builds its runs under a study family of its own."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,9 +18,12 @@ from resume_ner.tracking.context import TrackingContext
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory, template_mlflow_db: Path) -> TrackingContext:
+def store(
+    tmp_path_factory: pytest.TempPathFactory, template_mlflow_db: Path
+) -> Iterator[TrackingContext]:
     """A tracking context on a project store shared by the tests of one module."""
-    return open_project_store(tmp_path_factory.mktemp("selection"), template_mlflow_db)
+    with open_project_store(tmp_path_factory.mktemp("selection"), template_mlflow_db) as opened:
+        yield opened
 
 
 @pytest.fixture

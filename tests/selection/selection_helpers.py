@@ -6,10 +6,8 @@ metrics are exactly those a sweep and a benchmark write.
 
 from __future__ import annotations
 
-import os
 import shutil
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -182,24 +180,10 @@ class RunBuilder:
         return run_id
 
 
-@contextmanager
-def keeping_tracking_uri_env() -> Iterator[None]:
-    """Restore ``MLFLOW_TRACKING_URI`` afterwards: setting up MLflow writes it into os.environ,
-    where it would send the next project opened in this process to the same store."""
-    saved = os.environ.get("MLFLOW_TRACKING_URI")
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop("MLFLOW_TRACKING_URI", None)
-        else:
-            os.environ["MLFLOW_TRACKING_URI"] = saved
-
-
 def open_project_store(root: Path, template_db: Path) -> TrackingContext:
-    """A project at ``root`` with a copy of the migrated template store, opened as the CLI does."""
+    """A project at ``root`` with a copy of the migrated template store, opened as the CLI does
+    (the caller closes it)."""
     paths = ProjectPaths.at(root)
     paths.mlflow_dir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(template_db, paths.mlflow_db)
-    with keeping_tracking_uri_env():
-        return TrackingContext.open(paths, ProjectConfig.load(), environ={})
+    return TrackingContext.open(paths, ProjectConfig.load(), environ={})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,6 @@ from selection_helpers import (
     FAMILY,
     RunBuilder,
     SweepRuns,
-    keeping_tracking_uri_env,
     open_project_store,
 )
 
@@ -60,7 +60,7 @@ def cli_app():
 
 
 @pytest.fixture(scope="module")
-def cli_store(tmp_path_factory, template_mlflow_db) -> CliStore:
+def cli_store(tmp_path_factory, template_mlflow_db) -> Iterator[CliStore]:
     """The two families (about 3 s to build, shared by the tests of this module)."""
     root = tmp_path_factory.mktemp("select-cli")
     tracking = open_project_store(root, template_mlflow_db)
@@ -72,7 +72,8 @@ def cli_store(tmp_path_factory, template_mlflow_db) -> CliStore:
     runs.benchmark(tiny.refit_run_id, 20.0)
     runs.benchmark(minilm.refit_run_id, 10.0)
     runs.benchmark(lucky.refit_run_id, 1.0)
-    return CliStore(root, tracking, tiny, minilm, unmeasured)
+    yield CliStore(root, tracking, tiny, minilm, unmeasured)
+    tracking.close()
 
 
 @pytest.fixture
@@ -90,8 +91,7 @@ def select_cli(cli_app, cli_store: CliStore, monkeypatch: pytest.MonkeyPatch):
         options = ["--root", str(cli_store.root)]
         if config_dir is not None:
             options += ["--config-dir", str(config_dir)]
-        with keeping_tracking_uri_env():
-            code = run([*options, "select", *args])
+        code = run([*options, "select", *args])
         return Outcome(code, out.getvalue(), err.getvalue())
 
     return select

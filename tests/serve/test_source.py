@@ -5,6 +5,7 @@ there."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,7 +45,7 @@ class Registry:
 
 
 @pytest.fixture(scope="module")
-def registry(tmp_path_factory, template_mlflow_db, trained) -> Registry:
+def registry(tmp_path_factory, template_mlflow_db, trained) -> Iterator[Registry]:
     """One real conversion run (fp32 only, a 4-document parity sample), registered and aliased."""
     root = tmp_path_factory.mktemp("registry-project")
     paths = ProjectPaths.at(root)
@@ -65,7 +66,8 @@ def registry(tmp_path_factory, template_mlflow_db, trained) -> Registry:
     )
     version = register_bundle(tracking, result.run_id, MODEL_NAME)
     tracking.client.set_registered_model_alias(MODEL_NAME, "champion", version)
-    return Registry(paths, tracking, result.run_id, version, result.bundle.bundle_dir)
+    yield Registry(paths, tracking, result.run_id, version, result.bundle.bundle_dir)
+    tracking.close()
 
 
 def _load(registry: Registry, source: ModelSource, cache_dir: Path):

@@ -21,9 +21,10 @@ ORPHAN = textwrap.dedent(
     from resume_ner.tracking.context import TrackingContext
     from resume_ner.tracking.stage_runs import start_stage_run
 
-    tracking = TrackingContext.open(ProjectPaths.at(sys.argv[1]), ProjectConfig.load(), tracking_uri=sys.argv[2], environ={})
-    context = NamingContext("hpo_sweep", "tiny", study_key_hash="9" * 64)
-    print(start_stage_run(tracking, context).run_id)
+    paths = ProjectPaths.at(sys.argv[1])
+    with TrackingContext.open(paths, ProjectConfig.load(), tracking_uri=sys.argv[2], environ={}) as tracking:
+        context = NamingContext("hpo_sweep", "tiny", study_key_hash="9" * 64)
+        print(start_stage_run(tracking, context).run_id)
     # exits without ending the run, as a killed process would
     """
 )

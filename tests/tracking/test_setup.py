@@ -46,13 +46,13 @@ RACE_SCRIPT = textwrap.dedent(
     from resume_ner.config.mlflow import MlflowConfig
     from resume_ner.config.paths import ProjectPaths
     from resume_ner.tracking.setup import setup_mlflow
-    from resume_ner.tracking.client import get_client
+    from mlflow.tracking import MlflowClient
 
     root, start_at, name = Path(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
     while time.time() < start_at:
         time.sleep(0.001)
     setup = setup_mlflow(MlflowConfig(), paths=ProjectPaths.at(root), experiment_name="race", environ={})
-    client = get_client(setup.tracking_uri)
+    client = MlflowClient(tracking_uri=setup.tracking_uri)
     run = client.create_run(setup.experiment_id, run_name=name)
     client.set_terminated(run.info.run_id)
     print(setup.experiment_id)
@@ -94,9 +94,9 @@ def test_artifacts_land_under_the_project_folder_whatever_the_working_directory(
     monkeypatch.chdir(elsewhere)
     paths = ProjectPaths.at(tmp_path / "project")
     setup = setup_mlflow(MlflowConfig(), paths=paths, experiment_name="artifacts", environ={})
-    from resume_ner.tracking.client import get_client
+    from mlflow.tracking import MlflowClient
 
-    client = get_client(setup.tracking_uri)
+    client = MlflowClient(tracking_uri=setup.tracking_uri)
     run = client.create_run(setup.experiment_id)
     note = tmp_path / "note.txt"
     note.write_text("hello")
@@ -108,12 +108,12 @@ def test_artifacts_land_under_the_project_folder_whatever_the_working_directory(
 
 
 def _project_with_an_artifact(root: Path) -> tuple[str, str]:
-    from resume_ner.tracking.client import get_client
+    from mlflow.tracking import MlflowClient
 
     setup = setup_mlflow(
         MlflowConfig(), paths=ProjectPaths.at(root), experiment_name="moving", environ={}
     )
-    client = get_client(setup.tracking_uri)
+    client = MlflowClient(tracking_uri=setup.tracking_uri)
     run_id = client.create_run(setup.experiment_id).info.run_id
     note = root / "note.txt"
     note.write_text("hello", encoding="utf-8")
@@ -125,7 +125,7 @@ def _project_with_an_artifact(root: Path) -> tuple[str, str]:
 def test_a_copied_project_reads_its_own_artifacts_after_the_original_is_deleted(tmp_path: Path):
     import shutil
 
-    from resume_ner.tracking.client import get_client
+    from mlflow.tracking import MlflowClient
 
     original, copy = tmp_path / "original", tmp_path / "copy"
     experiment_id, run_id = _project_with_an_artifact(original)
@@ -134,7 +134,7 @@ def test_a_copied_project_reads_its_own_artifacts_after_the_original_is_deleted(
 
     paths = ProjectPaths.at(copy)
     setup = setup_mlflow(MlflowConfig(), paths=paths, experiment_name="moving", environ={})
-    client = get_client(setup.tracking_uri)
+    client = MlflowClient(tracking_uri=setup.tracking_uri)
     assert client.get_run(run_id).info.artifact_uri.startswith(paths.artifacts_dir.as_uri())
     assert client.get_experiment(experiment_id).artifact_location.startswith(
         paths.artifacts_dir.as_uri()
@@ -149,22 +149,26 @@ def test_a_copied_project_reads_its_own_artifacts_after_the_original_is_deleted(
 def test_moving_a_project_leaves_an_experiment_with_its_own_location_alone(tmp_path: Path):
     import shutil
 
-    from resume_ner.tracking.client import get_client
+    from mlflow.tracking import MlflowClient
 
     original, moved = tmp_path / "original", tmp_path / "moved"
     setup = setup_mlflow(MlflowConfig(), paths=ProjectPaths.at(original), environ={})
     outside = (tmp_path / "shared-artifacts").as_uri()
-    experiment_id = get_client(setup.tracking_uri).create_experiment("own", outside)
+    experiment_id = MlflowClient(tracking_uri=setup.tracking_uri).create_experiment("own", outside)
     shutil.move(original, moved)
 
     setup = setup_mlflow(MlflowConfig(), paths=ProjectPaths.at(moved), environ={})
-    assert get_client(setup.tracking_uri).get_experiment(experiment_id).artifact_location == outside
+    assert (
+        MlflowClient(tracking_uri=setup.tracking_uri)
+        .get_experiment(experiment_id)
+        .artifact_location
+        == outside
+    )
 
 
 def test_a_store_created_with_another_artifact_layout_is_not_relocated(tmp_path: Path):
     from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
-
-    from resume_ner.tracking.client import get_client
+    from mlflow.tracking import MlflowClient
 
     paths = ProjectPaths.at(tmp_path / "project")
     paths.mlflow_dir.mkdir(parents=True)
@@ -173,6 +177,6 @@ def test_a_store_created_with_another_artifact_layout_is_not_relocated(tmp_path:
 
     setup = setup_mlflow(MlflowConfig(), paths=paths, environ={})
 
-    assert get_client(setup.tracking_uri).get_experiment("0").artifact_location == (
+    assert MlflowClient(tracking_uri=setup.tracking_uri).get_experiment("0").artifact_location == (
         f"{elsewhere}/0"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -136,13 +137,19 @@ def test_output_dir_gets_a_checkpoint_and_metrics_json(
     assert len(summary["history"]) == len(result.history)
 
 
-def test_each_metric_is_logged_once_per_epoch_and_the_final_scores_once(
-    project, tmp_path: Path, small_split, data_config, model_config, train_config
-):
-    tracking = TrackingContext.open(
+@pytest.fixture
+def opened(project) -> Iterator[TrackingContext]:
+    """The project's store opened as the command line opens it."""
+    with TrackingContext.open(
         project.paths, project.project, tracking_uri=project.tracking_uri
-    )
-    tracker = MLflowTrainingTracker(tracking)
+    ) as tracking:
+        yield tracking
+
+
+def test_each_metric_is_logged_once_per_epoch_and_the_final_scores_once(
+    project, opened, tmp_path: Path, small_split, data_config, model_config, train_config
+):
+    tracker = MLflowTrainingTracker(opened)
     context = NamingContext(
         process_type="final_training", model="tiny", spec_fp="a" * 64, exec_fp="b" * 64
     )
@@ -178,12 +185,9 @@ def test_each_metric_is_logged_once_per_epoch_and_the_final_scores_once(
 
 
 def test_no_training_metric_has_the_name_of_a_training_param(
-    project, small_split, data_config, model_config, train_config
+    project, opened, small_split, data_config, model_config, train_config
 ):
-    tracking = TrackingContext.open(
-        project.paths, project.project, tracking_uri=project.tracking_uri
-    )
-    tracker = MLflowTrainingTracker(tracking)
+    tracker = MLflowTrainingTracker(opened)
     context = NamingContext(
         process_type="final_training", model="tiny", spec_fp="c" * 64, exec_fp="d" * 64
     )

@@ -34,6 +34,7 @@ from resume_ner.cli import train as train_cli
 from resume_ner.cli.preflight import check_group_configuration
 from resume_ner.cli.state import get_state, resolve_state
 from resume_ner.errors import InputError, ResumeNerError
+from resume_ner.tracking.azureml import ARTIFACT_TIMEOUT_ENV
 from resume_ner.tracking.errors import UnsentValuesError
 
 EXIT_FAILURE = 1
@@ -264,4 +265,8 @@ def main() -> None:
     # values are held in the run's spool and sent when the server is back.
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "30")
+    # MLflow otherwise prints a "View run" line, reading the run again, each time a run ends.
+    os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
+    # Large checkpoints outlast azureml-mlflow's default upload time-out.
+    os.environ.setdefault(ARTIFACT_TIMEOUT_ENV, "600")
     sys.exit(run(sys.argv[1:]))

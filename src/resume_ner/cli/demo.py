@@ -46,7 +46,7 @@ def demo(
     from resume_ner.tracking.urls import get_mlflow_run_url
 
     state = checked_state(ctx)
-    tracking = TrackingContext.open(state.paths, state.project)
+    tracking = ctx.with_resource(TrackingContext.open(state.paths, state.project))
     study = {
         "data_fingerprint": "demo",
         "search_space": {

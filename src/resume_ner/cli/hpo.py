@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -82,7 +83,7 @@ def hpo(
     from resume_ner.hpo.sweep import run_sweep
     from resume_ner.tracking.context import TrackingContext
 
-    tracking = TrackingContext.open(state.paths, state.project)
+    tracking = ctx.with_resource(TrackingContext.open(state.paths, state.project))
     with progress_bars(console) as bars:
         outcomes = run_sweep(
             tracking,
@@ -220,17 +221,20 @@ def _show_outcome(
     )
 
 
-def open_store_for_plan(state: CliState) -> TrackingContext | None:
+@contextmanager
+def open_store_for_plan(state: CliState) -> Iterator[TrackingContext | None]:
     """The tracking context to read a plan from, ``None`` when the embedded store does not
-    exist yet (a plan creates nothing, not even the store)."""
+    exist yet (a plan creates nothing, not even the store); the context is closed on leaving."""
     from resume_ner.tracking.setup import resolve_tracking_uri, sqlite_path
 
     db = sqlite_path(resolve_tracking_uri(state.project.mlflow, state.paths))
     if db is not None and not db.exists():
-        return None
+        yield None
+        return
     from resume_ner.tracking.context import TrackingContext
 
-    return TrackingContext.open(state.paths, state.project)
+    with TrackingContext.open(state.paths, state.project) as tracking:
+        yield tracking
 
 
 def _show_plans(
@@ -244,15 +248,16 @@ def _show_plans(
     from resume_ner.hpo.storage import storage_url
     from resume_ner.hpo.sweep import plan_sweep
 
-    plans = plan_sweep(
-        open_store_for_plan(state),
-        configs,
-        project=state.project.mlflow.naming.project_name,
-        backbones=backbones,
-        n_trials=n_trials,
-        force=force,
-        storage=storage_url(configs.hpo, state.paths),
-    )
+    with open_store_for_plan(state) as tracking:
+        plans = plan_sweep(
+            tracking,
+            configs,
+            project=state.project.mlflow.naming.project_name,
+            backbones=backbones,
+            n_trials=n_trials,
+            force=force,
+            storage=storage_url(configs.hpo, state.paths),
+        )
     for plan in plans:
         _show_plan(console, plan)
     console.print("plan only: nothing was run or created", highlight=False)

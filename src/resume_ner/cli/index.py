@@ -28,7 +28,9 @@ def rebuild(
     from resume_ner.tracking.index.run_index import rebuild_mlflow_index
 
     state = get_state(ctx)
-    tracking = TrackingContext.open(state.paths, state.project, tracking_uri=tracking_uri)
+    tracking = ctx.with_resource(
+        TrackingContext.open(state.paths, state.project, tracking_uri=tracking_uri)
+    )
     experiments = project_experiment_ids(tracking.client, tracking.policy)
     with console.status("rebuilding the run index from MLflow"):
         count = rebuild_mlflow_index(

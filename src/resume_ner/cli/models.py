@@ -61,7 +61,7 @@ def convert(
     from resume_ner.tracking.context import TrackingContext
 
     state = checked_state(ctx, data=True)
-    tracking = TrackingContext.open(state.paths, state.project)
+    tracking = ctx.with_resource(TrackingContext.open(state.paths, state.project))
     model = trained_model_from_run(tracking, run_id)
     converted = convert_model(
         tracking,
@@ -99,7 +99,7 @@ def benchmark(ctx: typer.Context, run_id: RunArgument, force: ForceOption = Fals
 
     state = checked_state(ctx, data=True)
     project = state.project
-    tracking = TrackingContext.open(state.paths, project)
+    tracking = ctx.with_resource(TrackingContext.open(state.paths, project))
     model = trained_model_from_run(tracking, run_id)
     converted = convert_model(
         tracking, model, project.conversion, documents=_test_documents(state), log_model=True

@@ -98,7 +98,7 @@ def pipeline(
     if plan:
         _show_plan(console, state, configs, backbone, n_trials, force, as_json)
         return
-    tracking = TrackingContext.open(state.paths, state.project)
+    tracking = ctx.with_resource(TrackingContext.open(state.paths, state.project))
     shown_on = err_console if as_json else console
     send_held_values(state, shown_on)
     with progress_bars(shown_on) as bars:
@@ -133,15 +133,16 @@ def _show_plan(
     from resume_ner.hpo.storage import storage_url
     from resume_ner.pipeline.plan import plan_pipeline
 
-    steps = plan_pipeline(
-        open_store_for_plan(state),
-        configs,
-        project=state.project.mlflow.naming.project_name,
-        storage=storage_url(configs.sweep.hpo, state.paths),
-        backbones=backbones,
-        n_trials=n_trials,
-        force=force,
-    )
+    with open_store_for_plan(state) as tracking:
+        steps = plan_pipeline(
+            tracking,
+            configs,
+            project=state.project.mlflow.naming.project_name,
+            storage=storage_url(configs.sweep.hpo, state.paths),
+            backbones=backbones,
+            n_trials=n_trials,
+            force=force,
+        )
     if as_json:
         from resume_ner.cli.runs import print_json
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -106,9 +107,8 @@ def _fast_index_lookup(
     if not config.index.enabled:
         return None
     uri = resolve_tracking_uri(config, state.paths, tracking_uri=tracking_uri)
-    entry = find_in_mlflow_index(
-        open_index_backend(config.index, state.paths), run_key_hash, tracking_uri=uri
-    )
+    with closing(open_index_backend(config.index, state.paths)) as index:
+        entry = find_in_mlflow_index(index, run_key_hash, tracking_uri=uri)
     if entry is None or run_exists_without_mlflow(uri, entry.run_id) is not True:
         return None
     return {
@@ -233,7 +233,7 @@ def find(
             _print_report(report, as_json)
             return
     report = _find_with_mlflow(
-        state, context, run_id, run_key_hash, output_dir, experiment, strict, tracking_uri
+        ctx, state, context, run_id, run_key_hash, output_dir, experiment, strict, tracking_uri
     )
     _print_report(report, as_json)
     if not report["found"]:
@@ -241,6 +241,7 @@ def find(
 
 
 def _find_with_mlflow(
+    ctx: typer.Context,
     state: CliState,
     context: NamingContext | None,
     run_id: str | None,
@@ -257,7 +258,9 @@ def _find_with_mlflow(
     from resume_ner.tracking.types import RunLookupReport
     from resume_ner.tracking.urls import get_mlflow_run_url
 
-    tracking = TrackingContext.open(state.paths, state.project, tracking_uri=tracking_uri)
+    tracking = ctx.with_resource(
+        TrackingContext.open(state.paths, state.project, tracking_uri=tracking_uri)
+    )
     experiment_names = [experiment] if experiment else []
     if not experiment_names and context is not None:
         experiment_names = [build_mlflow_experiment_name(context.process_type, tracking.policy)]
@@ -359,7 +362,9 @@ def list_runs(
             raise UnquotableValueError(
                 f"{option} {value!r}: an MLflow filter cannot hold both ' and \""
             )
-    tracking = TrackingContext.open(state.paths, state.project, tracking_uri=tracking_uri)
+    tracking = ctx.with_resource(
+        TrackingContext.open(state.paths, state.project, tracking_uri=tracking_uri)
+    )
     experiments = project_experiment_ids(tracking.client, tracking.policy, names=experiment or None)
     runs = []
     if experiments:
@@ -530,7 +535,9 @@ def tree(
     from resume_ner.tracking.queries import search_all_runs
 
     state = get_state(ctx)
-    tracking = TrackingContext.open(state.paths, state.project, tracking_uri=tracking_uri)
+    tracking = ctx.with_resource(
+        TrackingContext.open(state.paths, state.project, tracking_uri=tracking_uri)
+    )
     experiments = project_experiment_ids(tracking.client, tracking.policy, names=experiment or None)
     stage_key = tracking.registry.key("process", "stage")
     report = []
@@ -594,7 +601,9 @@ def cleanup(
     from resume_ner.tracking.liveness import prune_beats
 
     state = get_state(ctx)
-    tracking = TrackingContext.open(state.paths, state.project, tracking_uri=tracking_uri)
+    tracking = ctx.with_resource(
+        TrackingContext.open(state.paths, state.project, tracking_uri=tracking_uri)
+    )
     experiments = project_experiment_ids(tracking.client, tracking.policy, names=experiment or None)
     found = cleanup_interrupted_runs(
         tracking.client,
@@ -641,7 +650,9 @@ def lineage(
     from resume_ner.tracking.lineage import trace_lineage
 
     state = get_state(ctx)
-    tracking = TrackingContext.open(state.paths, state.project, tracking_uri=tracking_uri)
+    tracking = ctx.with_resource(
+        TrackingContext.open(state.paths, state.project, tracking_uri=tracking_uri)
+    )
     run_id, how = resolve_model_reference(tracking, reference)
     chain = trace_lineage(tracking, run_id, found_by=how)
     if as_json:

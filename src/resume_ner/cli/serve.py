@@ -144,8 +144,9 @@ def load_model(state: CliState, config: ServeConfig, source: ModelSource) -> Ser
     }
     if source.kind == "bundle":
         return load_served_model(source, **options)
+    from mlflow.tracking import MlflowClient
+
     from resume_ner.serve.errors import ModelSourceError
-    from resume_ner.tracking.client import get_client
     from resume_ner.tracking.setup import resolve_tracking_uri, setup_mlflow, sqlite_path
 
     mlflow_config = state.project.mlflow
@@ -162,7 +163,7 @@ def load_model(state: CliState, config: ServeConfig, source: ModelSource) -> Ser
         cache_dir = state.root / cache_dir
     return load_served_model(
         source,
-        client=get_client(setup.tracking_uri),
+        client=MlflowClient(tracking_uri=setup.tracking_uri),
         cache_dir=cache_dir,
         **options,
     )

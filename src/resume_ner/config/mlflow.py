@@ -38,8 +38,9 @@ class StageTracking(StrictModel):
 
 
 class HpoTracking(StageTracking):
-    #: Trial and fold runs are written by the process's background run writer while the trial
-    #: trains; a trial waits only for its own result batch and end before Optuna records it.
+    #: Trial and fold runs are written by the tracking session's background run writer while
+    #: the trial trains; a trial waits only for its own result batch and end before Optuna
+    #: records it.
     background: bool = True
 
 

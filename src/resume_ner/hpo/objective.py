@@ -28,7 +28,7 @@ covers and its final value (user attributes ``fold<i>_steps`` and ``fold<i>_<met
 
 Each run costs the three-call minimum in MLflow: created with all its tags, one batch (the
 hyperparameters, the per-epoch metrics and the result travel together at the end), ended. With
-``tracking.hpo.background`` (the default) the tracker works in background mode: the process's
+``tracking.hpo.background`` (the default) the tracker works in background mode: the session's
 run writer creates, logs into and ends the runs in order while the trial trains, and a trial
 waits only for what is still queued when it has its result (its own result batch and end, and
 its last fold's), so that Optuna never records a trial whose runs are not written yet. The
@@ -363,7 +363,8 @@ class TrialObjective:
 
     def _settle_after(self, exc: BaseException) -> None:
         """Before a pruned or failed trial is recorded, wait for its runs to be written (not
-        when interrupted: what is queued is written at exit); errors were logged already."""
+        when interrupted: what is queued is written when the tracking session closes); errors
+        were logged already."""
         if not isinstance(exc, KeyboardInterrupt | SystemExit):
             self.tracker.drain()
 

@@ -26,7 +26,6 @@ from resume_ner.naming.context import NamingContext
 from resume_ner.naming.keys import compute_refit_protocol_fp
 from resume_ner.tracking.artifacts.uploader import ArtifactUploader
 from resume_ner.tracking.context import TrackingContext
-from resume_ner.tracking.hpo import sweep_tracker
 from resume_ner.tracking.reuse import find_finished_stage_run
 from resume_ner.tracking.trackers.base import write_run_metadata
 from resume_ner.tracking.trackers.sweep import build_refit_context, build_trial_context
@@ -98,7 +97,7 @@ def run_refit(
         existing = find_finished_stage_run(tracking, context)
         if existing is not None:
             return RefitOutcome(existing, True, best.number, params, {})
-    tracker = sweep_tracker(tracking)
+    tracker = tracking.sweep_tracker()
     run_id = tracker.start_refit_run(
         sweep_run_id,
         context,

@@ -80,7 +80,6 @@ from resume_ner.tracking.hpo import (
     find_sweep_run,
     release_sweep,
     setup_hpo_mlflow_run,
-    sweep_tracker,
 )
 from resume_ner.tracking.index.version_counter import cleanup_stale_reservations
 from resume_ner.tracking.liveness import (
@@ -392,7 +391,7 @@ class SweepRunner:
         study = open_study(
             storage, state.study_name, hpo, stream=f"{who}:{count_trials(state.study).total}"
         )
-        tracker = sweep_tracker(tracking)
+        tracker = tracking.sweep_tracker()
         if owner:
             describe_study(
                 study,
@@ -584,7 +583,7 @@ class SweepRunner:
         backbone: str,
     ) -> None:
         hpo = self.configs.hpo
-        tracker = sweep_tracker(self.tracking)
+        tracker = self.tracking.sweep_tracker()
         best = _best(study)
         if best is not None:
             outcome.best_trial_number = best.number

@@ -89,8 +89,7 @@ def run_trials(study: optuna.Study, objective: TrialObjective, budget: TrialBudg
 
     ``objective`` must release ``budget`` when its trial starts (``TrialObjective`` does when
     given the budget). A trial that fails raises out of here after its runs are ended FAILED;
-    pruned trials do not. Tracking work still queued is written before this returns or raises
-    (a worker process does not run ``atexit`` handlers).
+    pruned trials do not. Tracking work still queued is written before this returns or raises.
     """
     ran = 0
     try:
@@ -188,17 +187,19 @@ def worker_main(spec: WorkerSpec, events: Any) -> None:
     """The body of a worker process: open tracking and the study, run trials, report events.
 
     The worker writes its heartbeat through the index backend while it runs, so that its runs
-    can be closed from another machine if it dies.
+    can be closed from another machine if it dies. Closing its tracking session at the end
+    writes whatever tracking work is still queued.
     """
     from resume_ner.config.paths import ProjectPaths
 
     quiet_optuna()
     deadline = None if spec.remaining_s is None else time.monotonic() + spec.remaining_s
-    tracking = TrackingContext.open(
-        ProjectPaths.at(spec.root), spec.project, tracking_uri=spec.tracking_uri
-    )
-    hpo = spec.configs.hpo
-    with Heartbeat(tracking.index, hpo.heartbeat_interval_s):
+    with (
+        TrackingContext.open(
+            ProjectPaths.at(spec.root), spec.project, tracking_uri=spec.tracking_uri
+        ) as tracking,
+        Heartbeat(tracking.index, spec.configs.hpo.heartbeat_interval_s),
+    ):
         _run_worker(spec, tracking, deadline, events)
 
 

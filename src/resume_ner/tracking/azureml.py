@@ -17,6 +17,8 @@ from resume_ner.tracking.errors import TrackingSetupError
 logger = logging.getLogger(__name__)
 
 AZURE_EXTRA_HINT = "install the Azure extra: pip install 'resume-ner[azure]'"
+#: azureml-mlflow's upload time-out (seconds), which large checkpoints outlast; the command
+#: line sets it (:func:`resume_ner.cli.app.main`).
 ARTIFACT_TIMEOUT_ENV = "AZUREML_ARTIFACTS_DEFAULT_TIMEOUT"
 _PATCH_MARKER = "_resume_ner_patched"
 
@@ -123,8 +125,6 @@ def apply_azureml_artifact_patch() -> bool:
         from mlflow.store.artifact.artifact_repository_registry import _artifact_repository_registry
     except ImportError:
         return False
-    # Large checkpoints outlast azureml-mlflow's default upload time-out.
-    os.environ.setdefault(ARTIFACT_TIMEOUT_ENV, "600")
     registry = _artifact_repository_registry._registry
     builder = registry.get("azureml")
     if builder is None:

@@ -1,10 +1,20 @@
-"""The tracking context: everything a stage needs to create and find its runs, opened once."""
+"""The tracking context: everything a stage needs to create and find its runs, opened once.
+
+A :class:`TrackingContext` is the tracking session of a command or a worker process: it owns
+the MLflow client, the index backend, the background run writer and the shared sweep tracker,
+and it is the only holder of that state. Open it with :meth:`TrackingContext.open` and close it
+(it is a context manager): closing writes what its background trackers queued, then releases
+the index backend.
+"""
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 from typing import TYPE_CHECKING
 
 from resume_ner.config.mlflow import MlflowConfig
@@ -12,18 +22,28 @@ from resume_ner.config.paths import ProjectPaths
 from resume_ner.config.project import ProjectConfig
 from resume_ner.naming.policy import NamingPolicy, build_mlflow_experiment_name
 from resume_ner.naming.tags import TagsRegistry
+from resume_ner.tracking.errors import TrackingError
 from resume_ner.tracking.index.base import IndexBackend
+from resume_ner.tracking.liveness import process_tags as read_process_tags
+from resume_ner.tracking.trackers.run_writer import RunWriter
 
 if TYPE_CHECKING:
     from mlflow.tracking import MlflowClient
 
+    from resume_ner.tracking.trackers.sweep import MLflowSweepTracker
 
-@dataclass
+logger = logging.getLogger(__name__)
+
+
+@dataclass(eq=False)
 class TrackingContext:
     """An MLflow client with the configuration, naming policy, tag registry and index it uses.
 
     Library code receives this object instead of reading configuration or MLflow's global
-    state itself. ``index`` holds both the run index and the version counter.
+    state itself. ``index`` holds both the run index and the version counter;
+    ``process_tags`` (host, pid, start time: read once) go on every run this process creates.
+    The run writer and the sweep tracker are created on first use. Use it as a context
+    manager, or call :meth:`close`; once closed, it takes no more background work.
     """
 
     client: MlflowClient
@@ -35,7 +55,12 @@ class TrackingContext:
     paths: ProjectPaths
     artifact_root: Path | None = None
     is_azure: bool = False
-    _experiment_ids: dict[str, str] = field(default_factory=dict, repr=False)
+    process_tags: Mapping[str, str] = field(default_factory=read_process_tags, repr=False)
+    _experiment_ids: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False)
+    _writer: RunWriter | None = field(default=None, init=False, repr=False)
+    _sweep_tracker: MLflowSweepTracker | None = field(default=None, init=False, repr=False)
+    _closed: bool = field(default=False, init=False, repr=False)
 
     @classmethod
     def open(
@@ -46,15 +71,19 @@ class TrackingContext:
         tracking_uri: str | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> TrackingContext:
-        """Set MLflow up for ``project``'s ``mlflow.yaml`` and open the index backend."""
-        from resume_ner.tracking.client import get_client
+        """Set MLflow up for ``project``'s ``mlflow.yaml`` and open the index backend.
+
+        The caller closes the session it opened (``with TrackingContext.open(...) as tracking``).
+        """
+        from mlflow.tracking import MlflowClient
+
         from resume_ner.tracking.index.backends import open_index_backend
         from resume_ner.tracking.setup import setup_mlflow
 
         config = project.mlflow
         setup = setup_mlflow(config, paths=paths, tracking_uri=tracking_uri, environ=environ)
         return cls(
-            client=get_client(setup.tracking_uri),
+            client=MlflowClient(tracking_uri=setup.tracking_uri),
             tracking_uri=setup.tracking_uri,
             project=project,
             policy=NamingPolicy.from_project(project),
@@ -83,3 +112,65 @@ class TrackingContext:
                 artifact_location=experiment_artifact_location(self.artifact_root, name),
             )
         return self._experiment_ids[name]
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+        return self._closed
+
+    def run_writer(self) -> RunWriter:
+        """This session's background run writer, started on first use.
+
+        Raises :class:`~resume_ner.tracking.errors.TrackingError` once the session is closed.
+        """
+        with self._lock:
+            self._check_open()
+            if self._writer is None:
+                self._writer = RunWriter()
+            return self._writer
+
+    def sweep_tracker(self) -> MLflowSweepTracker:
+        """This session's sweep tracker (synchronous), created on first use.
+
+        A trial's hyperparameters wait in its tracker for the trial's one result batch; code
+        that starts and ends the same trial must therefore use the same tracker, which this
+        returns. Raises :class:`~resume_ner.tracking.errors.TrackingError` once the session is
+        closed.
+        """
+        from resume_ner.tracking.trackers.sweep import MLflowSweepTracker
+
+        with self._lock:
+            self._check_open()
+            if self._sweep_tracker is None:
+                self._sweep_tracker = MLflowSweepTracker(self)
+            return self._sweep_tracker
+
+    def close(self) -> None:
+        """Write what the background trackers queued, stop the run writer and release the
+        index backend. Closing again does nothing."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            writer, self._writer = self._writer, None
+        if writer is not None:
+            pending = writer.pending()
+            if pending:
+                logger.info("writing %d queued tracking operations before closing", pending)
+            writer.close()
+        self.index.close()
+
+    def __enter__(self) -> TrackingContext:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise TrackingError("the tracking session is closed: open a new one to track more")

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -36,13 +35,11 @@ from resume_ner.tracking.errors import TrackingError, store_errors
 from resume_ner.tracking.index.base import Lease, ProcessId
 from resume_ner.tracking.liveness import (
     lease_holder_is_gone,
-    process_tags,
     this_host,
     this_process,
     wait_for_lease_value,
 )
 from resume_ner.tracking.reuse import find_stage_run
-from resume_ner.tracking.trackers.sweep import MLflowSweepTracker
 
 if TYPE_CHECKING:
     from mlflow.entities import Run
@@ -56,9 +53,6 @@ SweepRunAction = Literal["create", "take_over", "join"]
 DEFAULT_GRACE_S = 20.0
 #: Seconds a joining process waits for the sweep's owner to publish the sweep run.
 JOIN_TIMEOUT_S = 600.0
-
-_TRACKERS: dict[int, MLflowSweepTracker] = {}
-_TRACKERS_LOCK = threading.Lock()
 
 
 class SweepRunInUseError(TrackingError):
@@ -107,21 +101,6 @@ class SweepClaim:
     run_id: str | None = None
     holder: ProcessId | None = None
     resumed: bool = False
-
-
-def sweep_tracker(tracking: TrackingContext) -> MLflowSweepTracker:
-    """The sweep tracker of ``tracking``, one per context, so that deferred values are shared.
-
-    A trial's hyperparameters wait in its tracker for the trial's one result batch; functions
-    that start and end the same trial must therefore use the same tracker, which this returns.
-    """
-    key = id(tracking)
-    with _TRACKERS_LOCK:
-        tracker = _TRACKERS.get(key)
-        if tracker is None or tracker.tracking is not tracking:
-            tracker = MLflowSweepTracker(tracking)
-            _TRACKERS[key] = tracker
-        return tracker
 
 
 def sweep_lease_name(sweep_context: NamingContext) -> str:
@@ -238,7 +217,7 @@ def take_over_sweep_run(tracking: TrackingContext, run_id: str) -> None:
     tracking.client.log_batch(
         run_id,
         tags=[
-            *(RunTag(registry[name], value) for name, value in process_tags().items()),
+            *(RunTag(registry[name], value) for name, value in tracking.process_tags.items()),
             RunTag(registry.key("hpo", "resumed"), "true"),
             RunTag(registry.key("process", "status_note"), previous[:200]),
         ],
@@ -270,12 +249,13 @@ def setup_hpo_mlflow_run(
     ``claim`` is the result of :func:`claim_sweep` (claimed here when not given). A joining
     process gets the run its owner published. The owner takes over the run found strictly by
     its run key (``lookup`` when given: it must have been read under the claim), or starts one
-    with :meth:`MLflowSweepTracker.start_sweep_run` (the other arguments are its own; ``force``
-    always starts a new version), then publishes its id. The claim's ``run_id`` is ``None``
+    with the session's sweep tracker (:meth:`MLflowSweepTracker.start_sweep_run
+    <resume_ner.tracking.trackers.sweep.MLflowSweepTracker.start_sweep_run>`: the other
+    arguments are its own; ``force`` always starts a new version), then publishes its id. The claim's ``run_id`` is ``None``
     when HPO tracking is off. Raises :class:`SweepRunInUseError` when ``force`` meets a live
     owner, and what run creation raises.
     """
-    tracker = sweep_tracker(tracking)
+    tracker = tracking.sweep_tracker()
     claim = claim or claim_sweep(tracking, sweep_context, grace_s=grace_s)
     if not claim.owner:
         if force:

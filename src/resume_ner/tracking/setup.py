@@ -140,34 +140,24 @@ def setup_mlflow(
 ) -> TrackingSetup:
     """Choose the tracking URI, initialise its store and get or create ``experiment_name``.
 
-    Sets MLflow's global tracking URI as well, for code at the edges that uses the fluent API.
-    Raises :class:`TrackingSetupError` when the URI cannot be set up.
+    MLflow's process-wide tracking URI and the environment are left alone: everything that
+    talks to the store is given the URI or a client bound to it. Raises
+    :class:`TrackingSetupError` when the URI cannot be set up.
     """
-    import mlflow
+    from mlflow.tracking import MlflowClient
 
-    from resume_ner.tracking.client import get_client
     from resume_ner.tracking.runs import get_or_create_experiment
 
     uri = resolve_tracking_uri(config, paths, tracking_uri=tracking_uri, environ=environ)
-    # MLflow otherwise prints a "View run" line, reading the run again, each time a run ends.
-    os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
     azure = is_azureml_uri(uri)
     if azure:
         apply_azureml_artifact_patch()
     artifact_root = paths.artifacts_dir if is_direct_store(uri) else None
     initialize_store(uri, artifact_root)
-    # set_tracking_uri also exports MLFLOW_TRACKING_URI, which would then outrank the next
-    # project's own store in this process; keep the environment as the caller had it.
-    previous = os.environ.get("MLFLOW_TRACKING_URI")
-    mlflow.set_tracking_uri(uri)
-    if previous is None:
-        os.environ.pop("MLFLOW_TRACKING_URI", None)
-    else:
-        os.environ["MLFLOW_TRACKING_URI"] = previous
     experiment_id = None
     if experiment_name:
         experiment_id = get_or_create_experiment(
-            get_client(uri),
+            MlflowClient(tracking_uri=uri),
             experiment_name,
             artifact_location=experiment_artifact_location(artifact_root, experiment_name),
         )

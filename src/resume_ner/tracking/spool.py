@@ -384,11 +384,12 @@ def sync_spools(spools: Iterable[Spool]) -> list[SyncResult]:
     A spool the store refuses, or that cannot be read, is reported and left in place.
     """
     from mlflow.exceptions import MlflowException
+    from mlflow.tracking import MlflowClient
 
     from resume_ner.tracking.breaker import CircuitBreaker
-    from resume_ner.tracking.client import get_client
 
     breakers: dict[str, CircuitBreaker] = {}
+    clients: dict[str, MlflowClient] = {}
     results = []
     for spool in spools:
         try:
@@ -398,7 +399,9 @@ def sync_spools(spools: Iterable[Spool]) -> list[SyncResult]:
             continue
         breaker = breakers.setdefault(uri, CircuitBreaker.for_uri(uri))
         try:
-            spool.send(get_client(uri), breaker)
+            if uri not in clients:
+                clients[uri] = MlflowClient(tracking_uri=uri)
+            spool.send(clients[uri], breaker)
         except (TrackingError, MlflowException, OSError, ValueError) as exc:
             results.append(
                 SyncResult(

@@ -7,7 +7,6 @@ policy-conform name with a never-repeated version, and an index entry.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,19 +31,7 @@ from resume_ner.tracking.index.version_counter import (
     release_run_name_version,
     reserve_run_name_version,
 )
-from resume_ner.tracking.liveness import process_tags
 from resume_ner.tracking.runs import create_child_run_core, create_run_safe
-
-_PROCESS_TAGS: tuple[int, dict[str, str]] | None = None
-
-
-def _process_tags() -> dict[str, str]:
-    """:func:`process_tags` of this process, read from ``/proc`` once per process."""
-    global _PROCESS_TAGS
-    pid = os.getpid()
-    if _PROCESS_TAGS is None or _PROCESS_TAGS[0] != pid:
-        _PROCESS_TAGS = (pid, process_tags())
-    return _PROCESS_TAGS[1]
 
 
 @dataclass(frozen=True)
@@ -98,7 +85,7 @@ def start_stage_run(
             run_key=run_key,
             run_key_hash=run_key_hash,
             output_dir=output_dir,
-            extra={**_process_tags(), **(extra_tags or {})},
+            extra={**tracking.process_tags, **(extra_tags or {})},
             max_length=tracking.config.naming.tags.max_length,
         )
         if parent_run_id:

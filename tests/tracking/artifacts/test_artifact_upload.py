@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from artifact_helpers import list_run_artifacts, write_checkpoint
+from mlflow.tracking import MlflowClient
 
 from resume_ner.tracking.artifacts.archive import create_checkpoint_archive
 from resume_ner.tracking.artifacts.upload import (
@@ -17,7 +18,6 @@ from resume_ner.tracking.artifacts.upload import (
     log_artifacts_safe,
     upload_checkpoint_archive,
 )
-from resume_ner.tracking.client import get_client
 from resume_ner.tracking.errors import ArtifactUploadError
 from resume_ner.tracking.retry import RetryPolicy
 from resume_ner.tracking.runs import create_run_safe
@@ -106,7 +106,7 @@ def test_unreachable_server_is_retried_then_raises_upload_error(tmp_path, monkey
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "5")
     caplog.set_level(logging.WARNING, logger=RETRY_LOGGER)
-    client = get_client(f"http://127.0.0.1:{_closed_port()}")
+    client = MlflowClient(tracking_uri=f"http://127.0.0.1:{_closed_port()}")
     source = tmp_path / "metrics.json"
     source.write_text("{}")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -14,17 +14,21 @@ MakeRun = Callable[..., Any]
 
 
 @pytest.fixture
-def tracking(project) -> TrackingContext:
+def tracking(project) -> Iterator[TrackingContext]:
     """The tracking context of the SQLite project (client, registry, file index)."""
-    return TrackingContext.open(project.paths, project.project, tracking_uri=project.tracking_uri)
+    with TrackingContext.open(
+        project.paths, project.project, tracking_uri=project.tracking_uri
+    ) as opened:
+        yield opened
 
 
 @pytest.fixture
-def server_tracking(server_project) -> TrackingContext:
+def server_tracking(server_project) -> Iterator[TrackingContext]:
     """The tracking context of a project whose runs go to the session's ``mlflow server``."""
-    return TrackingContext.open(
+    with TrackingContext.open(
         server_project.paths, server_project.project, tracking_uri=server_project.tracking_uri
-    )
+    ) as opened:
+        yield opened
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from tracker_helpers import make_tracking
 from resume_ner.tracking.cleanup import cleanup_interrupted_runs
 from resume_ner.tracking.errors import RunCreationError
 from resume_ner.tracking.index.run_index import find_in_mlflow_index
-from resume_ner.tracking.trackers.run_writer import run_writer
 from resume_ner.tracking.trackers.sweep import (
     MLflowSweepTracker,
     build_fold_context,
@@ -48,8 +47,8 @@ def tracker(project) -> MLflowSweepTracker:
 
 
 @pytest.fixture
-def held_writer():
-    """Keep the run writer busy until the test lets it go, so that queued work waits."""
+def held_writer(tracker):
+    """Keep the tracker's run writer busy until the test lets it go, so that queued work waits."""
     release = threading.Event()
     started = threading.Event()
 
@@ -57,7 +56,7 @@ def held_writer():
         started.set()
         release.wait(60)
 
-    run_writer().submit(hold)
+    tracker.tracking.run_writer().submit(hold)
     started.wait(10)
     yield release
     release.set()
@@ -206,36 +205,37 @@ QUEUE_AND_EXIT = textwrap.dedent(
     from resume_ner.config.project import ProjectConfig
     from resume_ner.naming.context import NamingContext
     from resume_ner.tracking.context import TrackingContext
-    from resume_ner.tracking.trackers.run_writer import run_writer
     from resume_ner.tracking.trackers.sweep import MLflowSweepTracker, build_trial_context
 
-    tracking = TrackingContext.open(
+    with TrackingContext.open(
         ProjectPaths.at(sys.argv[1]), ProjectConfig.load(), tracking_uri=sys.argv[2], environ={}
-    )
-    tracker = MLflowSweepTracker(tracking, synchronous=False)
-    context = NamingContext("hpo_sweep", "tiny", study_key_hash="9" * 64)
-    sweep = tracker.start_sweep_run(
-        context, study_name="s", sampler="tpe", pruner=None, objective_metric="macro_f1",
-        objective_direction="maximize", search_space={}, n_trials=3,
-    )
-    print(sweep, flush=True)
-    gate = threading.Event()
-    run_writer().submit(lambda: gate.wait(float(sys.argv[3])))  # the queue waits behind this
-    handles = []
-    for number in range(3):
-        trial = build_trial_context(context, number, {"lr": number})
-        handle = tracker.submit_trial_run(sweep, trial, hyperparameters={"lr": number})
-        tracker.defer(handle, metrics={"macro_f1": number / 10})
-        tracker.end_run(handle, "FINISHED")
-    if sys.argv[4] == "kill":
-        # Let the first trial run be created, then wait to be killed with its end queued.
-        first = tracker.submit_trial_run(sweep, build_trial_context(context, 9, {}), hyperparameters={})
-        gate.set()
-        print(first.run_id, flush=True)
-        run_writer().submit(lambda: threading.Event().wait(600))
-        tracker.end_run(first, "FINISHED")
-        threading.Event().wait(600)
-    # exits with the trials' work still queued behind the gate
+    ) as tracking:
+        tracker = MLflowSweepTracker(tracking, synchronous=False)
+        context = NamingContext("hpo_sweep", "tiny", study_key_hash="9" * 64)
+        sweep = tracker.start_sweep_run(
+            context, study_name="s", sampler="tpe", pruner=None, objective_metric="macro_f1",
+            objective_direction="maximize", search_space={}, n_trials=3,
+        )
+        print(sweep, flush=True)
+        gate = threading.Event()
+        # the queue waits behind this
+        tracking.run_writer().submit(lambda: gate.wait(float(sys.argv[3])))
+        for number in range(3):
+            trial = build_trial_context(context, number, {"lr": number})
+            handle = tracker.submit_trial_run(sweep, trial, hyperparameters={"lr": number})
+            tracker.defer(handle, metrics={"macro_f1": number / 10})
+            tracker.end_run(handle, "FINISHED")
+        if sys.argv[4] == "kill":
+            # Let the first trial run be created, then wait to be killed with its end queued.
+            first = tracker.submit_trial_run(
+                sweep, build_trial_context(context, 9, {}), hyperparameters={}
+            )
+            gate.set()
+            print(first.run_id, flush=True)
+            tracking.run_writer().submit(lambda: threading.Event().wait(600))
+            tracker.end_run(first, "FINISHED")
+            threading.Event().wait(600)
+        # leaves the session with the trials' work still queued behind the gate
     """
 )
 
@@ -259,9 +259,9 @@ def _trial_runs(tracking, sweep_id: str):
     )
 
 
-def test_work_still_queued_at_interpreter_exit_is_written_before_the_process_ends(project):
-    # The writer is held for 2 s after the program's last line, so only the flush at exit
-    # can write the trials.
+def test_work_still_queued_when_the_session_closes_is_written_before_the_process_ends(project):
+    # The writer is held for 2 s after the program's last tracking call, so only closing the
+    # session can write the trials.
     process = _queue_and(project, "exit", 2.0)
     stdout, stderr = process.communicate(timeout=120)
     assert process.returncode == 0, stderr

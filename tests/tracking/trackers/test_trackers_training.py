@@ -205,7 +205,7 @@ class Outage:
         import dataclasses
         import socket
 
-        from resume_ner.tracking.client import get_client
+        from mlflow.tracking import MlflowClient
 
         monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
         with socket.socket() as sock:
@@ -217,7 +217,7 @@ class Outage:
         self.tracker = tracker
         self.reachable = tracker.tracking
         self.down_context = dataclasses.replace(
-            self.reachable, client=get_client(f"http://127.0.0.1:{port}")
+            self.reachable, client=MlflowClient(tracking_uri=f"http://127.0.0.1:{port}")
         )
 
     def down(self) -> None:

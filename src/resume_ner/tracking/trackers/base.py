@@ -7,8 +7,9 @@ not store at once (a trial's hyperparameters) can be *deferred*: they travel wit
 batch or with its end, so that a short run costs the minimum of MLflow calls: ``create_run``
 with all tags, one ``log_batch``, one ``set_terminated``.
 
-In *background mode* (``synchronous=False``) all of that MLflow work is done by the process's
-:mod:`run writer <resume_ner.tracking.trackers.run_writer>`, in the order it was asked for.
+In *background mode* (``synchronous=False``) all of that MLflow work is done by the tracking
+session's :mod:`run writer <resume_ner.tracking.trackers.run_writer>`, in the order it was asked
+for; closing the session writes what is still queued.
 :meth:`BaseTracker.submit_run` queues a run's creation and returns a
 :class:`~resume_ner.tracking.trackers.run_writer.QueuedRun` at once; logging into and ending a
 run given by its handle is queued too, so the caller is not held up by the store at all. Work on
@@ -44,7 +45,6 @@ from resume_ner.tracking.trackers.run_writer import (
     QueuedRun,
     RunWriter,
     new_handle_key,
-    run_writer,
 )
 
 if TYPE_CHECKING:
@@ -134,7 +134,7 @@ class BaseTracker:
         tracking.config.tracking.for_stage(self.stage)
         self.tracking = tracking
         self.synchronous = synchronous
-        self._writer: RunWriter | None = None if synchronous else run_writer()
+        self._writer: RunWriter | None = None if synchronous else tracking.run_writer()
         self._lock = threading.Lock()
         self._runs: dict[str, StageRun] = {}
         self._experiment_ids: dict[str, str] = {}
@@ -163,7 +163,7 @@ class BaseTracker:
 
     @property
     def background(self) -> bool:
-        """Whether MLflow work is done by the process's run writer (``synchronous=False``)."""
+        """Whether MLflow work is done by the session's run writer (``synchronous=False``)."""
         return self._writer is not None
 
     def uploader(self, run_id: str) -> ArtifactUploader:

@@ -1,22 +1,21 @@
-"""The background run writer: one daemon thread per process that performs tracking calls in order.
+"""The background run writer: one daemon thread per tracking session that performs tracking calls
+in order.
 
 A tracker in background mode hands its MLflow work (create a run, log a batch, end a run, and
-the run index and version counter work that goes with them) to :func:`run_writer` and goes on;
-the writer performs the operations one after the other, in the order they were submitted, so a
-run is always created before it is logged into and ended. :class:`QueuedRun` stands for a run
-whose creation is queued: its id is there once the writer has created it.
+the run index and version counter work that goes with them) to its session's writer
+(:meth:`~resume_ner.tracking.context.TrackingContext.run_writer`) and goes on; the writer
+performs the operations one after the other, in the order they were submitted, so a run is
+always created before it is logged into and ended. :class:`QueuedRun` stands for a run whose
+creation is queued: its id is there once the writer has created it.
 
-Nothing queued is lost when the process ends normally: the writer is flushed at interpreter exit
-(after the program's own threads have finished). A process killed outright loses what was still
-queued; the runs already created are left RUNNING with this process's host and pid tags, which
-is what :func:`~resume_ner.tracking.cleanup.cleanup_interrupted_runs` looks for.
+Nothing queued is lost when the session is closed: :meth:`RunWriter.close` performs what is
+queued before it stops. A process killed outright, or one that never closes its session, loses
+what was still queued; the runs already created are left RUNNING with this process's host and
+pid tags, which is what :func:`~resume_ner.tracking.cleanup.cleanup_interrupted_runs` looks for.
 """
 
 from __future__ import annotations
 
-import atexit
-import logging
-import os
 import queue
 import threading
 import uuid
@@ -29,17 +28,11 @@ from resume_ner.tracking.errors import TrackingError
 if TYPE_CHECKING:
     from resume_ner.tracking.stage_runs import StageRun
 
-logger = logging.getLogger(__name__)
-
 #: Operations that may wait in the queue before submitting blocks (a brake when the store is
 #: far slower than the program producing the work).
 DEFAULT_MAX_PENDING = 10_000
 
 T = TypeVar("T")
-
-_WRITER: RunWriter | None = None
-_WRITER_PID: int | None = None
-_WRITER_LOCK = threading.Lock()
 
 
 class QueuedRun:
@@ -109,6 +102,8 @@ class RunWriter:
             maxsize=max_pending
         )
         self._closed = False
+        # Closing and queueing exclude each other, so nothing is queued behind the stop marker.
+        self._closing = threading.Lock()
         self._thread = threading.Thread(
             target=self._work, name="resume-ner-run-writer", daemon=True
         )
@@ -118,15 +113,19 @@ class RunWriter:
         """Queue ``operation``; the returned future holds its result or its exception.
 
         An operation submitted from the writer's own thread runs at once (it would otherwise
-        wait for itself). Raises :class:`RuntimeError` once the writer is closed.
+        wait for itself). Raises :class:`~resume_ner.tracking.errors.TrackingError` once the
+        writer is closed.
         """
         future: Future[T] = Future()
         if threading.current_thread() is self._thread:
             _run(future, operation)
             return future
-        if self._closed:
-            raise TrackingError("the run writer is closed")
-        self._queue.put((future, operation))
+        with self._closing:
+            if self._closed:
+                raise TrackingError(
+                    "the tracking session is closed: its run writer takes no more work"
+                )
+            self._queue.put((future, operation))
         return future
 
     def pending(self) -> int:
@@ -146,10 +145,11 @@ class RunWriter:
 
     def close(self, timeout: float | None = None) -> bool:
         """Perform what is queued, then stop the thread; whether it finished in time."""
-        if self._closed:
-            return True
-        self._closed = True
-        self._queue.put(None)
+        with self._closing:
+            if self._closed:
+                return True
+            self._closed = True
+            self._queue.put(None)
         self._thread.join(timeout)
         return not self._thread.is_alive()
 
@@ -171,23 +171,3 @@ def _run(future: Future, operation: Callable[[], object]) -> None:
         future.set_exception(exc)
     else:
         future.set_result(result)
-
-
-def run_writer() -> RunWriter:
-    """This process's run writer, started on first use (again in a forked child)."""
-    global _WRITER, _WRITER_PID
-    with _WRITER_LOCK:
-        if _WRITER is None or os.getpid() != _WRITER_PID:
-            _WRITER = RunWriter()
-            _WRITER_PID = os.getpid()
-            atexit.register(_flush_at_exit, _WRITER, _WRITER_PID)
-        return _WRITER
-
-
-def _flush_at_exit(writer: RunWriter, pid: int) -> None:
-    if pid != os.getpid():
-        return  # a forked child: the writer's thread lives in the parent
-    pending = writer.pending()
-    if pending:
-        logger.info("writing %d queued tracking operations before exiting", pending)
-    writer.close()

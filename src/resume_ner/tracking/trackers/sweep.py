@@ -15,7 +15,7 @@ without CV are compared by the same metric) and the population standard deviatio
 
 In background mode (``MLflowSweepTracker(tracking, synchronous=False)``),
 :meth:`MLflowSweepTracker.submit_trial_run` and :meth:`MLflowSweepTracker.submit_fold_run` queue
-those calls on the process's run writer, so that a trial is not held up by the tracking store
+those calls on the session's run writer, so that a trial is not held up by the tracking store
 at all; ending the sweep run waits for them.
 
 Sweep summaries are tags and metrics, never params: a resumed sweep logs a new summary, and
