@@ -39,7 +39,7 @@ class TrainedModel:
 
 
 @dataclass(frozen=True)
-class StageRun:
+class StepRun:
     """The run a pipeline step used, and whether it already existed."""
 
     stage: str
@@ -52,7 +52,7 @@ class StageRun:
 class ConvertedModel:
     """A model bundle on disk and the conversion run that made it."""
 
-    run: StageRun
+    run: StepRun
     bundle_dir: Path
     served_format: str
 
@@ -162,7 +162,7 @@ def convert_model(
             restore_folder(tracking.client, existing, BUNDLE_ARTIFACT_DIR, folder)
         manifest = read_manifest(folder)
         return ConvertedModel(
-            StageRun("conversion", existing, True, f"{manifest.format} bundle"),
+            StepRun("conversion", existing, True, f"{manifest.format} bundle"),
             folder,
             manifest.format,
         )
@@ -184,7 +184,7 @@ def convert_model(
         f"{result.bundle.served_format} bundle, max |logit diff| {parity.max_abs_logit_diff:.2e}"
     )
     return ConvertedModel(
-        StageRun("conversion", result.run_id, False, detail),
+        StepRun("conversion", result.run_id, False, detail),
         result.bundle.bundle_dir,
         result.bundle.served_format,
     )
@@ -198,7 +198,7 @@ def benchmark_model(
     *,
     target: str,
     force: bool = False,
-) -> StageRun:
+) -> StepRun:
     """The benchmark of ``converted`` (``target`` names what is measured: ``candidate`` or
     ``bundle``): the FINISHED run of its identity, else a new one tagged with the model's run.
 
@@ -211,7 +211,7 @@ def benchmark_model(
     context = benchmark_context(tracking, model, config, target)
     existing = None if force else find_finished_stage_run(tracking, context)
     if existing is not None:
-        return StageRun("benchmarking", existing, True, target)
+        return StepRun("benchmarking", existing, True, target)
     needs_torch = any(runtime in ("eager", "hf_pipeline") for runtime in config.runtimes)
     checkpoint = (
         ensure_checkpoint(tracking, model.run_id, model.checkpoint_dir) if needs_torch else None
@@ -224,7 +224,7 @@ def benchmark_model(
         context=context,
         model_run_id=model.run_id,
     )
-    return StageRun("benchmarking", result.run_id, False, target)
+    return StepRun("benchmarking", result.run_id, False, target)
 
 
 def trained_model_from_run(tracking: TrackingContext, run_id: str) -> TrainedModel:

@@ -27,7 +27,7 @@ from resume_ner.hpo.sweep import SweepOutcome
 from resume_ner.pipeline.configs import PipelineConfigs
 from resume_ner.pipeline.errors import PipelineError
 from resume_ner.pipeline.models import (
-    StageRun,
+    StepRun,
     benchmark_model,
     convert_model,
     refit_model,
@@ -230,5 +230,5 @@ def run_pipeline(
     return result
 
 
-def _step(run: StageRun, backbone: str) -> PipelineStep:
+def _step(run: StepRun, backbone: str) -> PipelineStep:
     return PipelineStep(run.stage, backbone, run.run_id, run.reused, run.detail)
