@@ -12,7 +12,6 @@ import typer
 
 from resume_ner.cli.state import get_state
 from resume_ner.config.loader import resolve_config_file
-from resume_ner.config.project import LOADERS
 from resume_ner.errors import InputError
 
 #: Exit code when any check fails (as for bad configuration).
@@ -45,6 +44,8 @@ def check_configuration(config_dir: Path | None) -> list[ConfigCheck]:
     """One check per configuration file, each loaded on its own so that every bad file is
     reported, and one of the documents ``data.yaml`` names (read and validated as training
     would) when ``data.yaml`` is valid. Reads files only; creates nothing."""
+    from resume_ner.config.project import LOADERS
+
     checks = [
         _check(name, resolve_config_file(name, config_dir), lambda load=load: load(config_dir))
         for name, load in LOADERS.items()
