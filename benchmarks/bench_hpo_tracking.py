@@ -140,7 +140,7 @@ def _tracking(root: Path, tracking_uri: str) -> Any:
     from resume_ner.tracking.context import TrackingContext
 
     return TrackingContext.open(
-        ProjectPaths.at(root), ProjectConfig.load(), tracking_uri=tracking_uri
+        ProjectPaths.at(root), ProjectConfig.load(), tracking_uri=tracking_uri, environ={}
     )
 
 

@@ -143,7 +143,9 @@ def main() -> int:
             max_seconds_per_case=25.0,
             threads=threads,
         )
-        result = run_benchmark(bundle.bundle_dir, checkpoint, config, output_dir=work / "bench")
+        result = run_benchmark(
+            bundle.bundle_dir, checkpoint, config, environ=os.environ, output_dir=work / "bench"
+        )
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

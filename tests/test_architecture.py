@@ -247,6 +247,24 @@ def environment_changes(tree: ast.AST) -> Iterator[int]:
             yield node.lineno
 
 
+_ENVIRONMENT_READS = {"environ", "environb", "getenv", "getenvb"}
+
+
+def environment_reads(tree: ast.AST) -> Iterator[int]:
+    """Lines that use the process environment itself: ``os.environ``, ``os.getenv`` (and their
+    bytes forms), also when imported by name from ``os``. A parameter named ``environ`` is not."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "os":
+            if any(alias.name in _ENVIRONMENT_READS for alias in node.names):
+                yield node.lineno
+        elif (
+            isinstance(node, ast.Attribute)
+            and node.attr in _ENVIRONMENT_READS
+            and _dotted(node.value) == "os"
+        ):
+            yield node.lineno
+
+
 def caches(tree: ast.AST) -> Iterator[int]:
     """Lines that import or use ``functools.lru_cache`` or ``functools.cache``."""
     for node in ast.walk(tree):
@@ -306,6 +324,32 @@ def test_only_the_command_line_changes_the_process_environment():
         for line in environment_changes(tree)
     ]
     assert found == []
+
+
+def test_only_the_command_line_reads_the_process_environment():
+    """The entry point reads the environment once and hands it down (``CliState.environ``)."""
+    found = [
+        f"{path.relative_to(SRC)}:{line}"
+        for path, tree in _modules()
+        if _layer_of(path) != ENVIRONMENT_OWNER
+        for line in environment_reads(tree)
+    ]
+    assert found == []
+
+
+def test_the_environment_read_check_sees_each_pattern():
+    code = (
+        "import os\n"
+        "from os import getenv\n"
+        "def f(environ):\n"
+        "    environ.get('A')\n"
+        "    os.environ.get('B')\n"
+        "    os.getenv('C')\n"
+        "    x = os.environ\n"
+        "    os.environb[b'D']\n"
+        "    os.getpid()\n"
+    )
+    assert sorted(set(environment_reads(ast.parse(code)))) == [2, 5, 6, 7, 8]
 
 
 def test_the_process_state_checks_see_each_pattern():

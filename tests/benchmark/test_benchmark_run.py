@@ -37,6 +37,7 @@ def test_benchmark_run_logs_percentiles_and_throughput_per_runtime_shape_with_en
         trained.checkpoint_dir,
         SMALL,
         tracker,
+        environ={},
         context=build_benchmark_context("tiny", PARENT, SMALL),
         model_run_id="conversion-run-1",
         output_dir=tmp_path / "out",
@@ -101,7 +102,7 @@ def test_int8_runtime_is_skipped_when_the_bundle_rejected_int8(trained, bundle, 
     write_manifest(copy, replace(manifest, format="fp32", models={"fp32": manifest.models["fp32"]}))
     config = replace_config(SMALL, runtimes=["onnx_fp32", "onnx_int8"], batch_sizes=[1])
 
-    result = run_benchmark(copy, None, config)
+    result = run_benchmark(copy, None, config, environ={})
 
     assert sorted(result.skipped) == ["onnx_int8"]
     assert "no int8 model" in result.skipped["onnx_int8"]
@@ -111,7 +112,7 @@ def test_int8_runtime_is_skipped_when_the_bundle_rejected_int8(trained, bundle, 
 
 def test_tracked_benchmark_needs_its_naming_context(tracking, bundle):
     with pytest.raises(ValueError, match="naming context"):
-        run_benchmark(bundle.bundle_dir, None, SMALL, MLflowBenchmarkTracker(tracking))
+        run_benchmark(bundle.bundle_dir, None, SMALL, MLflowBenchmarkTracker(tracking), environ={})
 
 
 def replace_config(config: BenchmarkConfig, **changes) -> BenchmarkConfig:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 from pathlib import Path
 
@@ -10,13 +11,12 @@ from resume_ner.config.mlflow import load_mlflow_config
 from resume_ner.config.paths import ProjectPaths
 from resume_ner.tracking.index.backends import open_index_backend
 from resume_ner.tracking.index.base import ProcessId
-from resume_ner.tracking.liveness import this_host
 
 
 def _dead_process() -> ProcessId:
     finished = subprocess.Popen(["true"])
     finished.wait()
-    return ProcessId(this_host(), finished.pid)
+    return ProcessId(socket.gethostname(), finished.pid)
 
 
 def test_runs_cleanup_drops_the_heartbeat_of_a_dead_process_and_dry_run_does_not(tmp_path: Path):

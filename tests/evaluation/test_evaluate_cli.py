@@ -216,7 +216,9 @@ def test_the_conversion_run_gets_scores_with_and_without_recognizers_once(tmp_pa
     from resume_ner.evaluation.tracking import log_recognizer_scores
     from resume_ner.tracking.context import TrackingContext
 
-    with TrackingContext.open(ProjectPaths.at(tmp_path), ProjectConfig.load()) as tracking:
+    with TrackingContext.open(
+        ProjectPaths.at(tmp_path), ProjectConfig.load(), environ={}
+    ) as tracking:
         experiment = tracking.client.create_experiment("conversion")
         run_id = tracking.client.create_run(experiment).info.run_id
 

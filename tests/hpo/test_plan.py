@@ -9,7 +9,6 @@ from resume_ner.hpo.configs import SweepConfigs
 from resume_ner.hpo.storage import HOST_ATTR, PID_ATTR, open_storage, storage_url
 from resume_ner.hpo.study import open_study
 from resume_ner.hpo.sweep import plan_sweep, run_sweep
-from resume_ner.tracking.liveness import this_host
 from resume_ner.tracking.queries import search_all_runs
 
 
@@ -62,7 +61,7 @@ def test_an_interrupted_sweep_is_planned_as_resumed_with_its_dead_runs_and_trial
     tracking.client.set_tag(orphan_run, registry.key("process", "pid"), pid)
     storage = open_storage(storage_url(configs.hpo, project.paths), configs.hpo)
     orphan = open_study(storage, outcome.study_name, configs.hpo).ask()
-    orphan.set_user_attr(HOST_ATTR, this_host())
+    orphan.set_user_attr(HOST_ATTR, tracking.host)
     orphan.set_user_attr(PID_ATTR, int(pid))
     before = _snapshot(tracking)
 

@@ -37,7 +37,9 @@ def test_editing_num_threads_after_a_sweep_keeps_the_refit_models_identity(proje
     train_file.write_text(yaml.safe_dump(train), encoding="utf-8")
     edited = ProjectConfig.load(config_dir)
     assert edited.train.num_threads == 3
-    today = TrackingContext.open(project.paths, edited, tracking_uri=project.tracking_uri)
+    today = TrackingContext.open(
+        project.paths, edited, tracking_uri=project.tracking_uri, environ={}
+    )
 
     after = trained_model_from_run(today, outcome.refit_run_id)
     assert after == before

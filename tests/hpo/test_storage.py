@@ -17,7 +17,6 @@ from resume_ner.hpo.storage import (
     open_existing_storage,
     open_storage,
 )
-from resume_ner.tracking.liveness import this_host
 
 
 def _running(**attrs) -> optuna.trial.FrozenTrial:
@@ -28,20 +27,23 @@ def _running(**attrs) -> optuna.trial.FrozenTrial:
     return study.trials[0]
 
 
+HERE = "this-machine"
+
+
 def test_a_trial_of_a_gone_process_here_is_dead_and_of_a_live_one_is_not():
-    assert is_dead_local_trial(_running(**{HOST_ATTR: this_host(), PID_ATTR: dead_pid()}))
-    assert not is_dead_local_trial(_running(**{HOST_ATTR: this_host(), PID_ATTR: os.getpid()}))
+    assert is_dead_local_trial(_running(**{HOST_ATTR: HERE, PID_ATTR: dead_pid()}), HERE)
+    assert not is_dead_local_trial(_running(**{HOST_ATTR: HERE, PID_ATTR: os.getpid()}), HERE)
 
 
 def test_a_trial_of_another_host_is_left_to_the_heartbeat():
-    assert not is_dead_local_trial(_running(**{HOST_ATTR: "elsewhere", PID_ATTR: dead_pid()}))
+    assert not is_dead_local_trial(_running(**{HOST_ATTR: "elsewhere", PID_ATTR: dead_pid()}), HERE)
 
 
 def test_a_trial_that_never_recorded_its_process_is_dead_only_after_the_grace_period():
     trial = _running()
-    assert not is_dead_local_trial(trial)
-    assert not is_dead_local_trial(trial, grace_period_s=60)
-    assert is_dead_local_trial(trial, grace_period_s=-1)
+    assert not is_dead_local_trial(trial, HERE)
+    assert not is_dead_local_trial(trial, HERE, grace_period_s=60)
+    assert is_dead_local_trial(trial, HERE, grace_period_s=-1)
 
 
 def test_a_look_at_a_storage_that_does_not_exist_creates_nothing_and_finds_no_study(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 
@@ -15,7 +16,6 @@ from resume_ner.hpo.storage import HOST_ATTR, PID_ATTR, open_storage, storage_ur
 from resume_ner.hpo.study import count_trials, load_existing_study, open_study
 from resume_ner.hpo.sweep import run_sweep
 from resume_ner.tracking.index.base import ProcessId
-from resume_ner.tracking.liveness import this_host
 
 
 def _sweep(project, config_dir, **kwargs):
@@ -179,7 +179,7 @@ def test_a_trial_left_running_by_a_dead_process_is_failed_and_retried_with_its_p
     orphan = study.ask()
     params = {"learning_rate": orphan.suggest_float("learning_rate", 1e-3, 1e-2, log=True)}
     orphan.suggest_categorical("batch_size", [4, 8])
-    orphan.set_user_attr(HOST_ATTR, this_host())
+    orphan.set_user_attr(HOST_ATTR, socket.gethostname())
     orphan.set_user_attr(PID_ATTR, dead_pid())
 
     _, [outcome] = _sweep(project, config_dir, n_trials=3)
@@ -218,7 +218,7 @@ def _own_sweep_as(tracking, run_id: str, pid: int) -> None:
     run_key_hash = tracking.client.get_run(run_id).data.tags[
         tracking.registry.key("grouping", "run_key_hash")
     ]
-    owner = ProcessId(this_host(), pid)
+    owner = ProcessId(socket.gethostname(), pid)
     tracking.index.claim_lease(f"hpo_sweep:{run_key_hash}", owner)
     tracking.index.set_lease_value(f"hpo_sweep:{run_key_hash}", owner, run_id)
     tracking.client.update_run(run_id, status="RUNNING")
@@ -401,7 +401,7 @@ def test_a_sweeps_cleanup_closes_a_silent_machines_run_and_drops_only_dead_heart
         },
     ).info.run_id
     tracking.index.beat(remote)
-    dead = ProcessId(this_host(), dead_pid())
+    dead = ProcessId(socket.gethostname(), dead_pid())
     tracking.index.beat(dead)
     time.sleep(2.5)  # older than the grace period
 

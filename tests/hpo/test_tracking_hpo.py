@@ -19,7 +19,6 @@ from resume_ner.tracking.hpo import (
     sweep_lease_name,
 )
 from resume_ner.tracking.index.base import ProcessId
-from resume_ner.tracking.liveness import this_host, this_process
 
 CONTEXT = NamingContext(
     "hpo_sweep", "tiny", study_key_hash="c" * 64, study_family_hash="d" * 64, study_name="s"
@@ -65,9 +64,9 @@ def test_the_sweep_run_is_found_by_its_run_key_and_says_how(tracking):
 
 def test_a_running_sweep_run_whose_owner_died_is_taken_over(tracking):
     run_id, _ = _setup(tracking)
-    gone = ProcessId(this_host(), dead_pid())
+    gone = ProcessId(tracking.host, dead_pid())
     lease_name = sweep_lease_name(CONTEXT)
-    tracking.index.release_lease(lease_name, this_process())
+    tracking.index.release_lease(lease_name, tracking.process)
     tracking.index.claim_lease(lease_name, gone)
     tracking.client.set_tag(run_id, tracking.registry.key("process", "pid"), str(gone.pid))
     assert find_sweep_run(tracking, CONTEXT).action == "take_over"
@@ -75,14 +74,14 @@ def test_a_running_sweep_run_whose_owner_died_is_taken_over(tracking):
     assert (again, resumed) == (run_id, True)
     tags = tracking.client.get_run(run_id).data.tags
     assert tags[tracking.registry.key("process", "pid")] == str(os.getpid())
-    assert tracking.index.get_lease(lease_name).holder == this_process()
+    assert tracking.index.get_lease(lease_name).holder == tracking.process
 
 
 def test_a_second_process_joins_the_sweep_of_a_live_owner_instead_of_failing(tracking):
     owner = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         lease_name = sweep_lease_name(CONTEXT)
-        holder = ProcessId(this_host(), owner.pid)
+        holder = ProcessId(tracking.host, owner.pid)
         tracking.index.claim_lease(lease_name, holder)
         tracking.index.set_lease_value(lease_name, holder, "run-of-the-owner")
         claim = setup_hpo_mlflow_run(tracking, CONTEXT, **SWEEP)
@@ -107,7 +106,7 @@ def test_the_sweep_of_a_silent_owner_on_another_machine_is_taken_over_after_the_
     time.sleep(1.2)
     claim = claim_sweep(tracking, CONTEXT, grace_s=1)
     assert claim.owner
-    assert tracking.index.get_lease(lease_name).holder == this_process()
+    assert tracking.index.get_lease(lease_name).holder == tracking.process
 
 
 def test_force_starts_a_second_version_of_the_sweep_run(tracking):

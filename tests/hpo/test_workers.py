@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 from hpo_helpers import dead_pid
 
@@ -11,7 +13,6 @@ from resume_ner.hpo.storage import HOST_ATTR, PID_ATTR, open_storage
 from resume_ner.hpo.study import open_study
 from resume_ner.hpo.workers import wait_for_running_trials
 from resume_ner.tracking.index.file import FileIndexBackend
-from resume_ner.tracking.liveness import this_host
 
 
 def _backend(tmp_path) -> FileIndexBackend:
@@ -37,7 +38,7 @@ def test_a_dead_workers_trial_is_failed_and_requeued_while_no_worker_can_claim(t
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
     orphan = study.ask()
     orphan.suggest_float("x", 0, 1)
-    orphan.set_user_attr(HOST_ATTR, this_host())
+    orphan.set_user_attr(HOST_ATTR, socket.gethostname())
     orphan.set_user_attr(PID_ATTR, dead_pid())
     backend = _backend(tmp_path)
     claims_while_failing: list[bool] = []
@@ -54,7 +55,14 @@ def test_a_dead_workers_trial_is_failed_and_requeued_while_no_worker_can_claim(t
 
     budget = TrialBudget.in_backend(study, 1, backend)
     wait_for_running_trials(
-        study, storage, hpo, _NoTrialMayStart(), budget, on_failed_trial=try_to_claim, poll_s=0.01
+        study,
+        storage,
+        hpo,
+        _NoTrialMayStart(),
+        budget,
+        host=socket.gethostname(),
+        on_failed_trial=try_to_claim,
+        poll_s=0.01,
     )
 
     assert claims_while_failing == [False]

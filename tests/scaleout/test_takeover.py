@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import time
 
@@ -26,7 +27,7 @@ from resume_ner.hpo.study import count_trials, load_existing_study
 from resume_ner.naming.tags import TagsRegistry
 from resume_ner.tracking.index.base import utc_now_iso
 from resume_ner.tracking.index.sql import SqlIndexBackend, reservations_table
-from resume_ner.tracking.liveness import HOST_ENV, this_host
+from resume_ner.tracking.liveness import HOST_ENV
 
 pytestmark = [pytest.mark.postgres, pytest.mark.server]
 
@@ -102,7 +103,7 @@ def test_a_silent_owner_on_another_machine_loses_the_sweep_to_the_next_command(
             assert time.monotonic() < deadline, "the owner never ran a trial"
             time.sleep(0.2)
             victim = _owner_mid_trial(project)
-        _hold_reservation_for(project, this_host(), owner.pid)
+        _hold_reservation_for(project, socket.gethostname(), owner.pid)
     finally:
         os.killpg(owner.pid, signal.SIGKILL)
         owner.wait()

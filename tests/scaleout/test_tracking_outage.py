@@ -86,7 +86,10 @@ def start_run(running_server: MlflowServer, tmp_path: Path):
 
     def start(name: str) -> tuple[MLflowTrainingTracker, str]:
         tracking = TrackingContext.open(
-            ProjectPaths.at(tmp_path), ProjectConfig.load(), tracking_uri=running_server.url
+            ProjectPaths.at(tmp_path),
+            ProjectConfig.load(),
+            tracking_uri=running_server.url,
+            environ={},
         )
         sessions.append(tracking)
         tracker = MLflowTrainingTracker(tracking)

@@ -52,6 +52,7 @@ def test_a_run_whose_process_is_gone_is_killed_and_tagged_interrupted(tracking, 
         _experiments(tracking),
         registry=tracking.registry,
         project=tracking.policy.project,
+        host=tracking.host,
     )
     assert [run.run_id for run in found] == [orphan]
     run = tracking.client.get_run(orphan)
@@ -67,6 +68,7 @@ def test_dry_run_lists_interrupted_runs_without_closing_them(tracking, project):
         _experiments(tracking),
         registry=tracking.registry,
         project=tracking.policy.project,
+        host=tracking.host,
         dry_run=True,
     )
     assert [run.run_id for run in found] == [orphan]
@@ -87,6 +89,7 @@ def test_runs_of_a_live_process_or_another_host_are_left_running(tracking):
         _experiments(tracking),
         registry=tracking.registry,
         project=tracking.policy.project,
+        host=tracking.host,
     )
     assert found == []
     assert tracking.client.get_run(mine).info.status == "RUNNING"
@@ -108,6 +111,7 @@ def test_a_pid_reused_by_a_later_process_does_not_keep_a_dead_run_alive(tracking
             _experiments(tracking),
             registry=tracking.registry,
             project=tracking.policy.project,
+            host=tracking.host,
         )
     finally:
         later.kill()
@@ -125,6 +129,7 @@ def test_a_live_process_that_started_before_the_run_keeps_it_running(tracking):
         _experiments(tracking),
         registry=tracking.registry,
         project=tracking.policy.project,
+        host=tracking.host,
     )
     assert found == []
     assert tracking.client.get_run(run_id).info.status == "RUNNING"
@@ -150,6 +155,7 @@ def test_a_run_of_another_machine_is_closed_only_once_its_heartbeat_is_older_tha
             _experiments(tracking),
             registry=tracking.registry,
             project=tracking.policy.project,
+            host=tracking.host,
             beats=beats,
             grace_s=60,
         )

@@ -16,6 +16,8 @@ from resume_ner.config.project import ProjectConfig
 from resume_ner.naming.context import NamingContext
 from resume_ner.tracking.context import TrackingContext
 from resume_ner.tracking.errors import TrackingError
+from resume_ner.tracking.index.base import ProcessId
+from resume_ner.tracking.liveness import HOST_ENV, Heartbeat, claim_lease
 from resume_ner.tracking.trackers.sweep import MLflowSweepTracker, build_trial_context
 
 #: Seconds the run writer is held busy, so that the trials are still queued when the session
@@ -184,3 +186,30 @@ def test_runs_carry_the_process_tags_the_session_read_when_it_opened(project):
     tags = project.client.get_run(sweep_id).data.tags
     assert tags[project.registry.key("process", "pid")] == str(os.getpid())
     assert tags[project.registry.key("process", "host")] == tracking.process_tags["process.host"]
+
+
+def test_each_session_records_the_machine_its_environment_names(project):
+    """Two sessions of one process opened with different environments tag their runs, beat and
+    hold leases as their own machine: the host is read when a session opens, not process-wide."""
+    sessions = {
+        host: TrackingContext.open(
+            project.paths,
+            project.project,
+            tracking_uri=project.tracking_uri,
+            environ={HOST_ENV: host},
+        )
+        for host in ("machine-a", "machine-b")
+    }
+    try:
+        for host, session in sessions.items():
+            assert session.process == ProcessId(host, os.getpid())
+            _, sweep_id = _start_sweep(MLflowSweepTracker(session), host[-1])
+            tags = project.client.get_run(sweep_id).data.tags
+            assert tags[session.registry.key("process", "host")] == host
+            assert claim_lease(session.index, f"lease-{host}", grace_s=60).holder == session.process
+        with Heartbeat(sessions["machine-a"].index, 60), Heartbeat(sessions["machine-b"].index, 60):
+            beats = set(sessions["machine-a"].index.list_beats())
+        assert beats == {ProcessId("machine-a", os.getpid()), ProcessId("machine-b", os.getpid())}
+    finally:
+        for session in sessions.values():
+            session.close()

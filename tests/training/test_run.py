@@ -141,7 +141,7 @@ def test_output_dir_gets_a_checkpoint_and_metrics_json(
 def opened(project) -> Iterator[TrackingContext]:
     """The project's store opened as the command line opens it."""
     with TrackingContext.open(
-        project.paths, project.project, tracking_uri=project.tracking_uri
+        project.paths, project.project, tracking_uri=project.tracking_uri, environ={}
     ) as tracking:
         yield tracking
 

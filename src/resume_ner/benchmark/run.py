@@ -235,6 +235,7 @@ def run_benchmark(
     config: BenchmarkConfig,
     tracker: MLflowBenchmarkTracker | None = None,
     *,
+    environ: Mapping[str, str],
     context: NamingContext | None = None,
     model_run_id: str | None = None,
     output_dir: Path | str | None = None,
@@ -245,8 +246,10 @@ def run_benchmark(
     Tracking needs ``context`` (:func:`build_benchmark_context`); the run points at
     ``model_run_id`` (default: the bundle's conversion run). ``benchmark.json`` and the plot
     are written into ``output_dir`` (a temporary folder, removed afterwards, when ``None``).
-    A failure ends the run FAILED and propagates. Raises :class:`ValueError` when tracking
-    lacks its context or model run, and what building the runtimes raises.
+    ``environ`` (the command's environment) gives the thread variables the environment
+    fingerprint records. A failure ends the run FAILED and propagates. Raises
+    :class:`ValueError` when tracking lacks its context or model run, and what building the
+    runtimes raises.
     """
     manifest = read_manifest(bundle_dir)
     run_id: str | None = None
@@ -281,9 +284,11 @@ def run_benchmark(
         folder = Path(output_dir) if output_dir is not None else Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
         if tracker is None:
-            return _run(bundle_dir, checkpoint_dir, config, None, None, folder, output_dir)
+            return _run(bundle_dir, checkpoint_dir, config, None, None, folder, output_dir, environ)
         with tracker.managed_run(run_id):
-            return _run(bundle_dir, checkpoint_dir, config, tracker, run_id, folder, output_dir)
+            return _run(
+                bundle_dir, checkpoint_dir, config, tracker, run_id, folder, output_dir, environ
+            )
 
 
 def _run(
@@ -294,17 +299,19 @@ def _run(
     run_id: str | None,
     folder: Path,
     output_dir: Path | str | None,
+    environ: Mapping[str, str],
 ) -> BenchmarkResult:
     measurements, skipped, served_format, threads = _measure(bundle_dir, checkpoint_dir, config)
     session = SessionConfig.model_validate(dict(read_manifest(bundle_dir).session))
     environment = collect_environment_fingerprint(
+        environ=environ,
         thread_settings={
             "benchmark_threads": threads,
             "torch_threads": threads,
             "onnxruntime_intra_op_threads": threads,
             "onnxruntime_inter_op_threads": session.inter_op_threads,
             "onnxruntime_allow_spinning": session.allow_spinning,
-        }
+        },
     )
     results_path = folder / RESULTS_FILE
     results_path.write_text(

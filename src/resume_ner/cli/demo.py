@@ -46,7 +46,9 @@ def demo(
     from resume_ner.tracking.urls import get_mlflow_run_url
 
     state = checked_state(ctx)
-    tracking = ctx.with_resource(TrackingContext.open(state.paths, state.project))
+    tracking = ctx.with_resource(
+        TrackingContext.open(state.paths, state.project, environ=state.environ)
+    )
     study = {
         "data_fingerprint": "demo",
         "search_space": {

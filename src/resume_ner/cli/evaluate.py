@@ -79,7 +79,9 @@ def evaluate(
         from resume_ner.evaluation.tracking import EvaluationTarget, log_evaluation
         from resume_ner.tracking.context import TrackingContext
 
-        tracking = ctx.with_resource(TrackingContext.open(state.paths, project))
+        tracking = ctx.with_resource(
+            TrackingContext.open(state.paths, project, environ=state.environ)
+        )
         target = EvaluationTarget(model_ref, served.info, data_file, data_format)
         run_id = log_evaluation(tracking, target, evaluation, worst=worst, log_text=log_text)
     if as_json:

@@ -83,7 +83,9 @@ def hpo(
     from resume_ner.hpo.sweep import run_sweep
     from resume_ner.tracking.context import TrackingContext
 
-    tracking = ctx.with_resource(TrackingContext.open(state.paths, state.project))
+    tracking = ctx.with_resource(
+        TrackingContext.open(state.paths, state.project, environ=state.environ)
+    )
     with progress_bars(console) as bars:
         outcomes = run_sweep(
             tracking,
@@ -227,13 +229,13 @@ def open_store_for_plan(state: CliState) -> Iterator[TrackingContext | None]:
     exist yet (a plan creates nothing, not even the store); the context is closed on leaving."""
     from resume_ner.tracking.setup import resolve_tracking_uri, sqlite_path
 
-    db = sqlite_path(resolve_tracking_uri(state.project.mlflow, state.paths))
+    db = sqlite_path(resolve_tracking_uri(state.project.mlflow, state.paths, environ=state.environ))
     if db is not None and not db.exists():
         yield None
         return
     from resume_ner.tracking.context import TrackingContext
 
-    with TrackingContext.open(state.paths, state.project) as tracking:
+    with TrackingContext.open(state.paths, state.project, environ=state.environ) as tracking:
         yield tracking
 
 
@@ -247,6 +249,7 @@ def _show_plans(
 ) -> None:
     from resume_ner.hpo.storage import storage_url
     from resume_ner.hpo.sweep import plan_sweep
+    from resume_ner.tracking.liveness import host_name
 
     with open_store_for_plan(state) as tracking:
         plans = plan_sweep(
@@ -257,6 +260,7 @@ def _show_plans(
             n_trials=n_trials,
             force=force,
             storage=storage_url(configs.hpo, state.paths),
+            host=host_name(state.environ),
         )
     for plan in plans:
         _show_plan(console, plan)

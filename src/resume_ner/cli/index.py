@@ -29,7 +29,9 @@ def rebuild(
 
     state = get_state(ctx)
     tracking = ctx.with_resource(
-        TrackingContext.open(state.paths, state.project, tracking_uri=tracking_uri)
+        TrackingContext.open(
+            state.paths, state.project, environ=state.environ, tracking_uri=tracking_uri
+        )
     )
     experiments = project_experiment_ids(tracking.client, tracking.policy)
     with console.status("rebuilding the run index from MLflow"):

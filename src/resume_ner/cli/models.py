@@ -61,7 +61,9 @@ def convert(
     from resume_ner.tracking.context import TrackingContext
 
     state = checked_state(ctx, data=True)
-    tracking = ctx.with_resource(TrackingContext.open(state.paths, state.project))
+    tracking = ctx.with_resource(
+        TrackingContext.open(state.paths, state.project, environ=state.environ)
+    )
     model = trained_model_from_run(tracking, run_id)
     converted = convert_model(
         tracking,
@@ -99,7 +101,7 @@ def benchmark(ctx: typer.Context, run_id: RunArgument, force: ForceOption = Fals
 
     state = checked_state(ctx, data=True)
     project = state.project
-    tracking = ctx.with_resource(TrackingContext.open(state.paths, project))
+    tracking = ctx.with_resource(TrackingContext.open(state.paths, project, environ=state.environ))
     model = trained_model_from_run(tracking, run_id)
     converted = convert_model(
         tracking, model, project.conversion, documents=_test_documents(state), log_model=True

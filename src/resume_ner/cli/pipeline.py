@@ -98,7 +98,9 @@ def pipeline(
     if plan:
         _show_plan(console, state, configs, backbone, n_trials, force, as_json)
         return
-    tracking = ctx.with_resource(TrackingContext.open(state.paths, state.project))
+    tracking = ctx.with_resource(
+        TrackingContext.open(state.paths, state.project, environ=state.environ)
+    )
     shown_on = err_console if as_json else console
     send_held_values(state, shown_on)
     with progress_bars(shown_on) as bars:
@@ -132,6 +134,7 @@ def _show_plan(
     from resume_ner.cli.tables import Column, Row, render_table
     from resume_ner.hpo.storage import storage_url
     from resume_ner.pipeline.plan import plan_pipeline
+    from resume_ner.tracking.liveness import host_name
 
     with open_store_for_plan(state) as tracking:
         steps = plan_pipeline(
@@ -142,6 +145,7 @@ def _show_plan(
             backbones=backbones,
             n_trials=n_trials,
             force=force,
+            host=host_name(state.environ),
         )
     if as_json:
         from resume_ner.cli.runs import print_json

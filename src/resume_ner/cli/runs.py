@@ -100,14 +100,19 @@ def _fast_index_lookup(
     """Answer from the run index, checking the run exists without importing MLflow."""
     from resume_ner.tracking.index.backends import open_index_backend
     from resume_ner.tracking.index.run_index import find_in_mlflow_index
+    from resume_ner.tracking.liveness import host_name
     from resume_ner.tracking.probe import run_exists_without_mlflow
     from resume_ner.tracking.setup import resolve_tracking_uri
 
     config = state.project.mlflow
     if not config.index.enabled:
         return None
-    uri = resolve_tracking_uri(config, state.paths, tracking_uri=tracking_uri)
-    with closing(open_index_backend(config.index, state.paths)) as index:
+    uri = resolve_tracking_uri(
+        config, state.paths, environ=state.environ, tracking_uri=tracking_uri
+    )
+    with closing(
+        open_index_backend(config.index, state.paths, host=host_name(state.environ))
+    ) as index:
         entry = find_in_mlflow_index(index, run_key_hash, tracking_uri=uri)
     if entry is None or run_exists_without_mlflow(uri, entry.run_id) is not True:
         return None
@@ -259,7 +264,9 @@ def _find_with_mlflow(
     from resume_ner.tracking.urls import get_mlflow_run_url
 
     tracking = ctx.with_resource(
-        TrackingContext.open(state.paths, state.project, tracking_uri=tracking_uri)
+        TrackingContext.open(
+            state.paths, state.project, environ=state.environ, tracking_uri=tracking_uri
+        )
     )
     experiment_names = [experiment] if experiment else []
     if not experiment_names and context is not None:
@@ -363,7 +370,9 @@ def list_runs(
                 f"{option} {value!r}: an MLflow filter cannot hold both ' and \""
             )
     tracking = ctx.with_resource(
-        TrackingContext.open(state.paths, state.project, tracking_uri=tracking_uri)
+        TrackingContext.open(
+            state.paths, state.project, environ=state.environ, tracking_uri=tracking_uri
+        )
     )
     experiments = project_experiment_ids(tracking.client, tracking.policy, names=experiment or None)
     runs = []
@@ -536,7 +545,9 @@ def tree(
 
     state = get_state(ctx)
     tracking = ctx.with_resource(
-        TrackingContext.open(state.paths, state.project, tracking_uri=tracking_uri)
+        TrackingContext.open(
+            state.paths, state.project, environ=state.environ, tracking_uri=tracking_uri
+        )
     )
     experiments = project_experiment_ids(tracking.client, tracking.policy, names=experiment or None)
     stage_key = tracking.registry.key("process", "stage")
@@ -602,7 +613,9 @@ def cleanup(
 
     state = get_state(ctx)
     tracking = ctx.with_resource(
-        TrackingContext.open(state.paths, state.project, tracking_uri=tracking_uri)
+        TrackingContext.open(
+            state.paths, state.project, environ=state.environ, tracking_uri=tracking_uri
+        )
     )
     experiments = project_experiment_ids(tracking.client, tracking.policy, names=experiment or None)
     found = cleanup_interrupted_runs(
@@ -610,6 +623,7 @@ def cleanup(
         list(experiments.values()),
         registry=tracking.registry,
         project=tracking.policy.project,
+        host=tracking.host,
         dry_run=dry_run,
     )
     if not dry_run:
@@ -651,7 +665,9 @@ def lineage(
 
     state = get_state(ctx)
     tracking = ctx.with_resource(
-        TrackingContext.open(state.paths, state.project, tracking_uri=tracking_uri)
+        TrackingContext.open(
+            state.paths, state.project, environ=state.environ, tracking_uri=tracking_uri
+        )
     )
     run_id, how = resolve_model_reference(tracking, reference)
     chain = trace_lineage(tracking, run_id, found_by=how)

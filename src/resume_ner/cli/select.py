@@ -54,7 +54,9 @@ def select(
 
     state = checked_state(ctx)
     config = state.project.selection
-    tracking = ctx.with_resource(TrackingContext.open(state.paths, state.project))
+    tracking = ctx.with_resource(
+        TrackingContext.open(state.paths, state.project, environ=state.environ)
+    )
     choice = resolve_study_family(tracking, study_family)
     if choice.message:
         console.print(choice.message, markup=False, highlight=False, soft_wrap=True)

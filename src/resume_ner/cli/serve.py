@@ -150,14 +150,14 @@ def load_model(state: CliState, config: ServeConfig, source: ModelSource) -> Ser
     from resume_ner.tracking.setup import resolve_tracking_uri, setup_mlflow, sqlite_path
 
     mlflow_config = state.project.mlflow
-    uri = resolve_tracking_uri(mlflow_config, state.paths)
+    uri = resolve_tracking_uri(mlflow_config, state.paths, environ=state.environ)
     database = sqlite_path(uri)
     if database is not None and not database.exists():
         raise ModelSourceError(
             f"cannot serve {source.describe()}: there is no MLflow store at {database} (run "
             "the pipeline first, pass --root, or serve a bundle folder with --bundle)"
         )
-    setup = setup_mlflow(mlflow_config, paths=state.paths)
+    setup = setup_mlflow(mlflow_config, paths=state.paths, environ=state.environ)
     cache_dir = config.cache_dir or state.paths.cache_dir / "serve"
     if not cache_dir.is_absolute():
         cache_dir = state.root / cache_dir

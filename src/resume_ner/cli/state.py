@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -26,6 +28,11 @@ class CliState:
     @property
     def paths(self) -> ProjectPaths:
         return ProjectPaths.at(self.root)
+
+    @property
+    def environ(self) -> Mapping[str, str]:
+        """The command's environment: the one place the library's environment comes from."""
+        return os.environ
 
     @cached_property
     def project(self) -> ProjectConfig:

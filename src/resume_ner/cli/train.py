@@ -123,7 +123,9 @@ def train(
     from resume_ner.tracking.trackers.training import MLflowTrainingTracker
     from resume_ner.tracking.training_runs import create_training_mlflow_run
 
-    tracking = ctx.with_resource(TrackingContext.open(state.paths, state.project))
+    tracking = ctx.with_resource(
+        TrackingContext.open(state.paths, state.project, environ=state.environ)
+    )
     send_held_values(state)
     tracker = MLflowTrainingTracker(tracking)
     context = NamingContext(

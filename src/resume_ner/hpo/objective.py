@@ -202,7 +202,7 @@ class TrialObjective:
     def __call__(self, trial: optuna.Trial) -> float:
         if self.budget is not None:
             self.budget.release()
-        record_trial_process(trial)
+        record_trial_process(trial, self.tracking.host)
         params = suggest_params(trial, self.hpo.search_space)
         context = build_trial_context(self.sweep_context, trial.number, params)
         trial.set_user_attr(TRIAL_KEY_ATTR, context.trial_key_hash)

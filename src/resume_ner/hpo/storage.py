@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from resume_ner.config.hpo import HpoConfig
 from resume_ner.config.paths import ProjectPaths
 from resume_ner.tracking.errors import store_errors
-from resume_ner.tracking.liveness import is_process_alive, this_host
+from resume_ner.tracking.liveness import is_process_alive
 from resume_ner.tracking.locks import store_init_lock
 from resume_ner.tracking.setup import SQLITE_PREFIX, sqlite_path
 
@@ -177,16 +177,16 @@ def open_existing_storage(url: str, config: HpoConfig) -> RDBStorage | None:
     return _rdb_storage(url, config, None, skip_table_creation=True)
 
 
-def record_trial_process(trial: optuna.Trial) -> None:
-    """Record this process's host and pid on ``trial`` so that its death can be told."""
-    trial.set_user_attr(HOST_ATTR, this_host())
+def record_trial_process(trial: optuna.Trial, host: str) -> None:
+    """Record this process's ``host`` and pid on ``trial`` so that its death can be told."""
+    trial.set_user_attr(HOST_ATTR, host)
     trial.set_user_attr(PID_ATTR, os.getpid())
 
 
 def is_dead_local_trial(
-    trial: FrozenTrial, host: str | None = None, *, grace_period_s: float | None = None
+    trial: FrozenTrial, host: str, *, grace_period_s: float | None = None
 ) -> bool:
-    """Whether RUNNING ``trial`` was started by a process of this machine that is gone.
+    """Whether RUNNING ``trial`` was started by a process of this machine (``host``) that is gone.
 
     A trial of another host is not judged here (the heartbeat covers it). A trial without a
     recorded process (its process died between creating it and starting it, before even a
@@ -207,21 +207,21 @@ def is_dead_local_trial(
             and started is not None
             and time.time() - started > grace_period_s
         )
-    if trial.user_attrs.get(HOST_ATTR) != (host or this_host()) or not isinstance(pid, int):
+    if trial.user_attrs.get(HOST_ATTR) != host or not isinstance(pid, int):
         return False
     return not is_process_alive(pid, started_before_s=started)
 
 
 def find_dead_local_trials(
-    study: optuna.Study, grace_period_s: float | None = None
+    study: optuna.Study, host: str, grace_period_s: float | None = None
 ) -> list[FrozenTrial]:
-    """The RUNNING trials of ``study`` whose process on this machine is gone (reads only).
+    """The RUNNING trials of ``study`` whose process on this machine (``host``) is gone (reads
+    only).
 
     With ``grace_period_s``, also those that never recorded a process and are older than that.
     """
     from optuna.trial import TrialState
 
-    host = this_host()
     running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
     return [
         trial
@@ -234,9 +234,11 @@ def fail_dead_local_trials(
     study: optuna.Study,
     storage: RDBStorage,
     config: HpoConfig,
+    host: str,
     on_failed_trial: Callable[[FrozenTrial, str], None] | None = None,
 ) -> list[DeadTrial]:
-    """Fail the RUNNING trials whose process on this machine died, and re-queue each one.
+    """Fail the RUNNING trials whose process on this machine (``host``) died, and re-queue each
+    one.
 
     Each is set FAIL and handed to :class:`StaleTrialCallback` (``on_failed_trial`` first,
     then a WAITING retry with the same hyperparameters). A trial another process failed first
@@ -248,7 +250,7 @@ def fail_dead_local_trials(
     callback = StaleTrialCallback(config, on_failed_trial, cause="its process is gone")
     study_id = storage.get_study_id_from_name(study.study_name)
     done = []
-    for trial in find_dead_local_trials(study, config.grace_period):
+    for trial in find_dead_local_trials(study, host, config.grace_period):
         trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, trial.number)
         try:
             if not storage.set_trial_state_values(trial_id, state=TrialState.FAIL):

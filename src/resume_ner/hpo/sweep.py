@@ -87,8 +87,6 @@ from resume_ner.tracking.liveness import (
     Heartbeat,
     lease_holder_is_gone,
     prune_beats,
-    this_host,
-    this_process,
 )
 from resume_ner.tracking.reuse import find_finished_stage_run
 
@@ -347,7 +345,7 @@ class SweepRunner:
         lease = self.tracking.index.get_lease(claim.lease_name)
         return (
             lease is not None
-            and lease.holder != this_process()
+            and lease.holder != self.tracking.process
             and lease_holder_is_gone(self.tracking.index, lease, self.configs.hpo.grace_period)
         )
 
@@ -384,10 +382,10 @@ class SweepRunner:
         sweep_run_id, resumed = claim.run_id, claim.resumed
         dead: list[DeadTrial] = []
         if owner and state.study is not None:
-            dead = fail_dead_local_trials(state.study, storage, hpo, on_failed_trial)
+            dead = fail_dead_local_trials(state.study, storage, hpo, tracking.host, on_failed_trial)
         # Each process samples from its own stream: a resumed or joining one does not replay
         # the proposals of the first.
-        who = "owner" if owner else f"joiner-{this_host()}-{os.getpid()}"
+        who = "owner" if owner else f"joiner-{tracking.host}-{os.getpid()}"
         study = open_study(
             storage, state.study_name, hpo, stream=f"{who}:{count_trials(state.study).total}"
         )
@@ -483,6 +481,7 @@ class SweepRunner:
             list(project_experiment_ids(tracking.client, tracking.policy).values()),
             registry=tracking.registry,
             project=tracking.policy.project,
+            host=tracking.host,
             current_run_ids=frozenset({state.lookup.run_id}) if state.lookup else frozenset(),
             beats=tracking.index.list_beats(),
             grace_s=hpo.grace_period,
@@ -550,6 +549,7 @@ class SweepRunner:
                     root=self.tracking.paths.root,
                     project=self.tracking.project,
                     tracking_uri=self.tracking.tracking_uri,
+                    host=self.tracking.host,
                     configs=self.configs,
                     backbone=backbone,
                     storage_url=self.storage_url,
@@ -570,6 +570,7 @@ class SweepRunner:
                 hpo,
                 objective,
                 budget,
+                host=self.tracking.host,
                 on_failed_trial=functools.partial(close_runs_of_failed_trial, self.tracking),
             )
 
@@ -668,6 +669,7 @@ def plan_sweep(
     n_trials: int | None = None,
     force: bool = False,
     storage: str | None = None,
+    host: str | None = None,
 ) -> list[SweepPlan]:
     """What :func:`run_sweep` would do for each backbone, without writing to MLflow or the study.
 
@@ -676,10 +678,12 @@ def plan_sweep(
     needs ``tracking``). Reports per backbone the sweep run to reuse, take over, join or create
     (and the finder strategy that matched its run key), the trials to run, the study's trials
     and MLflow runs left RUNNING by dead processes that would be failed or closed, and the
-    refit to reuse or create.
+    refit to reuse or create. ``host`` names this machine, whose dead trials are told at once
+    (default: the session's; without either, no trial is judged dead).
     """
     hpo = configs.hpo
     target = n_trials or hpo.n_trials
+    host = host or (tracking.host if tracking is not None else None)
     if storage is None:
         if tracking is None:
             raise ValueError("plan_sweep needs the storage URL when there is no tracking context")
@@ -698,7 +702,7 @@ def plan_sweep(
         state = read_sweep_state(
             tracking, study_storage, identity, configs, data, target=target, force=force
         )
-        plans.append(_plan_from_state(tracking, state, configs, backbone, target, force))
+        plans.append(_plan_from_state(tracking, state, configs, backbone, target, force, host))
     return plans
 
 
@@ -709,6 +713,7 @@ def _plan_from_state(
     backbone: str,
     target: int,
     force: bool,
+    host: str | None,
 ) -> SweepPlan:
     hpo = configs.hpo
     complete = state.is_complete(hpo.refit.enabled)
@@ -726,8 +731,10 @@ def _plan_from_state(
     else:
         sweep = RunPlan("resume", lookup.run_id, lookup.reason, lookup.matched_by)
     dead = []
-    if state.study is not None and not complete:
-        dead = [trial.number for trial in find_dead_local_trials(state.study, hpo.grace_period)]
+    if state.study is not None and not complete and host is not None:
+        dead = [
+            trial.number for trial in find_dead_local_trials(state.study, host, hpo.grace_period)
+        ]
     counts = state.counts
     to_run = 0 if complete else max(target - counts.finished - counts.running + len(dead), 0)
     if not hpo.refit.enabled:
@@ -753,6 +760,7 @@ def _plan_from_state(
             list(project_experiment_ids(tracking.client, tracking.policy).values()),
             registry=tracking.registry,
             project=tracking.policy.project,
+            host=tracking.host,
             current_run_ids=frozenset({lookup.run_id}) if lookup else frozenset(),
             dry_run=True,
             beats=tracking.index.list_beats(),

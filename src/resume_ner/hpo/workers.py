@@ -41,7 +41,7 @@ from resume_ner.hpo.study import count_trials, load_existing_study, open_study, 
 from resume_ner.naming.context import NamingContext
 from resume_ner.tracking.context import TrackingContext
 from resume_ner.tracking.hpo import close_trial_runs
-from resume_ner.tracking.liveness import Heartbeat
+from resume_ner.tracking.liveness import HOST_ENV, Heartbeat
 
 if TYPE_CHECKING:
     import optuna
@@ -130,6 +130,7 @@ def wait_for_running_trials(
     objective: TrialObjective,
     budget: TrialBudget,
     *,
+    host: str,
     on_failed_trial: Callable[[FrozenTrial, str], None] | None = None,
     local_processes: bool = True,
     patience_s: float | None = None,
@@ -138,7 +139,8 @@ def wait_for_running_trials(
     """Return once no trial of ``study`` is RUNNING, running re-queued or missing ones on the way.
 
     Trials of silent workers are failed when their heartbeat is older than the grace period;
-    with ``local_processes`` the trials of dead processes of this machine are failed at once too.
+    with ``local_processes`` the trials of dead processes of this machine (``host``) are failed at
+    once too.
     Either kind is re-queued as WAITING, under ``budget``'s lock so that no claim sees the
     failure without its retry, and this process runs it when the budget allows. With ``patience_s``, also returns once the running trials
     and the study's trial count have not changed for that long.
@@ -148,7 +150,7 @@ def wait_for_running_trials(
     while True:
         with budget.exclusive():
             if local_processes:
-                fail_dead_local_trials(study, storage, hpo, on_failed_trial)
+                fail_dead_local_trials(study, storage, hpo, host, on_failed_trial)
             fail_stale_trials(study)
         if run_trials(study, objective, budget):
             continue
@@ -166,12 +168,14 @@ def wait_for_running_trials(
 
 @dataclass(frozen=True)
 class WorkerSpec:
-    """Everything a worker process needs to run trials of one sweep (picklable)."""
+    """Everything a worker process needs to run trials of one sweep (picklable): ``host`` is
+    the machine name its tracking session records, the one of the session that started it."""
 
     index: int
     root: Path
     project: ProjectConfig
     tracking_uri: str
+    host: str
     configs: SweepConfigs
     backbone: str
     storage_url: str
@@ -196,7 +200,10 @@ def worker_main(spec: WorkerSpec, events: Any) -> None:
     deadline = None if spec.remaining_s is None else time.monotonic() + spec.remaining_s
     with (
         TrackingContext.open(
-            ProjectPaths.at(spec.root), spec.project, tracking_uri=spec.tracking_uri
+            ProjectPaths.at(spec.root),
+            spec.project,
+            tracking_uri=spec.tracking_uri,
+            environ={HOST_ENV: spec.host},
         ) as tracking,
         Heartbeat(tracking.index, spec.configs.hpo.heartbeat_interval_s),
     ):
@@ -237,6 +244,7 @@ def _run_worker(
             hpo,
             objective,
             budget,
+            host=tracking.host,
             on_failed_trial=functools.partial(close_runs_of_failed_trial, tracking),
             local_processes=False,
             patience_s=WORKER_PATIENCE_GRACE_PERIODS * hpo.grace_period,

@@ -221,6 +221,7 @@ def benchmark_model(
         checkpoint,
         config,
         MLflowBenchmarkTracker(tracking),
+        environ=tracking.environ,
         context=context,
         model_run_id=model.run_id,
     )

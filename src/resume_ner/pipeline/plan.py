@@ -74,11 +74,12 @@ def plan_pipeline(
     backbones: Sequence[str] | None = None,
     n_trials: int | None = None,
     force: bool = False,
+    host: str | None = None,
 ) -> list[PlannedStep]:
     """The plan of :func:`~resume_ner.pipeline.run.run_pipeline` with the same arguments.
 
     ``tracking`` is ``None`` when the MLflow store does not exist yet; ``storage`` is the study
-    storage URL. Raises what reading the configuration, data, store and studies raises.
+    storage URL; ``host`` names this machine (see :func:`~resume_ner.hpo.sweep.plan_sweep`). Raises what reading the configuration, data, store and studies raises.
     """
     from resume_ner.hpo.sweep import plan_sweep
     from resume_ner.pipeline.run import study_family_of
@@ -91,6 +92,7 @@ def plan_pipeline(
         n_trials=n_trials,
         force=force,
         storage=storage,
+        host=host,
     )
     steps: list[PlannedStep] = []
     refits: list[TrainedModel] = []

@@ -7,7 +7,6 @@ raises :class:`TrackingSetupError` with the install command when they are missin
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -79,16 +78,16 @@ def build_ml_client(settings: Mapping[str, str]) -> Any:
 
 def azureml_tracking_uri(
     config: AzureMLConfig,
-    environ: Mapping[str, str] | None = None,
+    environ: Mapping[str, str],
     ml_client: Any | None = None,
 ) -> str:
-    """The MLflow tracking URI of the configured Azure ML workspace.
+    """The MLflow tracking URI of the configured Azure ML workspace (settings missing from the
+    config come from ``environ``, the command's environment).
 
     ``ml_client`` replaces the Azure client boundary (for tests); otherwise one is built from
     the configuration. Raises :class:`TrackingSetupError` for a missing extra, missing
     settings or credentials that do not work.
     """
-    environ = os.environ if environ is None else environ
     settings = workspace_settings(config, environ)
     try:
         import azureml.mlflow  # noqa: F401  (registers the azureml:// tracking store)

@@ -23,7 +23,6 @@ from resume_ner.tracking.liveness import (
     is_gone,
     is_process_alive,
     owner_started_before_s,
-    this_host,
 )
 from resume_ner.tracking.queries import search_all_runs
 
@@ -76,7 +75,9 @@ def should_tag_as_interrupted(
         beat = (beats or {}).get(ProcessId(run_host, int(pid_text)))
         if beat is None or grace_s is None:
             return None
-        if not is_gone(ProcessId(run_host, int(pid_text)), grace_s=grace_s, last_beat=beat):
+        if not is_gone(
+            ProcessId(run_host, int(pid_text)), host=host, grace_s=grace_s, last_beat=beat
+        ):
             return None
         return f"process {pid_text} on {run_host} has written no heartbeat for over {grace_s:g} s"
     started_s = owner_started_before_s(tags, registry, run.info.start_time)
@@ -91,6 +92,7 @@ def cleanup_interrupted_runs(
     *,
     registry: TagsRegistry,
     project: str,
+    host: str,
     current_run_ids: frozenset[str] = frozenset(),
     dry_run: bool = False,
     beats: Mapping[ProcessId, str] | None = None,
@@ -98,10 +100,10 @@ def cleanup_interrupted_runs(
 ) -> list[InterruptedRun]:
     """Find RUNNING runs of ``project`` whose process died; unless ``dry_run``, end them KILLED.
 
-    Each one is tagged ``process.interrupted = true`` with the reason. Runs in
-    ``current_run_ids`` are never touched. ``beats`` (the index backend's heartbeats) and
-    ``grace_s`` judge runs of other machines (see :func:`should_tag_as_interrupted`). Returns
-    the interrupted runs found.
+    ``host`` names this machine. Each one is tagged ``process.interrupted = true`` with the
+    reason. Runs in ``current_run_ids`` are never touched. ``beats`` (the index backend's
+    heartbeats) and ``grace_s`` judge runs of other machines (see
+    :func:`should_tag_as_interrupted`). Returns the interrupted runs found.
     """
     if not experiment_ids:
         return []
@@ -112,7 +114,6 @@ def cleanup_interrupted_runs(
             "attributes.status = 'RUNNING'", tag_equals(registry.key("process", "project"), project)
         ),
     )
-    host = this_host()
     found = []
     for run in running:
         if should_skip_cleanup(run, registry, project=project, current_run_ids=current_run_ids):

@@ -23,7 +23,8 @@ from resume_ner.config.project import ProjectConfig
 from resume_ner.naming.policy import NamingPolicy, build_mlflow_experiment_name
 from resume_ner.naming.tags import TagsRegistry
 from resume_ner.tracking.errors import TrackingError
-from resume_ner.tracking.index.base import IndexBackend
+from resume_ner.tracking.index.base import IndexBackend, ProcessId
+from resume_ner.tracking.liveness import host_name
 from resume_ner.tracking.liveness import process_tags as read_process_tags
 from resume_ner.tracking.trackers.run_writer import RunWriter
 
@@ -39,9 +40,11 @@ logger = logging.getLogger(__name__)
 class TrackingContext:
     """An MLflow client with the configuration, naming policy, tag registry and index it uses.
 
-    Library code receives this object instead of reading configuration or MLflow's global
-    state itself. ``index`` holds both the run index and the version counter;
-    ``process_tags`` (host, pid, start time: read once) go on every run this process creates.
+    Library code receives this object instead of reading configuration, the environment or
+    MLflow's global state itself. ``index`` holds both the run index and the version counter,
+    and knows the machine name this session records (:attr:`host`); ``process_tags`` (host,
+    pid, start time: read once) go on every run this session creates; ``environ`` is the
+    command's environment it was opened with (what a benchmark's fingerprint records).
     The run writer and the sweep tracker are created on first use. Use it as a context
     manager, or call :meth:`close`; once closed, it takes no more background work.
     """
@@ -55,12 +58,17 @@ class TrackingContext:
     paths: ProjectPaths
     artifact_root: Path | None = None
     is_azure: bool = False
-    process_tags: Mapping[str, str] = field(default_factory=read_process_tags, repr=False)
+    process_tags: Mapping[str, str] = field(default_factory=dict, repr=False)
+    environ: Mapping[str, str] = field(default_factory=dict, repr=False)
     _experiment_ids: dict[str, str] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False)
     _writer: RunWriter | None = field(default=None, init=False, repr=False)
     _sweep_tracker: MLflowSweepTracker | None = field(default=None, init=False, repr=False)
     _closed: bool = field(default=False, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.process_tags:
+            self.process_tags = read_process_tags(self.host)
 
     @classmethod
     def open(
@@ -68,11 +76,14 @@ class TrackingContext:
         paths: ProjectPaths,
         project: ProjectConfig,
         *,
+        environ: Mapping[str, str],
         tracking_uri: str | None = None,
-        environ: Mapping[str, str] | None = None,
     ) -> TrackingContext:
         """Set MLflow up for ``project``'s ``mlflow.yaml`` and open the index backend.
 
+        ``environ`` (the command's environment, read here once) may name the tracking store
+        (``MLFLOW_TRACKING_URI``, Azure ML settings) and this machine (``RESUME_NER_HOST``,
+        else its host name).
         The caller closes the session it opened (``with TrackingContext.open(...) as tracking``).
         """
         from mlflow.tracking import MlflowClient
@@ -88,11 +99,22 @@ class TrackingContext:
             project=project,
             policy=NamingPolicy.from_project(project),
             registry=TagsRegistry(project.tags),
-            index=open_index_backend(config.index, paths),
+            index=open_index_backend(config.index, paths, host=host_name(environ)),
             paths=paths,
             artifact_root=setup.artifact_root,
             is_azure=setup.is_azure,
+            environ=dict(environ),
         )
+
+    @property
+    def host(self) -> str:
+        """The machine name this session records (run tags, heartbeats, leases)."""
+        return self.index.host
+
+    @property
+    def process(self) -> ProcessId:
+        """This process as others see it through this session: :attr:`host` and its pid."""
+        return self.index.process
 
     @property
     def config(self) -> MlflowConfig:

@@ -35,8 +35,6 @@ from resume_ner.tracking.errors import TrackingError, store_errors
 from resume_ner.tracking.index.base import Lease, ProcessId
 from resume_ner.tracking.liveness import (
     lease_holder_is_gone,
-    this_host,
-    this_process,
     wait_for_lease_value,
 )
 from resume_ner.tracking.reuse import find_stage_run
@@ -129,7 +127,7 @@ def classify_sweep_run(
     action: SweepRunAction
     if (
         owner is not None
-        and owner.holder != this_process()
+        and owner.holder != tracking.process
         and not lease_holder_is_gone(tracking.index, owner, grace_s)
     ):
         action, reason = "join", f"the sweep is owned by live {owner.holder}"
@@ -181,7 +179,7 @@ def claim_sweep(
     """
     name = sweep_lease_name(sweep_context)
     lease = wait_for_lease_value(tracking.index, name, grace_s, timeout_s=wait_s)
-    if lease.holder == this_process():
+    if lease.holder == tracking.process:
         return SweepClaim(name, True, holder=lease.holder)
     return SweepClaim(name, False, lease.value or None, lease.holder)
 
@@ -194,7 +192,7 @@ def release_sweep(tracking: TrackingContext, claim: SweepClaim) -> None:
     if not claim.owner:
         return
     try:
-        tracking.index.release_lease(claim.lease_name, this_process())
+        tracking.index.release_lease(claim.lease_name, tracking.process)
     except store_errors() as exc:
         logger.warning("could not release %s: %s", claim.lease_name, exc)
 
@@ -210,7 +208,7 @@ def take_over_sweep_run(tracking: TrackingContext, run_id: str) -> None:
     registry = tracking.registry
     run = tracking.client.get_run(run_id)
     previous = (
-        f"resumed by process {os.getpid()} on {this_host()} after "
+        f"resumed by process {os.getpid()} on {tracking.host} after "
         f"{run.info.status} (was process {run.data.tags.get(registry.key('process', 'pid'), '?')} "
         f"on {run.data.tags.get(registry.key('process', 'host'), '?')})"
     )
@@ -284,7 +282,7 @@ def setup_hpo_mlflow_run(
                 n_trials=n_trials,
                 n_folds=n_folds,
             )
-    tracking.index.set_lease_value(claim.lease_name, this_process(), run_id or "")
+    tracking.index.set_lease_value(claim.lease_name, tracking.process, run_id or "")
     return SweepClaim(claim.lease_name, True, run_id, claim.holder, resumed)
 
 

@@ -101,14 +101,10 @@ def is_process_alive(pid: int, *, started_before_s: float | None = None) -> bool
     return True
 
 
-def this_host() -> str:
-    """The name this machine records (host tags, heartbeats): ``$RESUME_NER_HOST`` or its host name."""
-    return os.environ.get(HOST_ENV) or socket.gethostname()
-
-
-def this_process() -> ProcessId:
-    """This process as others see it: :func:`this_host` and its pid."""
-    return ProcessId(this_host(), os.getpid())
+def host_name(environ: Mapping[str, str]) -> str:
+    """The name this machine records (host tags, heartbeats): ``environ``'s ``RESUME_NER_HOST``,
+    else the machine's host name. The tracking session asks once, when it opens."""
+    return environ.get(HOST_ENV) or socket.gethostname()
 
 
 def seconds_since(timestamp: str, now: datetime | None = None) -> float:
@@ -123,6 +119,7 @@ def seconds_since(timestamp: str, now: datetime | None = None) -> float:
 def is_gone(
     process: ProcessId,
     *,
+    host: str,
     grace_s: float,
     last_beat: str | None,
     since: str | None = None,
@@ -130,11 +127,12 @@ def is_gone(
 ) -> bool:
     """Whether ``process`` is gone: dead on this machine, or silent for more than ``grace_s``.
 
-    A process of this machine is asked directly (``/proc``), whatever its heartbeat says. One of
-    another machine is gone when its ``last_beat`` (else ``since``, when it took what it holds)
-    is older than ``grace_s``; with neither it cannot be judged and counts as alive.
+    ``host`` names this machine. A process of this machine is asked directly (``/proc``),
+    whatever its heartbeat says. One of another machine is gone when its ``last_beat`` (else
+    ``since``, when it took what it holds) is older than ``grace_s``; with neither it cannot be
+    judged and counts as alive.
     """
-    if process.host == this_host():
+    if process.host == host:
         return not is_process_alive(process.pid)
     seen = last_beat or since
     return seen is not None and seconds_since(seen, now) > grace_s
@@ -153,7 +151,7 @@ def prune_beats(
     without its heartbeat. A heartbeat written again since it was read is kept. Raises
     :class:`~resume_ner.tracking.index.base.IndexBackendError` when the backend fails.
     """
-    host = this_host()
+    host = backend.host
     gone = {
         process: at
         for process, at in backend.list_beats().items()
@@ -174,7 +172,8 @@ def prune_beats(
 
 
 class Heartbeat:
-    """Writes this process's heartbeat through ``backend`` every ``interval_s`` seconds.
+    """Writes this process's heartbeat (``backend.process``) through ``backend`` every
+    ``interval_s`` seconds.
 
     Used as a context manager (or :meth:`start` and :meth:`stop`): it beats once on entering,
     then from a daemon thread, and drops the heartbeat on a clean exit. A failed beat is logged
@@ -189,7 +188,7 @@ class Heartbeat:
         self.backend = backend
         self.interval_s = interval_s
         self.prune_every_s = prune_every_s
-        self.process = this_process()
+        self.process = backend.process
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pruned_at: float | None = None
@@ -240,7 +239,9 @@ class Heartbeat:
 def lease_holder_is_gone(backend: IndexBackend, lease: Lease, grace_s: float) -> bool:
     """Whether the holder of ``lease`` is gone (see :func:`is_gone`)."""
     beat = backend.list_beats().get(lease.holder)
-    return is_gone(lease.holder, grace_s=grace_s, last_beat=beat, since=lease.claimed_at)
+    return is_gone(
+        lease.holder, host=backend.host, grace_s=grace_s, last_beat=beat, since=lease.claimed_at
+    )
 
 
 def claim_lease(backend: IndexBackend, name: str, grace_s: float) -> Lease:
@@ -248,10 +249,10 @@ def claim_lease(backend: IndexBackend, name: str, grace_s: float) -> Lease:
 
     A holder that is gone (:func:`lease_holder_is_gone`) loses the lease to this process by
     compare and swap, so of several processes finding it gone only one takes it. Returns the
-    lease as it stands: this process holds it when ``lease.holder == this_process()``. Raises
+    lease as it stands: this process holds it when ``lease.holder == backend.process``. Raises
     :class:`~resume_ner.tracking.index.base.IndexBackendError` when the backend fails.
     """
-    me = this_process()
+    me = backend.process
     lease = backend.claim_lease(name, me)
     while lease.holder != me and lease_holder_is_gone(backend, lease, grace_s):
         logger.warning("%s holds %s and is gone: taking it over", lease.holder, name)
@@ -274,7 +275,7 @@ def wait_for_lease_value(
     process now holds. Raises ``TimeoutError`` after ``timeout_s``.
     """
     deadline = time.monotonic() + timeout_s
-    me = this_process()
+    me = backend.process
     while True:
         lease = claim_lease(backend, name, grace_s)
         if lease.holder == me or lease.value is not None:
@@ -286,12 +287,13 @@ def wait_for_lease_value(
         time.sleep(poll_s)
 
 
-def process_tags() -> dict[str, str]:
-    """Tags (registry names) that tell which process owns a run: host, pid and its start time."""
+def process_tags(host: str) -> dict[str, str]:
+    """Tags (registry names) that tell which process of machine ``host`` owns a run: host, pid
+    and its start time."""
     pid = os.getpid()
     started = process_start_time_s(pid)
     return {
-        "process.host": this_host(),
+        "process.host": host,
         "process.pid": str(pid),
         "process.pid_started": "" if started is None else f"{started:.2f}",
     }

@@ -12,7 +12,6 @@ the new folder (:mod:`resume_ner.tracking.relocation`).
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -62,11 +61,11 @@ def resolve_tracking_uri(
     config: MlflowConfig,
     paths: ProjectPaths,
     *,
+    environ: Mapping[str, str],
     tracking_uri: str | None = None,
-    environ: Mapping[str, str] | None = None,
 ) -> str:
-    """Pick the tracking URI (see the module docstring for the order)."""
-    environ = os.environ if environ is None else environ
+    """Pick the tracking URI (see the module docstring for the order); ``environ`` is the
+    command's environment."""
     if tracking_uri:
         return tracking_uri
     if config.tracking_uri:
@@ -134,9 +133,9 @@ def setup_mlflow(
     config: MlflowConfig,
     *,
     paths: ProjectPaths,
+    environ: Mapping[str, str],
     experiment_name: str | None = None,
     tracking_uri: str | None = None,
-    environ: Mapping[str, str] | None = None,
 ) -> TrackingSetup:
     """Choose the tracking URI, initialise its store and get or create ``experiment_name``.
 

@@ -17,7 +17,7 @@ MakeRun = Callable[..., Any]
 def tracking(project) -> Iterator[TrackingContext]:
     """The tracking context of the SQLite project (client, registry, file index)."""
     with TrackingContext.open(
-        project.paths, project.project, tracking_uri=project.tracking_uri
+        project.paths, project.project, tracking_uri=project.tracking_uri, environ={}
     ) as opened:
         yield opened
 
@@ -26,7 +26,10 @@ def tracking(project) -> Iterator[TrackingContext]:
 def server_tracking(server_project) -> Iterator[TrackingContext]:
     """The tracking context of a project whose runs go to the session's ``mlflow server``."""
     with TrackingContext.open(
-        server_project.paths, server_project.project, tracking_uri=server_project.tracking_uri
+        server_project.paths,
+        server_project.project,
+        tracking_uri=server_project.tracking_uri,
+        environ={},
     ) as opened:
         yield opened
 

@@ -79,12 +79,12 @@ def open_only(spec: BackendSpec, start: Any, out: Any) -> None:
 
 def claim_lease_once(spec: BackendSpec, name: str, start: Any, out: Any) -> None:
     """Wait for the start signal, then claim the lease ``name``; report whether it got it."""
-    from resume_ner.tracking.liveness import claim_lease, this_process
+    from resume_ner.tracking.liveness import claim_lease
 
     backend = spec.open()
     start.wait()
     lease = claim_lease(backend, name, grace_s=60)
-    out.put(lease.holder == this_process())
+    out.put(lease.holder == backend.process)
     # Stay alive while the others claim: a holder whose process is gone may rightly be replaced.
     time.sleep(3)
     backend.close()

@@ -16,11 +16,9 @@ from resume_ner.tracking.index.version_counter import (
     reservation_is_stale,
 )
 from resume_ner.tracking.liveness import (
-    HOST_ENV,
     Heartbeat,
     claim_lease,
     is_gone,
-    this_process,
     wait_for_lease_value,
 )
 
@@ -29,7 +27,7 @@ LEASE = "hpo_sweep:abc"
 
 
 def test_a_free_lease_goes_to_the_first_claimant_and_stays_with_it(backend: IndexBackend):
-    me = this_process()
+    me = backend.process
     assert backend.claim_lease(LEASE, me).holder == me
     assert backend.claim_lease(LEASE, ELSEWHERE).holder == me
     assert backend.get_lease(LEASE).holder == me
@@ -43,11 +41,11 @@ def test_a_held_lease_passes_only_to_a_claimant_naming_its_current_holder(backen
     taken = backend.claim_lease(LEASE, third, take_from=ELSEWHERE)
     assert (taken.holder, taken.value) == (third, "run-1")
     # A second process that also found the old holder silent does not take it from the new one.
-    assert backend.claim_lease(LEASE, this_process(), take_from=ELSEWHERE).holder == third
+    assert backend.claim_lease(LEASE, backend.process, take_from=ELSEWHERE).holder == third
 
 
 def test_only_the_holder_publishes_a_value_or_releases_the_lease(backend: IndexBackend):
-    me = this_process()
+    me = backend.process
     backend.claim_lease(LEASE, me)
     assert not backend.set_lease_value(LEASE, ELSEWHERE, "theirs")
     assert not backend.release_lease(LEASE, ELSEWHERE)
@@ -78,15 +76,15 @@ def test_a_lease_of_a_silent_holder_on_another_machine_is_taken_after_the_grace_
     backend.claim_lease(LEASE, ELSEWHERE)
     assert claim_lease(backend, LEASE, grace_s=30).holder == ELSEWHERE
     time.sleep(0.3)
-    assert claim_lease(backend, LEASE, grace_s=0.2).holder == this_process()
+    assert claim_lease(backend, LEASE, grace_s=0.2).holder == backend.process
 
 
 def test_a_lease_of_a_dead_process_on_this_machine_is_taken_at_once(backend: IndexBackend):
     finished = subprocess.Popen(["true"])
     finished.wait()
-    dead = ProcessId(this_process().host, finished.pid)
+    dead = ProcessId(backend.process.host, finished.pid)
     backend.claim_lease(LEASE, dead)
-    assert claim_lease(backend, LEASE, grace_s=3600).holder == this_process()
+    assert claim_lease(backend, LEASE, grace_s=3600).holder == backend.process
 
 
 def test_a_joiner_waits_for_the_value_the_holder_publishes(backend: IndexBackend):
@@ -119,21 +117,23 @@ def test_a_reservation_of_another_machine_is_judged_by_its_heartbeat_not_its_age
     old = Reservation(
         "k", 2, None, ELSEWHERE.host, ELSEWHERE.pid, (now - timedelta(hours=2)).isoformat()
     )
-    assert reservation_is_stale(held, stale_minutes=30, now=now, last_beat=silent, grace_s=60)
+    assert reservation_is_stale(
+        held, stale_minutes=30, now=now, host="here", last_beat=silent, grace_s=60
+    )
     assert not reservation_is_stale(
-        old, stale_minutes=30, now=now, last_beat=now.isoformat(), grace_s=60
+        old, stale_minutes=30, now=now, host="here", last_beat=now.isoformat(), grace_s=60
     )
 
 
 def test_cleanup_reclaims_the_reservations_of_a_machine_whose_heartbeat_stopped(
-    backend: IndexBackend, monkeypatch: pytest.MonkeyPatch
+    backend: IndexBackend,
 ):
-    monkeypatch.setenv(HOST_ENV, "silent-machine")
+    backend.host = "silent-machine"
     silent = backend.reserve_version("k", None)
-    backend.beat(this_process())
-    monkeypatch.setenv(HOST_ENV, "beating-machine")
+    backend.beat(backend.process)
+    backend.host = "beating-machine"
     beating = backend.reserve_version("k", None)
-    monkeypatch.delenv(HOST_ENV)
+    backend.host = "this-machine"
     time.sleep(0.5)
     backend.beat(ProcessId("beating-machine", os.getpid()))
 
@@ -144,7 +144,7 @@ def test_cleanup_reclaims_the_reservations_of_a_machine_whose_heartbeat_stopped(
 
 
 def test_a_process_of_another_machine_without_any_heartbeat_cannot_be_judged():
-    assert not is_gone(ELSEWHERE, grace_s=1, last_beat=None)
+    assert not is_gone(ELSEWHERE, host="here", grace_s=1, last_beat=None)
     old = (datetime.now(UTC) - timedelta(seconds=5)).isoformat()
-    assert is_gone(ELSEWHERE, grace_s=1, last_beat=old)
-    assert not is_gone(ELSEWHERE, grace_s=60, last_beat=old)
+    assert is_gone(ELSEWHERE, host="here", grace_s=1, last_beat=old)
+    assert not is_gone(ELSEWHERE, host="here", grace_s=60, last_beat=old)

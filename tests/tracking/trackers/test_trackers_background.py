@@ -290,6 +290,7 @@ def test_a_process_killed_with_work_queued_leaves_runs_that_cleanup_closes(proje
         [tracking.client.get_run(sweep_id).info.experiment_id],
         registry=tracking.registry,
         project=tracking.policy.project,
+        host=tracking.host,
     )
 
     assert first in {run.run_id for run in closed}

@@ -82,7 +82,12 @@ def test_environment_fingerprint_holds_cpu_model_cores_and_runtime_versions(
 ):
     run_id = tracker.start_benchmark_run(benchmark_context, model_run_id="conv123")
     with tracker.managed_run(run_id):
-        fingerprint = tracker.log_environment(run_id, thread_settings={"intra_op_num_threads": 2})
+        fingerprint = tracker.log_environment(
+            run_id,
+            collect_environment_fingerprint(
+                environ={}, thread_settings={"intra_op_num_threads": 2}
+            ),
+        )
 
     tags = project.client.get_run(run_id).data.tags
     assert tags["code.environment.cpu_model"] == read_cpu_model() != ""
@@ -121,7 +126,7 @@ def test_benchmark_tracking_imports_and_fingerprints_without_torch():
         """
         import sys
         from resume_ner.tracking.trackers.benchmark import collect_environment_fingerprint
-        fingerprint = collect_environment_fingerprint()
+        fingerprint = collect_environment_fingerprint(environ={})
         assert fingerprint["packages"]["torch"], fingerprint
         assert "torch" not in sys.modules, "torch was imported"
         assert "transformers" not in sys.modules, "transformers was imported"
@@ -141,7 +146,7 @@ def test_disabled_benchmark_tracking_creates_no_run(project, benchmark_context):
     )
 
     run_id = tracker.start_benchmark_run(benchmark_context, model_run_id="conv123")
-    tracker.log_environment(run_id)
+    tracker.log_environment(run_id, collect_environment_fingerprint(environ={}))
     tracker.log_latency_results(run_id, [LatencyMeasurement("eager", 1, 8, (1.0,))])
 
     assert run_id is None

@@ -14,8 +14,11 @@ if TYPE_CHECKING:
 CONFIG_FILE = "mlflow.yaml"
 
 
-def open_index_backend(config: IndexConfig, paths: ProjectPaths) -> IndexBackend:
-    """The run index and version counter backend that ``config`` describes.
+def open_index_backend(
+    config: IndexConfig, paths: ProjectPaths, *, host: str | None = None
+) -> IndexBackend:
+    """The run index and version counter backend that ``config`` describes, recording ``host``
+    as this machine's name (default: its host name).
 
     ``file`` keeps both as JSON files under ``paths.cache_dir`` (``file_name`` and
     ``counter_file_name``); ``sql`` keeps them in the database at ``sql_url``. Raises
@@ -25,7 +28,7 @@ def open_index_backend(config: IndexConfig, paths: ProjectPaths) -> IndexBackend
     set up.
     """
     if config.backend == "sql":
-        return _open_sql(config)
+        return _open_sql(config, host)
     from resume_ner.tracking.index.file import FileIndexBackend
 
     if config.file_name == config.counter_file_name:
@@ -35,11 +38,11 @@ def open_index_backend(config: IndexConfig, paths: ProjectPaths) -> IndexBackend
             f"must differ from index.file_name ({config.file_name!r})",
         )
     return FileIndexBackend(
-        paths.cache_dir / config.file_name, paths.cache_dir / config.counter_file_name
+        paths.cache_dir / config.file_name, paths.cache_dir / config.counter_file_name, host=host
     )
 
 
-def _open_sql(config: IndexConfig) -> IndexBackend:
+def _open_sql(config: IndexConfig, host: str | None) -> IndexBackend:
     if not config.sql_url:
         raise ConfigError(
             CONFIG_FILE,
@@ -67,4 +70,4 @@ def _open_sql(config: IndexConfig) -> IndexBackend:
             "index.sql_url",
             f"names a {dialect!r} database; the SQL index supports {', '.join(SUPPORTED_DIALECTS)}",
         )
-    return SqlIndexBackend(config.sql_url)
+    return SqlIndexBackend(config.sql_url, host=host)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -143,8 +144,16 @@ class IndexBackend(ABC):
     """Storage for the run index and the version counter.
 
     Implementations must be safe for concurrent use by several processes: every method is
-    atomic with respect to the others. Timestamps are stored as UTC ISO 8601 text.
+    atomic with respect to the others. Timestamps are stored as UTC ISO 8601 text. ``host`` is
+    the name this machine records (reservations, heartbeats, leases), given when it is opened.
     """
+
+    host: str
+
+    @property
+    def process(self) -> ProcessId:
+        """This process as others see it through this backend: ``host`` and its pid."""
+        return ProcessId(self.host, os.getpid())
 
     # --- run index -------------------------------------------------------------------------
 

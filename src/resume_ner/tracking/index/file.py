@@ -22,6 +22,7 @@ import heapq
 import logging
 import os
 import re
+import socket
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -46,7 +47,6 @@ from resume_ner.tracking.index.journal import (
     JournaledDocument,
     require,
 )
-from resume_ner.tracking.liveness import this_host
 from resume_ner.tracking.locks import FileProcessLock, ProcessLock
 
 logger = logging.getLogger(__name__)
@@ -420,7 +420,8 @@ class FileIndexBackend(IndexBackend):
     ``lock_timeout`` is how long an operation waits for a lock before raising
     :class:`IndexLockTimeoutError`; ``compact_after`` is how many changes a journal collects
     before it is folded into its JSON file (default :data:`INDEX_COMPACT_AFTER` and
-    :data:`COUNTER_COMPACT_AFTER`). One backend may be shared by several threads.
+    :data:`COUNTER_COMPACT_AFTER`). ``host`` is the name this machine records (default: its host
+    name). One backend may be shared by several threads.
     """
 
     def __init__(
@@ -431,7 +432,9 @@ class FileIndexBackend(IndexBackend):
         *,
         compact_after: int | None = None,
         liveness_path: Path | str | None = None,
+        host: str | None = None,
     ) -> None:
+        self.host = host or socket.gethostname()
         self.index_path = Path(index_path)
         self.counter_path = Path(counter_path)
         if self.index_path.resolve() == self.counter_path.resolve():
@@ -597,7 +600,7 @@ class FileIndexBackend(IndexBackend):
             version = counter["next_version"]
             held = {
                 "run_id": run_id,
-                "host": this_host(),
+                "host": self.host,
                 "pid": os.getpid(),
                 "reserved_at": utc_now_iso(),
             }

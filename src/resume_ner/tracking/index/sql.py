@@ -15,6 +15,7 @@ import itertools
 import logging
 import os
 import re
+import socket
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,7 +54,6 @@ from resume_ner.tracking.index.base import (
     utc_now_iso,
     with_normalized_time,
 )
-from resume_ner.tracking.liveness import this_host
 from resume_ner.tracking.locks import (
     AdvisoryLock,
     FileProcessLock,
@@ -150,11 +150,15 @@ class SqlIndexBackend(IndexBackend):
     ``url`` is an SQLAlchemy URL: ``postgresql+psycopg://user@host:5432/db`` for several
     machines, or ``sqlite:///path/index.db``. Tables are created when missing, also when several
     processes open a fresh database at once. ``busy_timeout_s`` is how long an SQLite writer
-    waits for the database lock. Raises :class:`IndexBackendError` for an unsupported database
+    waits for the database lock; ``host`` is the name this machine records (default: its host
+    name). Raises :class:`IndexBackendError` for an unsupported database
     or when the database cannot be reached or set up.
     """
 
-    def __init__(self, url: str, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> None:
+    def __init__(
+        self, url: str, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S, host: str | None = None
+    ) -> None:
+        self.host = host or socket.gethostname()
         try:
             parsed = make_url(url)
         except SQLAlchemyError as exc:
@@ -304,7 +308,7 @@ class SqlIndexBackend(IndexBackend):
                 counter_key=counter_key,
                 version=version,
                 run_id=run_id,
-                host=this_host(),
+                host=self.host,
                 pid=os.getpid(),
                 reserved_at=utc_now_iso(),
             )

@@ -14,7 +14,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from resume_ner.tracking.index.base import IndexBackend, ProcessId, Reservation, parse_utc_iso
-from resume_ner.tracking.liveness import is_gone, is_process_alive, this_host
+from resume_ner.tracking.liveness import is_gone, is_process_alive
 
 logger = logging.getLogger(__name__)
 
@@ -81,23 +81,24 @@ def reservation_is_stale(
     *,
     stale_minutes: float,
     now: datetime,
-    host: str | None = None,
+    host: str,
     last_beat: str | None = None,
     grace_s: float | None = None,
 ) -> bool:
     """Whether ``reservation`` can be reclaimed: its process is gone, or it is too old.
 
-    A process of ``host`` (default: this machine) is asked directly. One of another machine
+    A process of ``host`` (this machine) is asked directly. One of another machine
     that writes a heartbeat (``last_beat``) is judged by it: gone once silent for more than
     ``grace_s``, alive otherwise. Any other reservation is reclaimed once older than
     ``stale_minutes`` at ``now``.
     """
-    if reservation.host == (host or this_host()):
+    if reservation.host == host:
         if not is_process_alive(reservation.pid):
             return True
     elif last_beat is not None and grace_s is not None:
         return is_gone(
             ProcessId(reservation.host, reservation.pid),
+            host=host,
             grace_s=grace_s,
             last_beat=last_beat,
             now=now,
@@ -137,6 +138,7 @@ def cleanup_stale_reservations(
             reservation,
             stale_minutes=stale_minutes,
             now=now,
+            host=backend.host,
             last_beat=beats.get(ProcessId(reservation.host, reservation.pid)),
             grace_s=grace_s,
         )

@@ -144,20 +144,19 @@ def _onnxruntime_providers() -> list[str] | None:
 
 def collect_environment_fingerprint(
     *,
+    environ: Mapping[str, str],
     thread_settings: Mapping[str, Any] | None = None,
-    environ: Mapping[str, str] | None = None,
     cpuinfo_path: Path = CPUINFO_PATH,
 ) -> dict[str, Any]:
     """Describe the machine and software a benchmark runs on.
 
     Holds ``cpu_model``, ``logical_cores``, ``usable_cores`` (the CPUs this process may run
     on), ``machine``, ``platform``, ``python_version``, ``threads`` (the thread variables of
-    :data:`THREAD_ENV_VARS` found in ``environ`` (default: this process's environment), plus
+    :data:`THREAD_ENV_VARS` found in ``environ`` (the command's environment), plus
     ``thread_settings`` such as the session's intra-op threads), ``packages`` (versions of
     :data:`RUNTIME_PACKAGES` from package metadata, ``None`` when not installed, never by
     importing them) and ``onnxruntime_providers`` (``None`` without ONNX Runtime).
     """
-    environ = os.environ if environ is None else environ
     threads: dict[str, Any] = {name: environ[name] for name in THREAD_ENV_VARS if name in environ}
     threads.update(thread_settings or {})
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -227,19 +226,15 @@ class MLflowBenchmarkTracker(BaseTracker):
     def log_environment(
         self,
         run_id: str | None,
-        fingerprint: Mapping[str, Any] | None = None,
-        *,
-        thread_settings: Mapping[str, Any] | None = None,
+        fingerprint: Mapping[str, Any],
     ) -> dict[str, Any]:
-        """Store the environment fingerprint as ``environment.json`` and ``environment.*`` tags.
+        """Store the environment fingerprint (:func:`collect_environment_fingerprint`) as
+        ``environment.json`` and ``environment.*`` tags.
 
-        ``fingerprint`` defaults to :func:`collect_environment_fingerprint` with
-        ``thread_settings``. The artifact is uploaded now; the tags travel with the run's next
-        batch. Returns the fingerprint (also when not tracked). Raises
+        The artifact is uploaded now; the tags travel with the run's next batch. Returns the
+        fingerprint (also when not tracked). Raises
         :class:`~resume_ner.tracking.errors.ArtifactUploadError` when the upload fails.
         """
-        if fingerprint is None:
-            fingerprint = collect_environment_fingerprint(thread_settings=thread_settings)
         fingerprint = dict(fingerprint)
         if run_id is None:
             return fingerprint
