@@ -17,14 +17,15 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "scaleout"))
+
+from outage_cli import resume_ner as run_entry_point
 
 from postgres_server import MlflowServer
 
@@ -55,28 +56,13 @@ def make_project(root: Path, epochs: int, seed: int) -> Path:
 def resume_ner(
     root: Path, server: MlflowServer, *args: str, on_line: Callable[[str], None] | None = None
 ) -> tuple[int, float]:
-    """Run the entry point; return its exit code and wall seconds."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
-    env.update(MLFLOW_TRACKING_URI=server.url, PYTHONUNBUFFERED="1")
-    started = time.monotonic()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "resume_ner", "--root", str(root), *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    assert process.stdout is not None
-    output = []
-    for line in process.stdout:
-        output.append(line)
-        if on_line is not None:
-            on_line(line)
-    code = process.wait()
-    seconds = time.monotonic() - started
-    if code not in (0, 3):
-        raise RuntimeError(f"resume-ner {' '.join(args)} exited {code}:\n{''.join(output)}")
-    return code, seconds
+    """Run the entry point (as the outage tests do); return its exit code and wall seconds."""
+    finished = run_entry_point(root, server, *args, on_line=on_line)
+    if finished.returncode not in (0, 3):
+        raise RuntimeError(
+            f"resume-ner {' '.join(args)} exited {finished.returncode}:\n{finished.output}"
+        )
+    return finished.returncode, finished.seconds
 
 
 def main() -> None:
