@@ -7,7 +7,6 @@ backend stores and reads back unchanged, and anything that looks like a secret i
 
 from __future__ import annotations
 
-import getpass
 import logging
 import re
 import unicodedata
@@ -116,18 +115,12 @@ def clean_tags(tags: Mapping[str, Any], max_length: int = DEFAULT_TAG_MAX_LENGTH
     }
 
 
-def _created_by() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "system"
-
-
 def build_mlflow_tags(
     registry: TagsRegistry,
     context: NamingContext | None = None,
     *,
     project_name: str,
+    created_by: str | None = None,
     run_key: str | None = None,
     run_key_hash: str | None = None,
     output_dir: Path | str | None = None,
@@ -137,13 +130,14 @@ def build_mlflow_tags(
 ) -> dict[str, str]:
     """The tags of a run described by ``context``; every key comes from ``registry``.
 
-    ``extra`` maps registry names (``"section.name"``) to values and is applied last; names
-    that look like secrets are dropped. Values are passed through :func:`sanitize_tag_value`.
+    ``created_by`` is the login name the caller's environment gave (the tracking session's
+    ``user``); nothing here reads the environment. ``extra`` maps registry names
+    (``"section.name"``) to values and is applied last; names that look like secrets are
+    dropped. Values are passed through :func:`sanitize_tag_value`.
     """
-    tags: dict[str, Any] = {
-        registry.key("process", "project"): project_name,
-        registry.key("process", "created_by"): _created_by(),
-    }
+    tags: dict[str, Any] = {registry.key("process", "project"): project_name}
+    if created_by:
+        tags[registry.key("process", "created_by")] = created_by
     if context is not None:
         tags[registry.key("process", "stage")] = context.process_type
         tags[registry.key("process", "model")] = context.model
