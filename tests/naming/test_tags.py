@@ -11,12 +11,8 @@ import resume_ner
 from resume_ner.config.tags import load_tags_config
 from resume_ner.naming.context import NamingContext
 from resume_ner.naming.errors import TagKeyError
-from resume_ner.naming.tags import (
-    TagsRegistry,
-    build_mlflow_tags,
-    is_secret_name,
-    redact_secrets,
-)
+from resume_ner.naming.secrets import is_secret_name
+from resume_ner.naming.tags import TagsRegistry, build_mlflow_tags, redact_secrets
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ backend stores and reads back unchanged, and anything that looks like a secret i
 from __future__ import annotations
 
 import logging
-import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -17,21 +16,13 @@ from typing import Any
 from resume_ner.config.tags import TagsConfig
 from resume_ner.naming.context import NamingContext
 from resume_ner.naming.errors import TagKeyError
-from resume_ner.naming.secrets import redact_secret_value
+from resume_ner.naming.secrets import is_secret_name, redact_secret_value
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_TAG_MAX_LENGTH = 250
 TRUNCATION_MARK = "..."
 GROUPING_SCHEMA_VERSION = "1"
-
-# "key" alone is a secret, but identity names such as run_key or study_key are not.
-_SECRET_NAME = re.compile(
-    r"^key$|(^|[._\-\s])(password|passwd|pwd|secrets?|token|apikey|api[_\-]?key|access[_\-]?key|"
-    r"private[_\-]?key|secret[_\-]?key|credentials?)$",
-    re.IGNORECASE,
-)
-
 
 class TagsRegistry:
     """Tag keys by ``section.name``; an unknown name raises :class:`TagKeyError`."""
@@ -81,11 +72,6 @@ def sanitize_tag_value(value: Any, max_length: int = DEFAULT_TAG_MAX_LENGTH) -> 
     if len(text) > max_length:
         text = text[: max_length - len(TRUNCATION_MARK)].rstrip() + TRUNCATION_MARK
     return text
-
-
-def is_secret_name(name: str) -> bool:
-    """Whether a parameter or tag named ``name`` looks like it holds a secret."""
-    return bool(_SECRET_NAME.search(name.strip()))
 
 
 def redact_secrets(values: Mapping[str, Any]) -> dict[str, Any]:
