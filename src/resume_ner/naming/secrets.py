@@ -220,16 +220,16 @@ SECRET_SHAPES: tuple[SecretShape, ...] = (
         re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@]*:(?P<secret>[^\s/@]+)@[^\s/@]"),
         _body("secret", lambda text: not text.startswith(_ALREADY_REDACTED)),
     ),
-    SecretShape(
-        "Anthropic API key", re.compile(r"sk-ant-(?P<body>[A-Za-z0-9_\-]{20,})"), None
-    ),
+    SecretShape("Anthropic API key", re.compile(r"sk-ant-(?P<body>[A-Za-z0-9_\-]{20,})"), None),
     SecretShape(
         "OpenAI-style API key",
         re.compile(r"sk-(?:(?:proj|svcacct|admin|None)-)?(?P<body>[A-Za-z0-9_\-]{20,})"),
         _body("body", _looks_random),
     ),
     SecretShape("Stripe key", re.compile(r"(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{10,}")),
-    SecretShape("AWS access key id", re.compile(r"(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[0-9A-Z]{16}")),
+    SecretShape(
+        "AWS access key id", re.compile(r"(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[0-9A-Z]{16}")
+    ),
     SecretShape(
         "AWS secret access key",
         re.compile(

@@ -24,6 +24,7 @@ DEFAULT_TAG_MAX_LENGTH = 250
 TRUNCATION_MARK = "..."
 GROUPING_SCHEMA_VERSION = "1"
 
+
 class TagsRegistry:
     """Tag keys by ``section.name``; an unknown name raises :class:`TagKeyError`."""
 
