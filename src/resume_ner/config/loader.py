@@ -281,10 +281,14 @@ def check_config_folder(config_dir: Path | None) -> None:
 
 
 def _holds_configuration(folder: Path) -> bool:
-    if not folder.is_dir():
+    """Whether ``folder`` holds a configuration file, or a file misspelt like one."""
+    try:
+        names = [entry.name for entry in folder.iterdir()] if folder.is_dir() else []
+    except OSError:
         return False
-    return any((folder / name).exists() for name in CONFIG_FILES) or any(
-        _closest_config_file(entry.name) and _is_misspelt(entry.name) for entry in folder.iterdir()
+    return any(
+        name in CONFIG_FILES or (_is_misspelt(name) and _closest_config_file(name) is not None)
+        for name in names
     )
 
 
