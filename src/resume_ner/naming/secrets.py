@@ -220,7 +220,7 @@ SECRET_SHAPES: tuple[SecretShape, ...] = (
         re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@]*:(?P<secret>[^\s/@]+)@[^\s/@]"),
         _body("secret", lambda text: not text.startswith(_ALREADY_REDACTED)),
     ),
-    SecretShape("Anthropic API key", re.compile(r"sk-ant-(?P<body>[A-Za-z0-9_\-]{20,})"), None),
+    SecretShape("Anthropic API key", re.compile(r"sk-ant-[A-Za-z0-9_\-]{20,}")),
     SecretShape(
         "OpenAI-style API key",
         re.compile(r"sk-(?:(?:proj|svcacct|admin|None)-)?(?P<body>[A-Za-z0-9_\-]{20,})"),
