@@ -162,6 +162,13 @@ DEFAULT_SECRET_FILE_PATTERNS = (
     "azureprofile.json",
     ".docker/config.json",
     ".kube/config",
+    # token files (Hugging Face's ``token``, Vault's ``.vault-token``, ``*.token``)
+    "token",
+    "token.*",
+    "*.token",
+    "*_token",
+    "*-token",
+    "stored_tokens",
     # secrets files
     "secrets.*",
     "secret.*",
