@@ -86,3 +86,22 @@ def test_ls_filters_by_stage_and_status_and_prints_json(demo_root):
 
 def test_an_unknown_status_is_bad_input(demo_root):
     assert _cli(demo_root, "runs", "ls", "--status", "DONE")[0] == 2
+
+
+def test_find_links_the_run_on_the_model_training_view_at_the_configured_ui(demo_root, tmp_path):
+    config_dir = tmp_path / "config"
+    config_dir.mkdir()
+    (config_dir / "mlflow.yaml").write_text("ui_url: http://127.0.0.1:8765\n", encoding="utf-8")
+    client = MlflowClient(tracking_uri=f"sqlite:///{demo_root / 'mlruns' / 'mlflow.db'}")
+    experiment = client.get_experiment_by_name("resume-ner-hpo").experiment_id
+    run_id = client.search_runs([experiment], max_results=1)[0].info.run_id
+
+    code, output = _cli(
+        demo_root, "--config-dir", str(config_dir), "runs", "find", "--run-id", run_id, "--json"
+    )
+
+    assert code == 0, output
+    assert json.loads(output)["url"] == (
+        f"http://127.0.0.1:8765/#/experiments/{experiment}/runs/{run_id}"
+        "?workflowType=machine_learning"
+    )

@@ -125,7 +125,18 @@ def _fast_index_lookup(
         "strategies_attempted": ["local_index"],
         "errors": [],
         "tracking_uri": uri,
+        "url": _run_url(uri, entry.experiment_id, entry.run_id, config.ui_url),
     }
+
+
+def _run_url(tracking_uri: str, experiment_id: str | None, run_id: str, ui_url: str | None) -> str:
+    """The run's page in MLflow's UI, or why there is none."""
+    from resume_ner.tracking.urls import get_mlflow_run_url
+
+    try:
+        return get_mlflow_run_url(tracking_uri, experiment_id or "", run_id, ui_url=ui_url)
+    except ValueError as exc:
+        return f"(no UI address for this tracking URI: {exc})"
 
 
 @app.command()
@@ -261,7 +272,6 @@ def _find_with_mlflow(
     from resume_ner.tracking.experiments import project_experiment_ids
     from resume_ner.tracking.finder import find_mlflow_run
     from resume_ner.tracking.types import RunLookupReport
-    from resume_ner.tracking.urls import get_mlflow_run_url
 
     tracking = ctx.with_resource(
         TrackingContext.open(
@@ -303,12 +313,9 @@ def _find_with_mlflow(
         result["run_name"] = run.info.run_name
         result["experiment_id"] = run.info.experiment_id
         result["status"] = run.info.status
-        try:
-            result["url"] = get_mlflow_run_url(
-                tracking.tracking_uri, run.info.experiment_id, run.info.run_id
-            )
-        except ValueError as exc:
-            result["url"] = f"(no UI address for this tracking URI: {exc})"
+        result["url"] = _run_url(
+            tracking.tracking_uri, run.info.experiment_id, run.info.run_id, tracking.config.ui_url
+        )
     return result
 
 
@@ -537,7 +544,7 @@ def tree(
     Sweeps show their best objective value and trials their objective; a KILLED or FAILED run
     shows why it stopped. Run ids are printed whole.
     """
-    from resume_ner.cli.console import console
+    from resume_ner.cli.console import console, count_of
     from resume_ner.cli.tables import Column, render_table
     from resume_ner.tracking.context import TrackingContext
     from resume_ner.tracking.experiments import project_experiment_ids
@@ -566,7 +573,7 @@ def tree(
                 }
             )
             continue
-        console.print(f"[bold]{name}[/] ({len(runs)} runs)", highlight=False)
+        console.print(f"[bold]{name}[/] ({count_of(len(runs), 'run')})", highlight=False)
         rows = _tree_rows(nodes)
         if not rows:
             continue
