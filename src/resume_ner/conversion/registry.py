@@ -77,9 +77,9 @@ def _score_of(tracking: TrackingContext, version: ModelVersion) -> ModelScore | 
     return ModelScore(float(score), float(latency) if latency not in (None, "") else None)
 
 
-def registered_model_description(alias: str) -> str:
-    """The Markdown description of the registered model: what it does, what its versions are
-    and what alias ``alias`` means."""
+def registered_model_description(model_name: str, alias: str) -> str:
+    """The Markdown description of registered model ``model_name``: what it does, what its
+    versions are and what alias ``alias`` means."""
     return (
         "Named-entity recognition for resumes: resume text in, entities (skills, education, "
         "job titles, contact details, ... as each version's model card lists) with character "
@@ -89,7 +89,7 @@ def registered_model_description(alias: str) -> str:
         "per entity, latency, lineage back to the sweep).\n\n"
         f"The alias `{alias}` marks the version to serve: it moves to a new version only when "
         "that version beats it by `selection.yaml`'s rule. Serve it with `resume-ner serve` or "
-        f"`mlflow models serve -m models:/<name>@{alias}`."
+        f"`mlflow models serve -m models:/{model_name}@{alias}`."
     )
 
 
@@ -98,7 +98,9 @@ def describe_registered_model(tracking: TrackingContext, model_name: str, alias:
     hand is kept). Raises what the MLflow client raises."""
     client = tracking.client
     if not (client.get_registered_model(model_name).description or "").strip():
-        client.update_registered_model(model_name, description=registered_model_description(alias))
+        client.update_registered_model(
+            model_name, description=registered_model_description(model_name, alias)
+        )
 
 
 def register_and_promote(
