@@ -125,3 +125,23 @@ def test_find_links_the_run_on_the_model_training_view_at_the_configured_ui(demo
         f"http://127.0.0.1:8765/#/experiments/{experiment}/runs/{run_id}"
         "?workflowType=machine_learning"
     )
+
+
+def test_find_prints_the_run_link_whole_beside_a_report_that_fits_80_columns(
+    demo_root, monkeypatch
+):
+    monkeypatch.setenv("COLUMNS", "80")
+    client = MlflowClient(tracking_uri=f"sqlite:///{demo_root / 'mlruns' / 'mlflow.db'}")
+    experiment = client.get_experiment_by_name("resume-ner-hpo").experiment_id
+    run_id = client.search_runs([experiment], max_results=1)[0].info.run_id
+
+    code, output = _cli(demo_root, "runs", "find", "--run-id", run_id)
+
+    assert code == 0, output
+    *report, link = output.splitlines()
+    assert link.split() == [
+        "url",
+        f"http://127.0.0.1:5000/#/experiments/{experiment}/runs/{run_id}"
+        "?workflowType=machine_learning",
+    ]
+    assert all(len(line) <= 80 for line in report)

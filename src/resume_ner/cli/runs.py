@@ -84,14 +84,25 @@ def _print_report(report: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print_json(report)
         return
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(show_header=False, box=None)
+    table.add_column()
+    table.add_column(overflow="fold")  # long values wrap within the width, never cut
     for key, value in report.items():
+        if key == "url":
+            continue
         if isinstance(value, list):
             value = ", ".join(str(v) for v in value) or "-"
         table.add_row(f"[bold]{key}[/]", "-" if value is None else str(value))
     console.print(table)
+    if report.get("url"):
+        # Whole on one line, so that it can be opened or copied (the terminal wraps it).
+        label = "url".ljust(max(len(key) for key in report))  # aligned with the table's keys
+        console.print(
+            f" [bold]{label}[/]  {escape(report['url'])}", soft_wrap=True, highlight=False
+        )
 
 
 def _fast_index_lookup(
