@@ -136,11 +136,11 @@ def demo(
     )
     if sweep_id:
         experiment_id = tracking.client.get_run(sweep_id).info.experiment_id
+        ui_url = tracking.config.ui_url
+        url = get_mlflow_run_url(tracking.tracking_uri, experiment_id, sweep_id, ui_url=ui_url)
+        console.print(f"sweep run: {url}", soft_wrap=True, highlight=False)
         console.print(
-            f"sweep run: {get_mlflow_run_url(tracking.tracking_uri, experiment_id, sweep_id)}",
+            ui_hint(tracking.tracking_uri, experiment_id, ui_url=ui_url),
             soft_wrap=True,
             highlight=False,
-        )
-        console.print(
-            ui_hint(tracking.tracking_uri, experiment_id), soft_wrap=True, highlight=False
         )

@@ -128,6 +128,7 @@ class TrackingContext:
 
     def experiment_id_for(self, process_type: str) -> str:
         """The id of the experiment runs of ``process_type`` belong to (created when missing)."""
+        from resume_ner.tracking.experiments import experiment_description
         from resume_ner.tracking.runs import get_or_create_experiment
         from resume_ner.tracking.setup import experiment_artifact_location
 
@@ -137,6 +138,7 @@ class TrackingContext:
                 self.client,
                 name,
                 artifact_location=experiment_artifact_location(self.artifact_root, name),
+                description=experiment_description(name, self.policy),
             )
         return self._experiment_ids[name]
 
