@@ -103,7 +103,7 @@ class ServeDocuments(StrictModel):
 
     workers: int = Field(1, ge=1)
     max_waiting: int = Field(8, ge=0)
-    max_inflated_bytes: int = Field(32 * 1024 * 1024, ge=64 * 1024)
+    max_inflated_bytes: int = Field(8 * 1024 * 1024, ge=64 * 1024)
     max_pdf_pages: int = Field(50, ge=1)
 
 

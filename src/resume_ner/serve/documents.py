@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
+from xml.parsers import expat
 
 from resume_ner.serve.errors import (
     DocumentTooLongError,
@@ -45,11 +46,13 @@ MediaType = Literal[
     "text/plain",
 ]
 #: The most a DOCX's ``word/document.xml`` may inflate to unless the caller says otherwise.
-MAX_DOCX_INFLATED_BYTES = 32 * 1024 * 1024
+MAX_DOCX_INFLATED_BYTES = 8 * 1024 * 1024
 #: The most pages read of a PDF unless the caller says otherwise.
 MAX_PDF_PAGES = 50
 _INFLATE_CHUNK_BYTES = 64 * 1024
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main "
+_P, _T, _TC, _TR, _TAB = (f"{_W}{name}" for name in ("p", "t", "tc", "tr", "tab"))
+_BREAKS = frozenset({f"{_W}br", f"{_W}cr"})
 _PDF_MAGIC = b"%PDF-"
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -175,13 +178,13 @@ def _pdf_text(data: bytes, max_chars: int, max_pages: int) -> str:
 
 
 def _docx_text(data: bytes, max_chars: int, max_inflated_bytes: int) -> str:
-    from lxml import etree
-
     lines = _DocxLines()
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler = lines.start
+    parser.EndElementHandler = lines.end
+    parser.CharacterDataHandler = lines.data
+    parser.StartDoctypeDeclHandler = _refuse_doctype
     inflated = 0
-    parser = etree.XMLPullParser(
-        events=("start", "end"), resolve_entities=False, no_network=True, huge_tree=False
-    )
     with (
         _parsing("DOCX"),
         zipfile.ZipFile(io.BytesIO(data)) as archive,
@@ -189,24 +192,26 @@ def _docx_text(data: bytes, max_chars: int, max_inflated_bytes: int) -> str:
     ):
         while lines.length <= max_chars + 1:
             chunk = part.read(_INFLATE_CHUNK_BYTES)
-            if not chunk:
-                parser.close()
-                break
             inflated += len(chunk)
             if inflated > max_inflated_bytes:
                 raise UnreadableDocumentError(
                     f"the DOCX's text part inflates past {max_inflated_bytes} bytes, more than "
                     "accepted"
                 )
-            parser.feed(chunk)
-            for event, element in parser.read_events():
-                lines.on(event, element)
+            parser.Parse(chunk, not chunk)
+            if not chunk:
+                break
     return "\n".join(lines.text_lines())
 
 
+def _refuse_doctype(*args: object) -> None:
+    # Word never writes one; a DTD is only good for entity tricks.
+    raise UnreadableDocumentError("the DOCX's XML declares a DTD, which Word documents do not")
+
+
 class _DocxLines:
-    """The lines of ``word/document.xml`` from a stream of parser events (module docstring):
-    only the paragraph, cell and row being read are held, finished elements are cleared."""
+    """The lines of ``word/document.xml`` from the events of a streaming parser (see the
+    module docstring): only the paragraph, cells and rows being read are held."""
 
     def __init__(self) -> None:
         self.lines: list[str] = []
@@ -215,39 +220,42 @@ class _DocxLines:
         self._cells: list[list[str]] = []
         self._rows: list[list[str]] = []
         self._in_paragraph = 0
+        self._in_text = False
 
-    def on(self, event: str, element: object) -> None:
-        tag = element.tag  # type: ignore[attr-defined]
-        if event == "start":
-            if tag == f"{_W}tr":
-                self._rows.append([])
-            elif tag == f"{_W}tc":
-                self._cells.append([])
-            elif tag == f"{_W}p":
-                self._in_paragraph += 1
-            return
-        if tag == f"{_W}t" and self._in_paragraph:
-            self._append(element.text or "")  # type: ignore[attr-defined]
-        elif tag == f"{_W}tab" and self._in_paragraph:
+    def start(self, tag: str, attributes: object) -> None:
+        """An element opens."""
+        if tag == _T:
+            self._in_text = self._in_paragraph > 0
+        elif tag == _P:
+            self._in_paragraph += 1
+        elif tag == _TC:
+            self._cells.append([])
+        elif tag == _TR:
+            self._rows.append([])
+        elif tag == _TAB and self._in_paragraph:
             self._append("\t")
-        elif tag in (f"{_W}br", f"{_W}cr") and self._in_paragraph:
+        elif tag in _BREAKS and self._in_paragraph:
             self._append("\n")
-        elif tag == f"{_W}p":
+
+    def data(self, text: str) -> None:
+        """Characters inside the current element."""
+        if self._in_text:
+            self._append(text)
+
+    def end(self, tag: str) -> None:
+        """An element closes."""
+        if tag == _T:
+            self._in_text = False
+        elif tag == _P and self._in_paragraph:
             self._in_paragraph -= 1
             if not self._in_paragraph:
                 self._end_paragraph()
-        elif tag == f"{_W}tc" and self._cells:
+        elif tag == _TC and self._cells:
             cell = "\n".join(self._cells.pop()).strip()
             if self._rows:
                 self._rows[-1].append(cell)
-        elif tag == f"{_W}tr" and self._rows:
+        elif tag == _TR and self._rows:
             self._add_line("\t".join(self._rows.pop()))
-        # What an element held has been taken: free it and the siblings before it.
-        element.clear()  # type: ignore[attr-defined]
-        parent = element.getparent()  # type: ignore[attr-defined]
-        if parent is not None:
-            while element.getprevious() is not None:  # type: ignore[attr-defined]
-                del parent[0]
 
     def text_lines(self) -> list[str]:
         """The finished lines, and the paragraph being read when reading stopped early."""
@@ -266,10 +274,9 @@ class _DocxLines:
             self._add_line(text)
 
     def _add_line(self, line: str) -> None:
-        if self._rows:
+        if self._rows and self._cells:
             # A table nested in a cell: its rows become lines of that cell.
-            if self._cells:
-                self._cells[-1].append(line)
+            self._cells[-1].append(line)
             return
         self.lines.append(line)
         self.length += 1

@@ -39,7 +39,7 @@ body { font: 15px/1.5 system-ui, sans-serif; margin: 0; color: #1f2937; backgrou
 header { background: #1f2937; color: #f9fafb; padding: 12px 24px; }
 header h1 { font-size: 18px; margin: 0; display: inline; }
 header span { opacity: .75; margin-left: 12px; font-size: 13px; }
-main { display: grid; grid-template-columns: 1fr 1fr; gap: 20px; padding: 20px 24px; }
+main { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 20px; padding: 20px 24px; }
 section { background: #fff; border: 1px solid #e5e7eb; border-radius: 8px; padding: 16px; }
 h2 { font-size: 15px; margin: 0 0 10px; }
 textarea { width: 100%; box-sizing: border-box; height: 260px; font: 13px/1.4 monospace; }

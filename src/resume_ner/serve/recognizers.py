@@ -55,7 +55,7 @@ _MAX_PHONE_DIGITS = 15
 #: The longest piece of text the phone matcher is given (see the module docstring).
 _MAX_RUN_CHARS = 48
 #: The most pieces of one text the phone matcher is given.
-_MAX_PHONE_PIECES = 64
+_MAX_PHONE_PIECES = 32
 
 _EMAIL = re.compile(
     r"(?<![\w.%+-])[\w%+-]+(?:\.[\w%+-]+)*@[^\W_](?:[\w-]*[^\W_])?(?:\.[^\W_](?:[\w-]*[^\W_])?)*"
