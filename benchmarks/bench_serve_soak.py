@@ -48,13 +48,15 @@ def bomb_docx(inflated: int) -> bytes:
     buffer = io.BytesIO()
     unit = b'<w:bookmarkStart w:id="0" w:name="x"/>'
     block = unit * (MB // len(unit))
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        with archive.open("word/document.xml", "w", force_zip64=True) as part:
-            part.write(b'<w:document xmlns:w="http://schemas.openxmlformats.org/')
-            part.write(b'wordprocessingml/2006/main"><w:body>')
-            for _ in range(inflated // len(block)):
-                part.write(block)
-            part.write(b"</w:body></w:document>")
+    with (
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive,
+        archive.open("word/document.xml", "w", force_zip64=True) as part,
+    ):
+        part.write(b'<w:document xmlns:w="http://schemas.openxmlformats.org/')
+        part.write(b'wordprocessingml/2006/main"><w:body>')
+        for _ in range(inflated // len(block)):
+            part.write(block)
+        part.write(b"</w:body></w:document>")
     return buffer.getvalue()
 
 

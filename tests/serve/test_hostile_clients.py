@@ -78,9 +78,7 @@ def _status(response: bytes) -> int:
 @pytest.mark.parametrize(
     ("declared", "expected"), [(1_000, 408), (10_000_000, 413)], ids=["within", "over-limit"]
 )
-def test_a_body_shorter_than_its_content_length_is_answered_within_10_s(
-    server, declared, expected
-):
+def test_a_body_shorter_than_its_content_length_is_answered_within_10_s(server, declared, expected):
     url = server[0]
     with socket.create_connection(_address(url)) as sock:
         sock.sendall(
@@ -225,9 +223,7 @@ def test_a_docx_inflating_to_190_mb_is_refused_within_2_s_and_100_mb(server, uni
 
 
 @pytest.mark.parametrize("claimed", [1_000, 0xFFFF_FFFE], ids=["claims-small", "claims-huge"])
-def test_a_docx_whose_zip_headers_lie_about_sizes_is_refused_within_2_s_and_100_mb(
-    server, claimed
-):
+def test_a_docx_whose_zip_headers_lie_about_sizes_is_refused_within_2_s_and_100_mb(server, claimed):
     data = _lie_about_sizes(_bomb_docx(190 * MB, BOMBS["markup"]), "word/document.xml", claimed)
 
     response = _refused_quickly_and_lightly(server, data)

@@ -47,9 +47,7 @@ def _shown(page) -> list[list[str]]:
     return page.evaluate(MARKS_JS)
 
 
-def test_a_pasted_text_is_shown_with_its_entities_highlighted_by_label_and_score(
-    api_url, tmp_path
-):
+def test_a_pasted_text_is_shown_with_its_entities_highlighted_by_label_and_score(api_url, tmp_path):
     requested: list[str] = []
     with chromium_page(tmp_path / "profile") as page:
         page.on("request", lambda request: requested.append(request.url))
