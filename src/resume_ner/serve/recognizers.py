@@ -38,6 +38,7 @@ Pattern entities carry the score 1.0.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -150,15 +151,30 @@ def _phone_pieces(text: str) -> Iterator[tuple[str, int]]:
 
 def _longest_first(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     """Non-overlapping spans, the longer winning any overlap, in text order."""
-    kept: list[tuple[int, int]] = []
+    kept = _SpanIndex()
     for start, end in sorted(spans, key=lambda s: (s[0] - s[1], s[0])):
-        if all(end <= other_start or start >= other_end for other_start, other_end in kept):
-            kept.append((start, end))
-    return sorted(kept)
+        if not kept.overlaps(start, end):
+            kept.add(start, end)
+    return kept.spans
 
 
-def _overlaps(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
-    return a_start < b_end and b_start < a_end
+class _SpanIndex:
+    """Non-overlapping spans in text order, for overlap questions in logarithmic time (a text
+    can hold thousands of pattern spans and model spans)."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]] = ()) -> None:
+        self.spans = sorted(spans)
+        self._starts = [start for start, _ in self.spans]
+
+    def add(self, start: int, end: int) -> None:
+        at = bisect.bisect_left(self._starts, start)
+        self._starts.insert(at, start)
+        self.spans.insert(at, (start, end))
+
+    def overlaps(self, start: int, end: int) -> bool:
+        at = bisect.bisect_left(self._starts, end)
+        # The span starting last before ``end`` is the only one that can reach into it.
+        return at > 0 and self.spans[at - 1][1] > start
 
 
 def _phone_like(text: str) -> bool:
@@ -190,11 +206,11 @@ class PatternRecognizers:
         its own entity objects from the second list (see the module docstring for the rule).
         """
         patterns = self.find(text)
+        index = _SpanIndex((p.start, p.end) for p in patterns)
         kept = [
             span
             for span in model_spans
-            if not any(_overlaps(span.start, span.end, p.start, p.end) for p in patterns)
-            and self._keep_unconfirmed(span, text)
+            if not index.overlaps(span.start, span.end) and self._keep_unconfirmed(span, text)
         ]
         emitted = [p for p in patterns if p.label in self.labels]
         return kept, emitted
