@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import resource
+import socket
 import threading
 import time
 
 import httpx
 import pytest
 
-from resume_ner.config.serve import ServeConfig, ServeQueue
+from resume_ner.config.serve import ServeConfig, ServeConnections, ServeQueue
 from resume_ner.serve.app import create_app
 from resume_ner.serve.connections import FD_RESERVE, connection_cap
 from resume_ner.serve.errors import ServerBusyError
@@ -188,3 +189,57 @@ def test_requests_beyond_the_queue_are_answered_503_with_retry_after(crowded_url
     assert {answer.status_code for answer in answers} <= {200, 503}
     assert all(answer.headers["retry-after"] == "7" for answer in busy)
     assert all("retry later" in answer.json()["detail"] for answer in busy)
+
+
+@pytest.fixture(scope="module")
+def two_connection_url(served):
+    """The API holding at most two open connections."""
+    config = ServeConfig(connections=ServeConnections(max_open=2))
+    with BackgroundServer(create_app(served, config)) as server:
+        yield server.url
+
+
+def _connect(url: str) -> socket.socket:
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    sock = socket.create_connection((host, int(port)))
+    sock.settimeout(10)
+    return sock
+
+
+def test_past_the_cap_the_oldest_idle_connection_makes_room(two_connection_url):
+    oldest, newer = _connect(two_connection_url), _connect(two_connection_url)
+    time.sleep(0.2)
+    try:
+        response = httpx.get(f"{two_connection_url}/health", timeout=10)
+        closed = oldest.recv(1024)
+        newer.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        still_served = newer.recv(1024)
+    finally:
+        oldest.close()
+        newer.close()
+
+    assert response.status_code == 200
+    assert closed == b"", "the oldest idle connection was closed"
+    assert still_served.startswith(b"HTTP/1.1 200")
+
+
+def test_past_the_cap_with_every_connection_busy_the_newcomer_gets_503(two_connection_url):
+    busy = [_connect(two_connection_url) for _ in range(2)]
+    for sock in busy:
+        # A request whose body is still arriving keeps its connection busy.
+        sock.sendall(
+            b"POST /v1/extract HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 100\r\n\r\n{"
+        )
+    time.sleep(0.2)
+    try:
+        newcomer = _connect(two_connection_url)
+        refused = newcomer.recv(4096)
+        newcomer.close()
+    finally:
+        for sock in busy:
+            sock.close()
+
+    assert refused.startswith(b"HTTP/1.1 503")
+    assert b"retry-after: 1" in refused
+    assert b"too many open connections" in refused
