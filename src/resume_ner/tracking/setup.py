@@ -51,6 +51,16 @@ def sqlite_path(tracking_uri: str) -> Path | None:
     return Path(tracking_uri[len(SQLITE_PREFIX) :].split("?", 1)[0])
 
 
+def portable_tracking_uri(tracking_uri: str, paths: ProjectPaths) -> str:
+    """``tracking_uri`` as a project records it in its files: an SQLite store inside the
+    project folder as a path relative to that folder (``sqlite:///mlruns/mlflow.db``, which
+    holds wherever the project is copied to), any other URI unchanged."""
+    db_path = sqlite_path(tracking_uri)
+    if db_path is None or not db_path.is_absolute():
+        return tracking_uri
+    return f"{SQLITE_PREFIX}{paths.relative(db_path).as_posix()}"
+
+
 def is_direct_store(tracking_uri: str) -> bool:
     """Whether ``tracking_uri`` is a database this process writes to itself (no server)."""
     scheme = urlparse(tracking_uri).scheme.split("+", 1)[0]

@@ -84,7 +84,7 @@ def start_stage_run(
             project_name=policy.project,
             run_key=run_key,
             run_key_hash=run_key_hash,
-            output_dir=output_dir,
+            output_dir=tracking.paths.relative(output_dir) if output_dir is not None else None,
             extra={**tracking.process_tags, **(extra_tags or {})},
             max_length=tracking.config.naming.tags.max_length,
         )
