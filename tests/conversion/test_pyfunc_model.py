@@ -159,3 +159,61 @@ def test_the_model_loads_and_predicts_where_resume_ner_is_not_installed(logged, 
     result = json.loads(answer.stdout.strip().splitlines()[-1])
     assert Path(result["code"]).is_relative_to(logged.folder)
     assert _spans(result["predictions"]) == _engine_spans(logged.bundle_dir)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_mlflow_serves_the_model_from_a_fresh_environment_of_its_own_requirements(logged, tmp_path):
+    """What ``mlflow models serve`` with a virtualenv does: a new environment, the model's
+    ``requirements.txt`` installed with pip (from PyPI or the local wheel cache), then the
+    environment's own ``mlflow models serve --env-manager local`` answers on text."""
+    import time
+
+    import httpx
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    bin_dir = venv / "bin"
+    install = subprocess.run(
+        [str(bin_dir / "pip"), "install", "-q", "-r", str(logged.folder / "requirements.txt")],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert install.returncode == 0, install.stderr[-3000:]
+    port = _free_port()
+    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", "HOME": str(tmp_path)}
+    command = [str(bin_dir / "mlflow"), "models", "serve", "-m", str(logged.folder)]
+    options = ["--env-manager", "local", "-h", "127.0.0.1", "-p", str(port)]
+    process = subprocess.Popen(
+        [*command, *options],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/ping", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(1)
+        answer = httpx.post(
+            f"http://127.0.0.1:{port}/invocations",
+            json={"inputs": {"text": list(TEXTS)}},
+            timeout=60,
+        )
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=60)
+    assert answer.status_code == 200, output.decode(errors="replace")[-3000:]
+    assert _spans(answer.json()["predictions"]) == _engine_spans(logged.bundle_dir)

@@ -96,7 +96,10 @@ def initialize_store(tracking_uri: str, artifact_root: Path | None = None) -> No
     it while the others wait, then find it ready. Stores behind a server are the server's. When
     the artifacts live beside an SQLite database (the embedded default) and the store was last
     opened from another folder, its artifact locations are moved to this one
-    (:func:`~resume_ner.tracking.relocation.relocate_artifact_root`).
+    (:func:`~resume_ner.tracking.relocation.relocate_artifact_root`). Raises
+    :class:`~resume_ner.tracking.schema.StoreSchemaError` when the store's schema and the
+    installed MLflow disagree (naming which to upgrade), :class:`TrackingSetupError` when the
+    store cannot be opened.
     """
     if not is_direct_store(tracking_uri):
         return
@@ -105,6 +108,7 @@ def initialize_store(tracking_uri: str, artifact_root: Path | None = None) -> No
 
     from resume_ner.tracking.locks import store_init_lock
     from resume_ner.tracking.relocation import relocate_artifact_root
+    from resume_ner.tracking.schema import MLFLOW, StoreSchemaError, check_store_schema
 
     db_path = sqlite_path(tracking_uri)
     if db_path is not None:
@@ -115,7 +119,10 @@ def initialize_store(tracking_uri: str, artifact_root: Path | None = None) -> No
     try:
         with store_init_lock(tracking_uri):
             try:
+                check_store_schema(tracking_uri, MLFLOW, shown=str(where))
                 store = SqlAlchemyStore(tracking_uri, root.as_uri())
+            except StoreSchemaError:
+                raise
             except (*store_errors(), CommandError) as exc:  # CommandError: a failed migration
                 raise TrackingSetupError(f"cannot open the MLflow store at {where}: {exc}") from exc
             try:
