@@ -410,9 +410,9 @@ def test_mlflow_serves_the_champion_with_the_entities_of_the_rest_api(piped, tmp
 
     model = _load_champion(tracking_uri, monkeypatch)
     assert model.metadata.signature.inputs.input_types() == [DataType.string]
+    assert model.metadata.signature.inputs.input_names() == ["text"]
     assert model.metadata.signature.outputs.input_names() == ["entities"]
     assert model.metadata.saved_input_example_info is not None
-    assert _spans(model.predict(list(TEXTS))) == expected
     assert _spans(model.predict(pd.DataFrame({"text": list(TEXTS)}))) == expected
 
     port = _free_port()
@@ -425,11 +425,17 @@ def test_mlflow_serves_the_champion_with_the_entities_of_the_rest_api(piped, tmp
     with _process([*mlflow_cli, *args, "-h", "127.0.0.1", "-p", str(port)], env) as process:
         _wait_for(f"http://127.0.0.1:{port}/ping", process)
         records = [{"text": text} for text in TEXTS]
-        answer = httpx.post(
-            f"http://127.0.0.1:{port}/invocations", json={"dataframe_records": records}, timeout=60
-        )
-    assert answer.status_code == 200, answer.text
-    assert _spans(answer.json()["predictions"]) == expected
+        answers = [
+            httpx.post(f"http://127.0.0.1:{port}/invocations", json=body, timeout=60)
+            for body in (
+                {"dataframe_records": records},
+                {"inputs": {"text": list(TEXTS)}},
+                {"dataframe_split": {"columns": ["text"], "data": [[text] for text in TEXTS]}},
+            )
+        ]
+    for answer in answers:
+        assert answer.status_code == 200, answer.text
+        assert _spans(answer.json()["predictions"]) == expected
 
 
 def test_a_copied_project_keeps_working_after_the_original_is_deleted(piped, tmp_path, monkeypatch):
@@ -438,6 +444,7 @@ def test_a_copied_project_keeps_working_after_the_original_is_deleted(piped, tmp
     import sys
 
     import httpx
+    import pandas as pd
 
     project, _ = piped
     copy_root = tmp_path / "copied"
@@ -468,10 +475,46 @@ def test_a_copied_project_keeps_working_after_the_original_is_deleted(piped, tmp
         assert model["alias"] == "champion"
 
         tracking_uri = f"sqlite:///{copy_root / 'mlruns' / 'mlflow.db'}"
-        predicted = _load_champion(tracking_uri, monkeypatch).predict([TEXTS[0]])
+        predicted = _load_champion(tracking_uri, monkeypatch).predict(
+            pd.DataFrame({"text": [TEXTS[0]]})
+        )
         assert _spans(predicted) == _spans([answer.json()])
+
+        assert _places_naming(copy_root, str(project.root)) == []
+        assert _places_naming(copy_root, sys.prefix) == []  # the environment's stack traces
     finally:
         gone.rename(project.root)
+
+
+#: The run index, keyed on the tracking URI, is outside what this test covers.
+RUN_INDEX_FILES = ("mlflow_index.json",)
+
+
+def _places_naming(root: Path, folder: str) -> list[str]:
+    """Every file under ``root`` whose bytes hold ``folder``, every row of the MLflow store
+    (its SQL dump) that does, and every ONNX node whose metadata or doc string does."""
+    import sqlite3
+
+    import onnx
+
+    needle = folder.encode()
+    found = []
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or path.name.startswith(RUN_INDEX_FILES):
+            continue
+        if needle in path.read_bytes():
+            found.append(str(path.relative_to(root)))
+        if path.suffix == ".onnx":
+            graph = onnx.load(str(path)).graph
+            found += [
+                f"{path.relative_to(root)}: node {node.name}"
+                for node in graph.node
+                if folder in node.doc_string
+                or any(folder in prop.value for prop in node.metadata_props)
+            ]
+    with sqlite3.connect(root / "mlruns" / "mlflow.db") as db:
+        found += [row for row in db.iterdump() if folder in row]
+    return found
 
 
 def test_mlflow_ui_shows_the_trials_by_distinct_names(piped, tmp_path):

@@ -126,8 +126,18 @@ def initialize_store(tracking_uri: str, artifact_root: Path | None = None) -> No
             except (*store_errors(), CommandError) as exc:  # CommandError: a failed migration
                 raise TrackingSetupError(f"cannot open the MLflow store at {where}: {exc}") from exc
             try:
-                if db_path is not None and root == beside:
-                    relocate_artifact_root(store.engine, root.as_uri())
+                moved = (
+                    db_path is not None
+                    and root == beside
+                    and relocate_artifact_root(store.engine, root.as_uri()) is not None
+                )
+                if moved:
+                    # The rewritten rows' old text may stay in the file's free pages, naming
+                    # the folder the project came from: VACUUM rewrites the file.
+                    with store.engine.connect().execution_options(
+                        isolation_level="AUTOCOMMIT"
+                    ) as connection:
+                        connection.exec_driver_sql("VACUUM")
             except store_errors() as exc:
                 raise TrackingSetupError(
                     f"cannot point the artifact locations of {where} at {root}: {exc}"
