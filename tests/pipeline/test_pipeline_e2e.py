@@ -348,11 +348,11 @@ def _wait_for(url: str, process, timeout_s: float = 240.0) -> None:
 
 
 @contextmanager
-def _process(args, env=None):
+def _process(args, env=None, cwd=None):
     import subprocess
 
     process = subprocess.Popen(
-        args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        args, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     try:
         yield process
@@ -436,6 +436,45 @@ def test_mlflow_serves_the_champion_with_the_entities_of_the_rest_api(piped, tmp
     for answer in answers:
         assert answer.status_code == 200, answer.text
         assert _spans(answer.json()["predictions"]) == expected
+
+
+def _serving_doc_commands() -> tuple[str, str]:
+    """The ``mlflow models serve`` command and the ``curl`` that asks it, from the first bash
+    block of docs/serving.md that serves the registered model with MLflow."""
+    doc = (Path(__file__).parents[2] / "docs" / "serving.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```bash\n(.*?)```", doc, flags=re.DOTALL)
+    block = next(b for b in blocks if "mlflow models serve -m models:/" in b)
+    lines = block.replace("\\\n", " ").splitlines()
+    commands = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    serve = next(c for c in commands if "mlflow models serve" in c)
+    ask = next(c for c in commands if c.startswith("curl"))
+    return serve, ask
+
+
+def test_the_serving_docs_mlflow_commands_work_as_written(piped, tmp_path):
+    """Run from the project folder with its environment at ``.venv``, as after scripts/run.sh;
+    only the port is changed."""
+    project, _ = piped
+    serve, ask = _serving_doc_commands()
+    port = str(_free_port())
+    venv = project.root / ".venv"
+    venv.symlink_to(Path(sys.prefix), target_is_directory=True)
+    try:
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+        # exec env: the server is this process, so that stopping it stops the server.
+        command = ["bash", "-c", "exec env " + serve.replace("5001", port)]
+        with _process(command, env, cwd=project.root) as process:
+            _wait_for(f"http://127.0.0.1:{port}/ping", process)
+            answer = subprocess.run(
+                ["bash", "-c", ask.replace("5001", port)],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+    finally:
+        venv.unlink()
+    predictions = json.loads(answer.stdout)["predictions"]
+    assert len(predictions) == 1 and isinstance(predictions[0]["entities"], list)
 
 
 def test_a_copied_project_keeps_working_after_the_original_is_deleted(piped, tmp_path, monkeypatch):
