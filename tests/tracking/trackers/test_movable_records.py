@@ -10,9 +10,7 @@ from resume_ner.tracking.setup import portable_tracking_uri
 from resume_ner.tracking.trackers.training import MLflowTrainingTracker
 
 
-def test_the_output_dir_tag_is_relative_to_the_project_folder(
-    project, tracking, training_context
-):
+def test_the_output_dir_tag_is_relative_to_the_project_folder(project, tracking, training_context):
     output_dir = project.paths.outputs_dir / "final_training" / "tiny-bert" / "v1"
 
     run_id = MLflowTrainingTracker(tracking).start_training_run(
