@@ -116,3 +116,18 @@ def test_a_study_storage_of_a_newer_optuna_names_both_sides(tmp_path):
 
 def test_a_new_store_has_no_schema_to_disagree_with(tmp_path):
     assert schema_mismatch(f"sqlite:///{tmp_path / 'none.db'}", MLFLOW) is None
+
+
+def test_doctor_names_a_study_storage_of_a_newer_optuna(store):
+    import optuna
+
+    optuna_db = store / "mlruns" / "optuna.db"
+    optuna.storages.RDBStorage(f"sqlite:///{optuna_db}")
+    _set_revision(optuna_db, "v9.9.9.a")
+
+    done = _resume_ner(store, "doctor")
+
+    assert done.returncode == 2
+    (line,) = _error_lines(done.stderr)
+    assert line.startswith("error: study storage schema")
+    assert "v9.9.9.a" in line and f"Optuna {version('optuna')}" in line

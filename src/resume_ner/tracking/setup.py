@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,6 +88,17 @@ def resolve_tracking_uri(
     return f"{SQLITE_PREFIX}{paths.mlflow_db}"
 
 
+def _drop_bytecode_caches(artifact_root: Path) -> None:
+    """Remove the ``__pycache__`` folders under ``artifact_root``.
+
+    Loading a logged model in place (``mlflow models serve`` on the embedded store) compiles the
+    code shipped with it there, and each cached file names the folder it was compiled in: after
+    a move those would name the old place. They are rebuilt on the next load.
+    """
+    for cache in sorted(artifact_root.rglob("__pycache__")):
+        shutil.rmtree(cache, ignore_errors=True)
+
+
 def initialize_store(tracking_uri: str, artifact_root: Path | None = None) -> None:
     """Create or migrate the store behind ``tracking_uri`` once, under
     :func:`~resume_ner.tracking.locks.store_init_lock`.
@@ -96,7 +108,9 @@ def initialize_store(tracking_uri: str, artifact_root: Path | None = None) -> No
     it while the others wait, then find it ready. Stores behind a server are the server's. When
     the artifacts live beside an SQLite database (the embedded default) and the store was last
     opened from another folder, its artifact locations are moved to this one
-    (:func:`~resume_ner.tracking.relocation.relocate_artifact_root`). Raises
+    (:func:`~resume_ner.tracking.relocation.relocate_artifact_root`), the database file is
+    rewritten and the bytecode caches under the artifacts are dropped, so that nothing names the
+    old folder. Raises
     :class:`~resume_ner.tracking.schema.StoreSchemaError` when the store's schema and the
     installed MLflow disagree (naming which to upgrade), :class:`TrackingSetupError` when the
     store cannot be opened.
@@ -138,6 +152,7 @@ def initialize_store(tracking_uri: str, artifact_root: Path | None = None) -> No
                         isolation_level="AUTOCOMMIT"
                     ) as connection:
                         connection.exec_driver_sql("VACUUM")
+                    _drop_bytecode_caches(root)
             except store_errors() as exc:
                 raise TrackingSetupError(
                     f"cannot point the artifact locations of {where} at {root}: {exc}"

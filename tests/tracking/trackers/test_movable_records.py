@@ -44,3 +44,23 @@ def test_a_path_outside_the_project_and_a_server_uri_are_recorded_as_they_are(tm
     assert paths.locate(outside) == outside
     assert portable_tracking_uri(f"sqlite:///{outside}", paths) == f"sqlite:///{outside}"
     assert portable_tracking_uri("http://127.0.0.1:5000", paths) == "http://127.0.0.1:5000"
+
+
+def test_a_moved_store_keeps_no_trace_of_its_old_folder(tmp_path):
+    import shutil
+
+    from resume_ner.config.mlflow import MlflowConfig
+    from resume_ner.tracking.setup import setup_mlflow
+
+    original, moved = tmp_path / "original", tmp_path / "moved"
+    setup_mlflow(MlflowConfig(), paths=ProjectPaths.at(original), environ={}, experiment_name="e")
+    # What loading a logged model in place leaves: bytecode compiled in the old folder.
+    cache = original / "mlruns" / "artifacts" / "e" / "m-1" / "code" / "pkg" / "__pycache__"
+    cache.mkdir(parents=True)
+    (cache / "mod.cpython-311.pyc").write_bytes(str(original).encode())
+    shutil.move(original, moved)
+
+    setup_mlflow(MlflowConfig(), paths=ProjectPaths.at(moved), environ={})
+
+    assert str(original).encode() not in (moved / "mlruns" / "mlflow.db").read_bytes()
+    assert not list((moved / "mlruns" / "artifacts").rglob("__pycache__"))
