@@ -38,3 +38,12 @@ def test_experiment_url_quotes_the_id():
     assert get_mlflow_experiment_url("file:///tmp/mlruns", "a/b").endswith(
         "#/experiments/a%2Fb?workflowType=machine_learning"
     )
+
+
+def test_a_store_under_the_working_folder_is_named_relative_to_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    hint = ui_hint(f"sqlite:///{tmp_path / 'mlruns' / 'mlflow.db'}", "3")
+
+    assert " ui --backend-store-uri sqlite:///mlruns/mlflow.db --host" in hint
+    assert str(tmp_path) not in hint.split(" ui ")[1]
