@@ -6,5 +6,6 @@ cd "$(dirname "$0")/.."
 python3 -m venv .venv
 # -qq: pip reports errors only, so the pipeline's own lines are what this prints.
 .venv/bin/pip install -qq --upgrade pip
-.venv/bin/pip install -qq -e '.[train,onnx]'
+# constraints.txt: the exact versions the tests passed with (bash scripts/freeze-constraints.sh).
+.venv/bin/pip install -qq -c constraints.txt -e '.[train,onnx]'
 .venv/bin/resume-ner pipeline "$@"

@@ -28,7 +28,8 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 python3 -m venv .venv
 .venv/bin/pip install --quiet --upgrade pip
-.venv/bin/pip install --quiet -e '.[dev]'
+# constraints.txt: the exact versions the tests passed with (bash scripts/freeze-constraints.sh).
+.venv/bin/pip install --quiet -c constraints.txt -e '.[dev]'
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/python -m pytest "$@"

@@ -45,3 +45,12 @@ def test_a_local_store_is_served_and_opened_at_the_configured_ui_address():
 
     assert " --host 127.0.0.1 --port 8765, then open http://127.0.0.1:8765/#/experiments/3?" in hint
     assert ":5000" not in hint
+
+
+def test_a_store_under_the_working_folder_is_named_relative_to_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    hint = ui_hint(f"sqlite:///{tmp_path / 'mlruns' / 'mlflow.db'}", "3")
+
+    assert " ui --backend-store-uri sqlite:///mlruns/mlflow.db --host" in hint
+    assert str(tmp_path) not in hint.split(" ui ")[1]

@@ -27,3 +27,15 @@ def test_exported_model_takes_any_batch_size_and_length(trained, tmp_path):
         (logits,) = session.run(["logits"], feed)
         assert logits.shape == (batch, length, 17)
         assert np.isfinite(logits).all()
+
+
+def test_bundle_models_keep_no_stack_trace_or_path_of_the_exporting_machine(bundle):
+    import sys
+
+    for name in ("model.onnx", "model.int8.onnx"):
+        path = bundle.bundle_dir / name
+        model = onnx.load(str(path))
+        nodes = list(model.graph.node) + [n for f in model.functions for n in f.node]
+
+        assert not [node.name for node in nodes if node.metadata_props or node.doc_string]
+        assert sys.prefix.encode() not in path.read_bytes()

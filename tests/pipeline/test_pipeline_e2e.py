@@ -398,11 +398,11 @@ def _wait_for(url: str, process, timeout_s: float = 240.0) -> None:
 
 
 @contextmanager
-def _process(args, env=None):
+def _process(args, env=None, cwd=None):
     import subprocess
 
     process = subprocess.Popen(
-        args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        args, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     try:
         yield process
@@ -460,9 +460,9 @@ def test_mlflow_serves_the_champion_with_the_entities_of_the_rest_api(piped, tmp
 
     model = _load_champion(tracking_uri, monkeypatch)
     assert model.metadata.signature.inputs.input_types() == [DataType.string]
+    assert model.metadata.signature.inputs.input_names() == ["text"]
     assert model.metadata.signature.outputs.input_names() == ["entities"]
     assert model.metadata.saved_input_example_info is not None
-    assert _spans(model.predict(list(TEXTS))) == expected
     assert _spans(model.predict(pd.DataFrame({"text": list(TEXTS)}))) == expected
 
     port = _free_port()
@@ -475,11 +475,56 @@ def test_mlflow_serves_the_champion_with_the_entities_of_the_rest_api(piped, tmp
     with _process([*mlflow_cli, *args, "-h", "127.0.0.1", "-p", str(port)], env) as process:
         _wait_for(f"http://127.0.0.1:{port}/ping", process)
         records = [{"text": text} for text in TEXTS]
-        answer = httpx.post(
-            f"http://127.0.0.1:{port}/invocations", json={"dataframe_records": records}, timeout=60
-        )
-    assert answer.status_code == 200, answer.text
-    assert _spans(answer.json()["predictions"]) == expected
+        answers = [
+            httpx.post(f"http://127.0.0.1:{port}/invocations", json=body, timeout=60)
+            for body in (
+                {"dataframe_records": records},
+                {"inputs": {"text": list(TEXTS)}},
+                {"dataframe_split": {"columns": ["text"], "data": [[text] for text in TEXTS]}},
+            )
+        ]
+    for answer in answers:
+        assert answer.status_code == 200, answer.text
+        assert _spans(answer.json()["predictions"]) == expected
+
+
+def _serving_doc_commands() -> tuple[str, str]:
+    """The ``mlflow models serve`` command and the ``curl`` that asks it, from the first bash
+    block of docs/serving.md that serves the registered model with MLflow."""
+    doc = (Path(__file__).parents[2] / "docs" / "serving.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```bash\n(.*?)```", doc, flags=re.DOTALL)
+    block = next(b for b in blocks if "mlflow models serve -m models:/" in b)
+    lines = block.replace("\\\n", " ").splitlines()
+    commands = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    serve = next(c for c in commands if "mlflow models serve" in c)
+    ask = next(c for c in commands if c.startswith("curl"))
+    return serve, ask
+
+
+def test_the_serving_docs_mlflow_commands_work_as_written(piped, tmp_path):
+    """Run from the project folder with its environment at ``.venv``, as after scripts/run.sh;
+    only the port is changed."""
+    project, _ = piped
+    serve, ask = _serving_doc_commands()
+    port = str(_free_port())
+    venv = project.root / ".venv"
+    venv.symlink_to(Path(sys.prefix), target_is_directory=True)
+    try:
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+        # exec env: the server is this process, so that stopping it stops the server.
+        command = ["bash", "-c", "exec env " + serve.replace("5001", port)]
+        with _process(command, env, cwd=project.root) as process:
+            _wait_for(f"http://127.0.0.1:{port}/ping", process)
+            answer = subprocess.run(
+                ["bash", "-c", ask.replace("5001", port)],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+    finally:
+        venv.unlink()
+    predictions = json.loads(answer.stdout)["predictions"]
+    assert len(predictions) == 1 and isinstance(predictions[0]["entities"], list)
 
 
 def test_a_copied_project_keeps_working_after_the_original_is_deleted(piped, tmp_path, monkeypatch):
@@ -488,6 +533,7 @@ def test_a_copied_project_keeps_working_after_the_original_is_deleted(piped, tmp
     import sys
 
     import httpx
+    import pandas as pd
 
     project, _ = piped
     copy_root = tmp_path / "copied"
@@ -518,10 +564,46 @@ def test_a_copied_project_keeps_working_after_the_original_is_deleted(piped, tmp
         assert model["alias"] == "champion"
 
         tracking_uri = f"sqlite:///{copy_root / 'mlruns' / 'mlflow.db'}"
-        predicted = _load_champion(tracking_uri, monkeypatch).predict([TEXTS[0]])
+        predicted = _load_champion(tracking_uri, monkeypatch).predict(
+            pd.DataFrame({"text": [TEXTS[0]]})
+        )
         assert _spans(predicted) == _spans([answer.json()])
+
+        assert _places_naming(copy_root, str(project.root)) == []
+        assert _places_naming(copy_root, sys.prefix) == []  # the environment's stack traces
     finally:
         gone.rename(project.root)
+
+
+#: The run index, keyed on the tracking URI, is outside what this test covers.
+RUN_INDEX_FILES = ("mlflow_index.json",)
+
+
+def _places_naming(root: Path, folder: str) -> list[str]:
+    """Every file under ``root`` whose bytes hold ``folder``, every row of the MLflow store
+    (its SQL dump) that does, and every ONNX node whose metadata or doc string does."""
+    import sqlite3
+
+    import onnx
+
+    needle = folder.encode()
+    found = []
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or path.name.startswith(RUN_INDEX_FILES):
+            continue
+        if needle in path.read_bytes():
+            found.append(str(path.relative_to(root)))
+        if path.suffix == ".onnx":
+            graph = onnx.load(str(path)).graph
+            found += [
+                f"{path.relative_to(root)}: node {node.name}"
+                for node in graph.node
+                if folder in node.doc_string
+                or any(folder in prop.value for prop in node.metadata_props)
+            ]
+    with sqlite3.connect(root / "mlruns" / "mlflow.db") as db:
+        found += [row for row in db.iterdump() if folder in row]
+    return found
 
 
 @pytest.fixture(scope="module")

@@ -64,8 +64,9 @@ def test_doctor_passes_when_server_study_storage_and_index_answer(scaleout_proje
     code, out, err = _doctor(scaleout_project.root, scaleout_project.config_dir)
 
     assert code == 0, out + err
-    # every configuration file, the data, then the server, the study storage and the index
-    assert out.count(" ok ") == len(LOADERS) + 1 + 3
+    # every configuration file, the data, then the server, the study storage, its schema and
+    # the index
+    assert out.count(" ok ") == len(LOADERS) + 1 + 4
     assert "MLflow server answers" in out and "postgresql" in out
 
 

@@ -24,6 +24,17 @@ def _mlflow_command() -> str:
         return str(script)
 
 
+def _store_argument(tracking_uri: str) -> str:
+    """An SQLite store under the working directory as a relative URI: the line then holds in
+    any copy of the project folder, as the README's ``mlflow ui`` command does."""
+    from resume_ner.tracking.setup import SQLITE_PREFIX, sqlite_path
+
+    path = sqlite_path(tracking_uri)
+    if path is None or not path.is_absolute() or not path.is_relative_to(Path.cwd()):
+        return tracking_uri
+    return f"{SQLITE_PREFIX}{path.relative_to(Path.cwd()).as_posix()}"
+
+
 def ui_hint(tracking_uri: str, experiment_id: str, *, ui_url: str | None = None) -> str:
     """One line on how to open the runs of experiment ``experiment_id`` in ``tracking_uri``.
 
@@ -44,6 +55,6 @@ def ui_hint(tracking_uri: str, experiment_id: str, *, ui_url: str | None = None)
     local = urlparse(ui_url or DEFAULT_LOCAL_UI_URL)
     port = local.port or (443 if local.scheme == "https" else 80)
     return (
-        f"runs: {_mlflow_command()} ui --backend-store-uri {tracking_uri} --host {local.hostname} "
-        f'--port {port}, then open {address} ("Model training" view)'
+        f"runs: {_mlflow_command()} ui --backend-store-uri {_store_argument(tracking_uri)} "
+        f'--host {local.hostname} --port {port}, then open {address} ("Model training" view)'
     )

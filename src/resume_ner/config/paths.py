@@ -21,6 +21,18 @@ class ProjectPaths:
         """Paths under ``root`` (the current working directory when not given)."""
         return cls(Path(root if root is not None else Path.cwd()).resolve())
 
+    def relative(self, path: Path | str) -> Path:
+        """``path`` relative to the root when it lies under it, else ``path`` unchanged: how a
+        path is recorded (in a tag, a metadata file) so that it still holds once the project
+        folder is copied or moved. :meth:`locate` reads it back."""
+        resolved = Path(path).resolve()
+        return resolved.relative_to(self.root) if resolved.is_relative_to(self.root) else Path(path)
+
+    def locate(self, recorded: Path | str) -> Path:
+        """A path recorded by :meth:`relative`, as a path under this root when it is relative."""
+        path = Path(recorded)
+        return path if path.is_absolute() else self.root / path
+
     @property
     def mlflow_dir(self) -> Path:
         return self.root / "mlruns"

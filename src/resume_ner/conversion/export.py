@@ -12,6 +12,11 @@ The model is exported with ``eager`` attention by default: explicit MatMul/Softm
 ONNX Runtime optimises and quantises to int8 better than the graph of PyTorch's fused SDPA
 kernel (MiniLM-L6, 256 tokens, one thread: int8 2.3x PyTorch eager against 2.0x).
 
+The exporter records, for every node, the Python stack trace and FX node it came from (file
+paths of the exporting machine's environment) in the node's ``metadata_props`` and
+``doc_string``; :func:`strip_node_metadata` removes them, so a bundle names no folder of the
+machine that built it.
+
 Inputs are ``input_ids``, ``attention_mask`` and ``token_type_ids`` (when both the tokenizer
 produces and the model takes them), int64 of shape (batch, sequence); the output is ``logits``
 of shape (batch, sequence, labels).
@@ -31,6 +36,7 @@ from resume_ner.serve.bundle import MODEL_FILES
 from resume_ner.serve.windows import ATTENTION_MASK, INPUT_IDS, TOKEN_TYPE_IDS
 
 if TYPE_CHECKING:
+    import onnx
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 logger = logging.getLogger(__name__)
@@ -48,6 +54,19 @@ def model_input_names(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase
     if TOKEN_TYPE_IDS in tokenizer.model_input_names and TOKEN_TYPE_IDS in accepted:
         names.append(TOKEN_TYPE_IDS)
     return names
+
+
+def strip_node_metadata(graph: onnx.GraphProto | onnx.FunctionProto) -> None:
+    """Clear the ``metadata_props`` and ``doc_string`` of every node of ``graph``, those of its
+    subgraphs (``If``/``Loop`` bodies) included; the computation is left as it is."""
+    for node in graph.node:
+        del node.metadata_props[:]
+        node.doc_string = ""
+        for attribute in node.attribute:
+            if attribute.HasField("g"):
+                strip_node_metadata(attribute.g)
+            for subgraph in attribute.graphs:
+                strip_node_metadata(subgraph)
 
 
 def export_model(
@@ -108,6 +127,11 @@ def export_model(
                     opset_version=opset,
                     dynamo=False,
                 )
+            exported = onnx.load(str(target))
+            strip_node_metadata(exported.graph)
+            for function in exported.functions:
+                strip_node_metadata(function)
+            onnx.save(exported, str(target))
             onnx.checker.check_model(str(target))
     finally:
         if previous_attention is not None and previous_attention != attention:

@@ -3,7 +3,9 @@
 :class:`EntityExtractionModel` carries the model bundle as its one artifact (``bundle``) and
 runs it with the same :class:`~resume_ner.serve.engine.InferenceEngine` the REST API uses, so
 tokenisation, windows and decoding are the engine's. It takes a pandas DataFrame with a
-``text`` column (or a single column of texts), a list of strings or one string, and returns one
+``text`` column (the signature names it, so MLflow's scoring server takes
+``{"inputs": {"text": [...]}}``, ``{"inputs": [...]}``, ``dataframe_split`` and
+``dataframe_records``), and returns one
 ``{"entities": [...]}`` per text (each entity ``start``, ``end``, ``label``, ``text``, ``score``), the shape of the REST
 API's batch results. ``mlflow.pyfunc.load_model(...).predict`` and ``mlflow models serve`` both
 work on it.
@@ -11,6 +13,11 @@ work on it.
 :func:`save_pyfunc_model` writes such a model folder with a signature and an input example,
 and also gives it the ``onnx`` flavour over the bundle's served ONNX file, so
 ``mlflow.onnx.load_model`` still opens the same model without a second copy.
+
+The model installs wherever MLflow builds an environment for it: it ships the ``resume_ner``
+package itself (``code_paths``), and its ``requirements.txt`` names the published packages the
+inference path imports, pinned to the versions that built it, rather than ``resume-ner``
+(which no package index holds). Its MLmodel names no folder of the machine that built it.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import mlflow.pyfunc
 from mlflow.types.type_hints import TypeFromExample
 
+import resume_ner
 from resume_ner.errors import InputError
 
 if TYPE_CHECKING:
@@ -41,8 +49,20 @@ INPUT_EXAMPLE = (
     "Jane Doe\nSenior Data Engineer\njane.doe@example.com | +1 555 0100\n"
     "Skills: Python, SQL, Apache Spark\nEducation: MSc Computer Science, 2016"
 )
-#: Packages the pyfunc model needs at load time (pinned to the versions that produced it).
-_REQUIREMENTS = ("resume-ner", "mlflow", "onnx", "onnxruntime", "tokenizers", "numpy", "pandas")
+#: Distributions the shipped ``resume_ner`` code needs to load and run the model (the engine:
+#: ONNX Runtime, tokenizers, the phone recognizer; the configuration models: pydantic, PyYAML),
+#: the ``onnx`` flavour, and MLflow's scoring server; pinned to the versions that built it.
+REQUIRED_DISTRIBUTIONS = (
+    "mlflow",
+    "onnx",
+    "onnxruntime",
+    "tokenizers",
+    "phonenumbers",
+    "numpy",
+    "pandas",
+    "pydantic",
+    "pyyaml",
+)
 
 
 class ModelInputError(InputError):
@@ -58,7 +78,8 @@ def texts_of(model_input: Any) -> list[str]:
     import pandas as pd
 
     if isinstance(model_input, pd.DataFrame):
-        # A list of strings reaches predict as a DataFrame with one unnamed column.
+        # Through MLflow the signature's ``text`` column arrives; the python model called
+        # directly may get a one-column frame of texts under another name.
         if TEXT_COLUMN in model_input.columns:
             values = model_input[TEXT_COLUMN].tolist()
         elif len(model_input.columns) == 1:
@@ -124,17 +145,17 @@ def _signature() -> Any:
             Property("score", "double"),
         ]
     )
-    # An unnamed column: MLflow's schema check would refuse a plain list of texts for a named
-    # one; a DataFrame's ``text`` column still reaches predict under its name.
     return ModelSignature(
-        inputs=Schema([ColSpec("string")]),
+        inputs=Schema([ColSpec("string", TEXT_COLUMN)]),
         outputs=Schema([ColSpec(Array(entity), ENTITIES_COLUMN)]),
     )
 
 
-def _pinned_requirements() -> list[str]:
+def pinned_requirements() -> list[str]:
+    """:data:`REQUIRED_DISTRIBUTIONS` pinned to their installed versions (unpinned when one is
+    not installed)."""
     pinned = []
-    for package in _REQUIREMENTS:
+    for package in REQUIRED_DISTRIBUTIONS:
         try:
             pinned.append(f"{package}=={version(package)}")
         except PackageNotFoundError:
@@ -145,10 +166,11 @@ def _pinned_requirements() -> list[str]:
 def save_pyfunc_model(bundle: BundleResult, path: Path | str, mlflow_model: Model) -> Path:
     """Write the pyfunc model of ``bundle`` into the new folder ``path``; return it.
 
-    ``mlflow_model`` carries the logged model's identity (its id, run and artifact path). The
-    folder gets the signature (``text`` in, ``entities`` out), an input example, pinned
-    requirements, and the ``onnx`` flavour over the bundle's served model file. Raises what
-    MLflow raises while saving.
+    ``mlflow_model`` carries the logged model's identity (its id and run). The folder gets the
+    signature (``text`` in, ``entities`` out), an input example, the ``resume_ner`` code,
+    :func:`pinned_requirements`, and the ``onnx`` flavour over the bundle's served model file;
+    the model's ``artifact_path`` is its ``models:/`` URI and the bundle's source folder is not
+    recorded. Raises what MLflow raises while saving.
     """
     import onnx
     import pandas as pd
@@ -168,12 +190,18 @@ def save_pyfunc_model(bundle: BundleResult, path: Path | str, mlflow_model: Mode
             mlflow_model=mlflow_model,
             signature=_signature(),
             input_example=pd.DataFrame({TEXT_COLUMN: [INPUT_EXAMPLE]}),
-            pip_requirements=_pinned_requirements(),
+            pip_requirements=pinned_requirements(),
+            code_paths=[str(Path(resume_ner.__file__).parent)],
         )
     finally:
         pyfunc_logger.setLevel(level)
     saved = MlflowModel.load(str(target))
+    # MLflow records the logged model's storage folder and the bundle's source folder as
+    # absolute paths; neither is read when loading, and both would name this machine's folders.
+    if saved.model_id:
+        saved.artifact_path = f"models:/{saved.model_id}"
     artifacts = saved.flavors[mlflow.pyfunc.FLAVOR_NAME]["artifacts"]
+    artifacts[BUNDLE_ARTIFACT].pop("uri", None)
     bundle_path = artifacts[BUNDLE_ARTIFACT]["path"]
     saved.add_flavor(
         "onnx",

@@ -28,6 +28,7 @@ from resume_ner.naming.keys import compute_refit_protocol_fp
 from resume_ner.tracking.artifacts.uploader import ArtifactUploader
 from resume_ner.tracking.context import TrackingContext
 from resume_ner.tracking.reuse import find_finished_stage_run
+from resume_ner.tracking.setup import portable_tracking_uri
 from resume_ner.tracking.trackers.base import write_run_metadata
 from resume_ner.tracking.trackers.sweep import build_refit_context, build_trial_context
 from resume_ner.training.identity import execution_spec
@@ -109,7 +110,11 @@ def run_refit(
     with tracker.managed_run(run_id):
         stage_run = tracker.stage_run(run_id) if run_id else None
         if stage_run is not None:
-            write_run_metadata(output_dir, stage_run, tracking.tracking_uri)
+            write_run_metadata(
+                output_dir,
+                stage_run,
+                portable_tracking_uri(tracking.tracking_uri, tracking.paths),
+            )
         curves: set[str] = set()
 
         def on_epoch(epoch: int, epoch_metrics: Mapping[str, float]) -> None:

@@ -30,6 +30,7 @@ from resume_ner.config.paths import ProjectPaths
 from resume_ner.tracking.errors import store_errors
 from resume_ner.tracking.liveness import is_process_alive
 from resume_ner.tracking.locks import store_init_lock
+from resume_ner.tracking.schema import OPTUNA, check_store_schema
 from resume_ner.tracking.setup import SQLITE_PREFIX, sqlite_path
 
 if TYPE_CHECKING:
@@ -118,6 +119,10 @@ def _rdb_storage(
 ) -> RDBStorage:
     import optuna
 
+    # Optuna answers a store written by a newer Optuna with "optuna storage upgrade", which
+    # cannot help: say which side to upgrade first.
+    check_store_schema(url, OPTUNA)
+
     with warnings.catch_warnings():
         # Optuna marks the heartbeat experimental; it is what makes dead workers' trials retried.
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
@@ -144,7 +149,9 @@ def open_storage(
     than the grace period is failed by the next worker that starts a trial and handled by
     :class:`StaleTrialCallback` (``on_failed_trial`` gets the trial and the cause, and closes
     its runs). SQLite connections wait :data:`SQLITE_BUSY_TIMEOUT_S` for other writers.
-    Raises what :class:`optuna.storages.RDBStorage` raises for an unreachable or incompatible
+    Raises :class:`~resume_ner.tracking.schema.StoreSchemaError` when the storage's schema and
+    the installed Optuna disagree, what :class:`optuna.storages.RDBStorage` raises for an
+    unreachable or incompatible
     database, ``TimeoutError`` when another process holds the lock for too long.
     """
     path = sqlite_path(url)
@@ -158,7 +165,9 @@ def open_existing_storage(url: str, config: HpoConfig) -> RDBStorage | None:
     """The storage at ``url`` when it holds Optuna's tables, else ``None`` (reads only).
 
     For ``--plan``: an SQLite file that does not exist is not created, and a database without
-    Optuna's schema (a new PostgreSQL database) holds no study yet. Raises what SQLAlchemy and
+    Optuna's schema (a new PostgreSQL database) holds no study yet. Raises
+    :class:`~resume_ner.tracking.schema.StoreSchemaError` as :func:`open_storage` does, and what
+    SQLAlchemy and
     Optuna raise for an unreachable or incompatible database.
     """
     path = sqlite_path(url)

@@ -255,7 +255,7 @@ def trained_model_from_run(tracking: TrackingContext, run_id: str) -> TrainedMod
         return TrainedModel(
             run_id,
             backbone,
-            Path(output_dir) / CHECKPOINT_DIR_NAME,
+            tracking.paths.locate(output_dir) / CHECKPOINT_DIR_NAME,
             build_parent_training_id(spec_fp, exec_fp, variant),
         )
     if stage == "hpo_refit":

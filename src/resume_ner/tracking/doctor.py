@@ -4,7 +4,9 @@ Each check answers with a :class:`CheckResult` (what was checked, whether it is 
 words, what is wrong and what to do) and creates nothing: a tracking server is asked
 ``GET /health`` and one read of its API, a database is connected to and asked ``SELECT 1``, an
 SQLite file or a folder that does not exist yet only needs a writable folder to be created in.
-MLflow is not imported; SQLAlchemy only for server databases.
+A database's schema revision is compared with the installed MLflow's or Optuna's
+(:mod:`resume_ner.tracking.schema`). MLflow is not imported; SQLAlchemy only for server
+databases.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from pathlib import Path
 from resume_ner.config.mlflow import IndexConfig, MlflowConfig
 from resume_ner.config.paths import ProjectPaths
 from resume_ner.tracking.errors import TrackingSetupError
-from resume_ner.tracking.setup import resolve_tracking_uri, sqlite_path
+from resume_ner.tracking.schema import MLFLOW, OPTUNA, SchemaOwner, hide_password, schema_mismatch
+from resume_ner.tracking.setup import is_direct_store, resolve_tracking_uri, sqlite_path
 
 DEFAULT_TIMEOUT_S = 5.0
 POSTGRES_EXTRA_HINT = "install the PostgreSQL driver: pip install 'resume-ner[postgres]'"
@@ -40,15 +43,6 @@ class CheckResult:
     target: str
     ok: bool
     detail: str
-
-
-def _redact(url: str) -> str:
-    """``url`` with any password replaced by ``***``."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
 
 
 def _writable_folder(path: Path) -> tuple[bool, str]:
@@ -98,7 +92,7 @@ def check_tracking_server(uri: str, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> 
     Asks ``GET /health`` (a server that is not MLflow's answers something else), then searches
     one experiment (a server whose database is down answers that with an error).
     """
-    name, target = "tracking server", _redact(uri)
+    name, target = "tracking server", hide_password(uri)
     base = uri.rstrip("/")
     start_hint = (
         "start it (mlflow server --host HOST --port PORT --backend-store-uri ...) "
@@ -199,7 +193,7 @@ def check_database(name: str, url: str, *, timeout_s: float = DEFAULT_TIMEOUT_S)
     except ArgumentError:
         return CheckResult(
             name,
-            _redact(url),
+            hide_password(url),
             False,
             "not a database URL of the form dialect+driver://user@host:port/database",
         )
@@ -251,11 +245,28 @@ def check_tracking_uri(
         return CheckResult("tracking store", uri, True, "Azure ML workspace tracking URI")
     return CheckResult(
         "tracking URI",
-        _redact(uri),
+        hide_password(uri),
         False,
         f"unknown scheme {scheme!r}: use http(s)://HOST:PORT of an mlflow server, "
         "sqlite:///PATH, postgresql+psycopg://USER@HOST:PORT/DB or the Azure ML workspace",
     )
+
+
+def check_schema(name: str, url: str, owner: SchemaOwner) -> CheckResult | None:
+    """Whether the schema of the database at ``url`` is the one the installed ``owner`` (MLflow,
+    Optuna) expects; ``None`` when there is nothing to compare (no database or schema yet)."""
+    unreachable: tuple[type[Exception], ...] = ()
+    if sqlite_path(url) is None:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        unreachable = (SQLAlchemyError,)
+    try:
+        problem = schema_mismatch(url, owner)
+    except unreachable:
+        return None  # unreachable: the connection check says so
+    if problem is not None:
+        return CheckResult(name, hide_password(url), False, problem)
+    return CheckResult(name, hide_password(url), True, f"matches the installed {owner.name}")
 
 
 def check_index(
@@ -290,16 +301,22 @@ def run_checks(
 
     The tracking URI is resolved as every command resolves it (``tracking_uri`` > ``mlflow.yaml``
     > ``environ``'s ``MLFLOW_TRACKING_URI`` > Azure ML > the project's SQLite store); a URI that
-    cannot be resolved (Azure ML settings, extra or credentials missing) is a failed check.
+    cannot be resolved (Azure ML settings, extra or credentials missing) is a failed check. A
+    database store (tracking or study) whose schema the installed MLflow or Optuna does not
+    expect is a failed check saying which side to upgrade.
     """
-    results = []
+    results: list[CheckResult | None] = []
     try:
         uri = resolve_tracking_uri(config, paths, tracking_uri=tracking_uri, environ=environ)
     except TrackingSetupError as exc:
         results.append(CheckResult("tracking URI", "-", False, str(exc)))
     else:
         results.append(check_tracking_uri(uri, paths=paths, timeout_s=timeout_s))
+        if results[-1].ok and is_direct_store(uri):
+            results.append(check_schema("tracking store schema", uri, MLFLOW))
     if study_storage is not None:
         results.append(check_database("study storage", study_storage, timeout_s=timeout_s))
+        if results[-1].ok:
+            results.append(check_schema("study storage schema", study_storage, OPTUNA))
     results.append(check_index(config.index, paths, timeout_s=timeout_s))
-    return results
+    return [result for result in results if result is not None]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,16 @@ def sqlite_path(tracking_uri: str) -> Path | None:
     return Path(tracking_uri[len(SQLITE_PREFIX) :].split("?", 1)[0])
 
 
+def portable_tracking_uri(tracking_uri: str, paths: ProjectPaths) -> str:
+    """``tracking_uri`` as a project records it in its files: an SQLite store inside the
+    project folder as a path relative to that folder (``sqlite:///mlruns/mlflow.db``, which
+    holds wherever the project is copied to), any other URI unchanged."""
+    db_path = sqlite_path(tracking_uri)
+    if db_path is None or not db_path.is_absolute():
+        return tracking_uri
+    return f"{SQLITE_PREFIX}{paths.relative(db_path).as_posix()}"
+
+
 def is_direct_store(tracking_uri: str) -> bool:
     """Whether ``tracking_uri`` is a database this process writes to itself (no server)."""
     scheme = urlparse(tracking_uri).scheme.split("+", 1)[0]
@@ -77,6 +88,17 @@ def resolve_tracking_uri(
     return f"{SQLITE_PREFIX}{paths.mlflow_db}"
 
 
+def _drop_bytecode_caches(artifact_root: Path) -> None:
+    """Remove the ``__pycache__`` folders under ``artifact_root``.
+
+    Loading a logged model in place (``mlflow models serve`` on the embedded store) compiles the
+    code shipped with it there, and each cached file names the folder it was compiled in: after
+    a move those would name the old place. They are rebuilt on the next load.
+    """
+    for cache in sorted(artifact_root.rglob("__pycache__")):
+        shutil.rmtree(cache, ignore_errors=True)
+
+
 def initialize_store(tracking_uri: str, artifact_root: Path | None = None) -> None:
     """Create or migrate the store behind ``tracking_uri`` once, under
     :func:`~resume_ner.tracking.locks.store_init_lock`.
@@ -86,7 +108,12 @@ def initialize_store(tracking_uri: str, artifact_root: Path | None = None) -> No
     it while the others wait, then find it ready. Stores behind a server are the server's. When
     the artifacts live beside an SQLite database (the embedded default) and the store was last
     opened from another folder, its artifact locations are moved to this one
-    (:func:`~resume_ner.tracking.relocation.relocate_artifact_root`).
+    (:func:`~resume_ner.tracking.relocation.relocate_artifact_root`), the database file is
+    rewritten and the bytecode caches under the artifacts are dropped, so that nothing names the
+    old folder. Raises
+    :class:`~resume_ner.tracking.schema.StoreSchemaError` when the store's schema and the
+    installed MLflow disagree (naming which to upgrade), :class:`TrackingSetupError` when the
+    store cannot be opened.
     """
     if not is_direct_store(tracking_uri):
         return
@@ -95,6 +122,7 @@ def initialize_store(tracking_uri: str, artifact_root: Path | None = None) -> No
 
     from resume_ner.tracking.locks import store_init_lock
     from resume_ner.tracking.relocation import relocate_artifact_root
+    from resume_ner.tracking.schema import MLFLOW, StoreSchemaError, check_store_schema
 
     db_path = sqlite_path(tracking_uri)
     if db_path is not None:
@@ -105,12 +133,26 @@ def initialize_store(tracking_uri: str, artifact_root: Path | None = None) -> No
     try:
         with store_init_lock(tracking_uri):
             try:
+                check_store_schema(tracking_uri, MLFLOW, shown=str(where))
                 store = SqlAlchemyStore(tracking_uri, root.as_uri())
+            except StoreSchemaError:
+                raise
             except (*store_errors(), CommandError) as exc:  # CommandError: a failed migration
                 raise TrackingSetupError(f"cannot open the MLflow store at {where}: {exc}") from exc
             try:
-                if db_path is not None and root == beside:
-                    relocate_artifact_root(store.engine, root.as_uri())
+                moved = (
+                    db_path is not None
+                    and root == beside
+                    and relocate_artifact_root(store.engine, root.as_uri()) is not None
+                )
+                if moved:
+                    # The rewritten rows' old text may stay in the file's free pages, naming
+                    # the folder the project came from: VACUUM rewrites the file.
+                    with store.engine.connect().execution_options(
+                        isolation_level="AUTOCOMMIT"
+                    ) as connection:
+                        connection.exec_driver_sql("VACUUM")
+                    _drop_bytecode_caches(root)
             except store_errors() as exc:
                 raise TrackingSetupError(
                     f"cannot point the artifact locations of {where} at {root}: {exc}"

@@ -85,7 +85,7 @@ def start_stage_run(
             created_by=tracking.user,
             run_key=run_key,
             run_key_hash=run_key_hash,
-            output_dir=output_dir,
+            output_dir=tracking.paths.relative(output_dir) if output_dir is not None else None,
             extra={**tracking.process_tags, **(extra_tags or {})},
             max_length=tracking.config.naming.tags.max_length,
         )

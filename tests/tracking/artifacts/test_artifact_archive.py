@@ -75,6 +75,7 @@ def test_symlink_leaving_the_folder_is_skipped_with_its_reason(tmp_path, checkpo
 
     assert "linked.txt" not in _archived(manifest)
     assert "leaves the checkpoint folder" in _skipped(manifest)["linked.txt"]
+    assert str(tmp_path) not in json.dumps(manifest.to_dict())  # no folder of this machine
 
 
 def test_symlinked_folder_leaving_the_folder_is_skipped_with_its_reason(tmp_path, checkpoint):

@@ -146,7 +146,8 @@ def test_output_dir_gets_metadata_json_with_the_run_identity(
     assert metadata["data"] == {"version": "v1"}
     assert metadata["mlflow"]["run_id"] == run_id
     assert metadata["mlflow"]["experiment_id"] == run.info.experiment_id
-    assert metadata["mlflow"]["tracking_uri"] == project.tracking_uri
+    # The store inside the project is recorded relative to it, so that the file survives a move.
+    assert metadata["mlflow"]["tracking_uri"] == "sqlite:///mlruns/mlflow.db"
     assert metadata["mlflow"]["run_key_hash"] == run.data.tags["code.run_key_hash"]
     assert metadata["mlflow"]["run_key"].startswith("final_training:tiny-bert:")
 

@@ -166,7 +166,8 @@ def should_skip_file(
     resolved_root = root.resolve()
     resolved = path.resolve()
     if not resolved.is_relative_to(resolved_root):
-        return f"symlink target {resolved} leaves the checkpoint folder"
+        # The target's absolute path would name a folder of this machine in the manifest.
+        return "symlink target leaves the checkpoint folder"
     if not resolved.is_file():
         return "not a regular file"
     for folder in relative.parts[:-1]:
@@ -227,7 +228,7 @@ def _collect(
                 if target.is_relative_to(checkpoint_dir.resolve()):
                     reason = "symlinked folder (its target is archived under its own path)"
                 else:
-                    reason = f"symlink target {target} leaves the checkpoint folder"
+                    reason = "symlink target leaves the checkpoint folder"
                 skipped.append(
                     SkippedFile(candidate.relative_to(checkpoint_dir).as_posix(), reason)
                 )

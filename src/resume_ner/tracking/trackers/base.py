@@ -39,6 +39,7 @@ from resume_ner.tracking.batching import MetricsInput, log_batch_chunked
 from resume_ner.tracking.context import TrackingContext
 from resume_ner.tracking.errors import RunCreationError, store_errors
 from resume_ner.tracking.lifecycle import terminate_run_safe
+from resume_ner.tracking.setup import portable_tracking_uri
 from resume_ner.tracking.spool import PendingValues, stamp_metrics
 from resume_ner.tracking.stage_runs import StageRun, start_stage_run
 from resume_ner.tracking.trackers.run_writer import (
@@ -225,7 +226,11 @@ class BaseTracker:
                 else:
                     self.log(stage_run.run_id, params=params)
             if output_dir is not None:
-                write_run_metadata(output_dir, stage_run, self.tracking.tracking_uri)
+                write_run_metadata(
+                    output_dir,
+                    stage_run,
+                    portable_tracking_uri(self.tracking.tracking_uri, self.tracking.paths),
+                )
         except BaseException as exc:
             self._end_after_error(stage_run.run_id, exc)
             raise
