@@ -147,6 +147,7 @@ def run_conversion(
     config: ConversionConfig,
     *,
     documents: Sequence[Document],
+    calibration_documents: tuple[Sequence[Document], str] | None = None,
     context: NamingContext,
     source_run_id: str,
     lineage: Mapping[str, Any] | None = None,
@@ -157,7 +158,9 @@ def run_conversion(
 
     ``context`` is the run's naming context (:func:`build_conversion_context`),
     ``source_run_id`` the final-training run the checkpoint came from, ``documents`` the
-    parity sample (the test split), ``lineage`` more ids for ``bundle.json`` (the training
+    parity sample (the test split), ``calibration_documents`` what the scores are calibrated
+    on (:func:`~resume_ner.conversion.build.build_bundle`), ``lineage`` more ids for
+    ``bundle.json`` (the training
     and conversion run ids are added). With ``log_model`` the bundle is logged as an MLflow
     model (:func:`log_bundle_model`); artifacts honour the stage's switches.
     A failed conversion ends the run FAILED with ``conversion_success`` 0 (and the parity
@@ -195,6 +198,7 @@ def run_conversion(
                 out_dir,
                 config,
                 documents=documents,
+                calibration_documents=calibration_documents,
                 lineage=bundle_lineage,
                 overwrite=overwrite,
             )

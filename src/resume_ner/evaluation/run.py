@@ -16,13 +16,19 @@ format), :meth:`Evaluation.group_scores` gives the figures of each group.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from resume_ner.config.data import DataConfig
 from resume_ner.data.documents import Document
-from resume_ner.evaluation.calibration import CurvePoint, precision_recall_curve
+from resume_ner.evaluation.calibration import (
+    CurvePoint,
+    expected_calibration_error,
+    label_outcomes,
+    precision_recall_curve,
+)
 from resume_ner.evaluation.scoring import Counts, EvaluationScores, score_documents
 from resume_ner.serve.engine import Entity, InferenceEngine, merge_patterns
 from resume_ner.serve.recognizers import PatternRecognizers
@@ -56,6 +62,8 @@ class Evaluation:
     with_recognizers: EvaluationScores
     recognizers_served: bool
     scored_predictions: Sequence[Sequence[Entity]] = ()
+    #: The per-label thresholds the served spans were kept by (empty: no calibration).
+    thresholds: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def served(self) -> EvaluationScores:
@@ -73,6 +81,13 @@ class Evaluation:
         gold = [document.spans for document in self.documents]
         return precision_recall_curve(gold, self.scored_predictions)
 
+    def calibration_errors(self) -> dict[str, float]:
+        """Each label's expected calibration error: how far the model's span scores are from
+        the share of such spans that are right (0: a score of 0.8 is right 80 % of the time)."""
+        gold = [document.spans for document in self.documents]
+        outcomes, _ = label_outcomes(gold, self.scored_predictions)
+        return {label: expected_calibration_error(o) for label, o in sorted(outcomes.items())}
+
     def group_scores(self) -> dict[str, dict[str, GroupScore]]:
         """The served figures by group name and value (``{"language": {"pt": ...}}``) of the
         documents that name their groups."""
@@ -86,6 +101,26 @@ class Evaluation:
                     previous.lenient + score.lenient,
                 )
         return {name: dict(sorted(values.items())) for name, values in sorted(result.items())}
+
+    def groups_record(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """:meth:`group_scores`, JSON-ready."""
+        return {
+            name: {
+                value: {
+                    "documents": group.documents,
+                    "strict": group.strict.as_dict(),
+                    "lenient": group.lenient.as_dict(),
+                }
+                for value, group in values.items()
+            }
+            for name, values in self.group_scores().items()
+        }
+
+    def curves_record(self) -> dict[str, list[dict[str, float | int]]]:
+        """:meth:`curves`, JSON-ready."""
+        return {
+            label: [asdict(point) for point in points] for label, points in self.curves().items()
+        }
 
 
 def load_gold(path: Path | str, data_format: str, config: DataConfig) -> list[Document]:
@@ -137,4 +172,5 @@ def evaluate_engine(
         with_recognizers=score_documents(gold, pattern_predictions, ids),
         recognizers_served=engine.recognizers is not None,
         scored_predictions=scored_predictions,
+        thresholds=calibration.thresholds() if calibration is not None else {},
     )
