@@ -13,6 +13,7 @@ gets a constant probability (its smoothed precision) and no threshold.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -75,15 +76,27 @@ def label_outcomes(
     return outcomes, gold_counts
 
 
+def _platt_loss(points: Sequence[tuple[float, float]], slope: float, intercept: float) -> float:
+    """The cross-entropy of the smoothed targets under the fit, plus its ridge."""
+    total = RIDGE * (slope * slope + intercept * intercept) / 2
+    for x, target in points:
+        z = slope * x + intercept
+        # log(1 + exp(z)) - target * z, without overflow
+        total += max(z, 0.0) + math.log1p(math.exp(-abs(z))) - target * z
+    return total
+
+
 def fit_platt(outcomes: Sequence[ScoredOutcome]) -> tuple[float, float]:
-    """``(slope, intercept)`` of the logistic fit of ``logit(score)`` to the outcomes."""
+    """``(slope, intercept)`` of the logistic fit of ``logit(score)`` to the outcomes (Newton's
+    method with a backtracking step, so that it never climbs)."""
     positives = sum(o.correct for o in outcomes)
     negatives = len(outcomes) - positives
     high, low = (positives + 1) / (positives + 2), 1 / (negatives + 2)
     points = [(logit(o.score), high if o.correct else low) for o in outcomes]
     slope, intercept = 1.0, 0.0
+    loss = _platt_loss(points, slope, intercept)
     for _ in range(NEWTON_STEPS):
-        g_slope = g_intercept = 0.0
+        g_slope, g_intercept = RIDGE * slope, RIDGE * intercept
         h_ss, h_si, h_ii = RIDGE, 0.0, RIDGE
         for x, target in points:
             p = sigmoid(slope * x + intercept)
@@ -93,15 +106,23 @@ def fit_platt(outcomes: Sequence[ScoredOutcome]) -> tuple[float, float]:
             h_ss += weight * x * x
             h_si += weight * x
             h_ii += weight
-        g_slope += RIDGE * slope
-        g_intercept += RIDGE * intercept
         determinant = h_ss * h_ii - h_si * h_si
         if determinant <= 0:
             break
         step_slope = (h_ii * g_slope - h_si * g_intercept) / determinant
         step_intercept = (h_ss * g_intercept - h_si * g_slope) / determinant
-        slope, intercept = slope - step_slope, intercept - step_intercept
-        if abs(step_slope) + abs(step_intercept) < 1e-9:
+        size = 1.0
+        while size > 1e-6:
+            trial = (slope - size * step_slope, intercept - size * step_intercept)
+            trial_loss = _platt_loss(points, *trial)
+            if trial_loss <= loss:
+                break
+            size /= 2
+        else:
+            break
+        slope, intercept = trial
+        improvement, loss = loss - trial_loss, trial_loss
+        if improvement < 1e-10:
             break
     return slope, intercept
 
