@@ -164,3 +164,25 @@ def test_calibrating_a_bundle_fits_every_label_the_model_predicts(
     assert set(calibration.labels) == predicted
     assert calibration.data == "test split"
     assert all(0.0 <= label.threshold <= 1.0 for label in calibration.labels.values())
+
+
+def test_a_label_that_never_reaches_the_minimum_precision_is_not_served() -> None:
+    gold, predicted = _overconfident_predictions()
+    hopeless = [[replace(e, label="EDUCATION") for e in p[:2]] + list(p) for p in predicted]
+    calibration = fit_span_calibration(gold, hopeless, min_precision=0.6)
+    assert calibration.labels["EDUCATION"].served is False
+    assert calibration.labels["SKILL"].served is True
+    assert calibration.thresholds()["EDUCATION"] is None
+    served = [calibration.confident(calibration.calibrated(p)) for p in hopeless]
+    assert not any(e.label == "EDUCATION" for p in served for e in p)
+    restored = SpanCalibration.from_dict(calibration.to_dict())
+    assert restored.labels["EDUCATION"].served is False
+
+
+def test_the_minimum_precision_holds_on_the_data_the_threshold_was_chosen_on() -> None:
+    gold, predicted = _overconfident_predictions()
+    calibration = fit_span_calibration(gold, predicted, beta=2.0, min_precision=0.8)
+    kept = [calibration.confident(calibration.calibrated(p)) for p in predicted]
+    outcomes, _ = label_outcomes(gold, kept)
+    right = sum(o.correct for o in outcomes["SKILL"])
+    assert (right + 1) / (len(outcomes["SKILL"]) + 2) >= 0.8

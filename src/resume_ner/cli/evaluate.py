@@ -273,10 +273,14 @@ def _print_curves(evaluation: Evaluation) -> None:
         table.add_column(f"{threshold:.1f}", justify="right")
     for label, points in curves.items():
         by_threshold = {point.threshold: point for point in points}
-        served_at = evaluation.thresholds.get(label)
+        if label not in evaluation.thresholds:
+            served_at = ""
+        else:
+            threshold = evaluation.thresholds[label]
+            served_at = "not served" if threshold is None else f"{threshold:.2f}"
         table.add_row(
             Text(label),
-            "" if served_at is None else f"{served_at:.2f}",
+            served_at,
             *(
                 f"{by_threshold[t].precision:.2f}/{by_threshold[t].recall:.2f}"
                 for t in shown

@@ -49,7 +49,12 @@ def calibrate_bundle(
         predicted += engine.extract_model(texts[begin : begin + BATCH_TEXTS])
     gold = [document.spans for document in documents]
     calibration = fit_span_calibration(
-        gold, predicted, beta=config.beta, min_spans=config.min_spans, data=source
+        gold,
+        predicted,
+        beta=config.beta,
+        min_precision=config.min_precision,
+        min_spans=config.min_spans,
+        data=source,
     )
     logger.info("calibrated on %s: thresholds %s", source, calibration.thresholds())
     return calibration

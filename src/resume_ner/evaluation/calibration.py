@@ -8,7 +8,8 @@ method, with Platt's smoothed targets so that a label with no wrong span does no
 infinite slope), then picks the threshold on the calibrated score that maximises the label's
 F-beta (``beta`` < 1 weighs precision above recall: a recruiter forgives a missed skill sooner
 than ordinary words labelled as entities). A label with fewer than ``min_spans`` predicted spans
-gets a constant probability (its smoothed precision) and no threshold.
+gets a constant probability (its smoothed precision) and no threshold. A label whose spans never
+reach ``min_precision`` at any threshold is not served: its spans would be noise.
 """
 
 from __future__ import annotations
@@ -135,17 +136,27 @@ def _f_beta(tp: int, predicted: int, gold: int, beta: float) -> float:
     return (1 + b2) * precision * recall / (b2 * precision + recall)
 
 
-def best_threshold(scored: Sequence[ScoredOutcome], gold: int, beta: float) -> float:
-    """The calibrated-score threshold that maximises F-beta (the lowest of equals; 0.0 when no
-    threshold beats keeping every span)."""
+def best_threshold(
+    scored: Sequence[ScoredOutcome], gold: int, beta: float, min_precision: float = 0.0
+) -> float | None:
+    """The calibrated-score threshold that maximises F-beta among those whose precision
+    (Laplace-smoothed, ``(tp + 1) / (kept + 2)``, so that a handful of lucky spans does not
+    count) reaches ``min_precision``; the lowest of equals, 0.0 when keeping every span is best,
+    ``None`` when no threshold reaches ``min_precision``."""
     ranked = sorted(scored, key=lambda o: -o.score)
-    best_value, best = _f_beta(sum(o.correct for o in ranked), len(ranked), gold, beta), 0.0
+    best_value, best = -1.0, None
     tp = 0
     for kept, outcome in enumerate(ranked, start=1):
         tp += outcome.correct
+        if kept < len(ranked) and ranked[kept].score == outcome.score:
+            continue  # a threshold keeps every span of the same score or none
+        if (tp + 1) / (kept + 2) < min_precision:
+            continue
         value = _f_beta(tp, kept, gold, beta) if gold else 0.0
         if value > best_value + 1e-12:
             best_value, best = value, outcome.score
+    if best is not None and best == (ranked[-1].score if ranked else None):
+        return 0.0
     return best
 
 
@@ -154,12 +165,14 @@ def fit_span_calibration(
     predicted: Sequence[Sequence[ScoredSpanLike]],
     *,
     beta: float = 0.5,
+    min_precision: float = 0.0,
     min_spans: int = 10,
     data: str = "",
 ) -> SpanCalibration:
     """A :class:`SpanCalibration` fitted on ``predicted`` (raw scores) against ``gold``.
 
-    ``beta`` weighs precision against recall when thresholds are chosen, ``min_spans`` is the
+    ``beta`` weighs precision against recall when thresholds are chosen; a label none of whose
+    thresholds reaches ``min_precision`` is not served at all; ``min_spans`` is the
     fewest predicted spans of a label that get a fit of their own, ``data`` names what the fit
     saw (stored with it). See the module docstring.
     """
@@ -175,8 +188,10 @@ def fit_span_calibration(
         slope, intercept = fit_platt(scored)
         calibration = LabelCalibration(slope=slope, intercept=intercept, spans=len(scored))
         calibrated = [ScoredOutcome(calibration.probability(o.score), o.correct) for o in scored]
-        threshold = best_threshold(calibrated, gold_counts.get(label, 0), beta)
-        labels[label] = LabelCalibration(slope, intercept, threshold, len(scored))
+        threshold = best_threshold(calibrated, gold_counts.get(label, 0), beta, min_precision)
+        labels[label] = LabelCalibration(
+            slope, intercept, threshold or 0.0, len(scored), served=threshold is not None
+        )
     return SpanCalibration(labels=labels, data=data, beta=beta)
 
 

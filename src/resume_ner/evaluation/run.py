@@ -62,8 +62,9 @@ class Evaluation:
     with_recognizers: EvaluationScores
     recognizers_served: bool
     scored_predictions: Sequence[Sequence[Entity]] = ()
-    #: The per-label thresholds the served spans were kept by (empty: no calibration).
-    thresholds: Mapping[str, float] = field(default_factory=dict)
+    #: The per-label thresholds the served spans were kept by (empty: no calibration; ``None``:
+    #: the label is not served).
+    thresholds: Mapping[str, float | None] = field(default_factory=dict)
 
     @property
     def served(self) -> EvaluationScores:

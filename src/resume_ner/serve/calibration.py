@@ -12,7 +12,8 @@ keep their raw score and no threshold.
 The calibration lives in ``bundle.json`` under ``calibration``::
 
     {"method": "platt", "data": "<what it was fitted on>", "beta": 0.5,
-     "labels": {"SKILL": {"slope": 1.3, "intercept": -0.4, "threshold": 0.55, "spans": 812}}}
+     "labels": {"SKILL": {"slope": 1.3, "intercept": -0.4, "threshold": 0.55, "spans": 812,
+                          "served": true}}}
 """
 
 from __future__ import annotations
@@ -56,12 +57,15 @@ def sigmoid(value: float) -> float:
 @dataclass(frozen=True)
 class LabelCalibration:
     """One label's Platt scaling (``slope``, ``intercept``), the calibrated score a span needs
-    to be kept (``threshold``) and how many predicted spans the fit saw (``spans``)."""
+    to be kept (``threshold``), how many predicted spans the fit saw (``spans``) and whether
+    the label is served at all (``served``: false when no threshold made its spans precise
+    enough to be worth returning)."""
 
     slope: float = 1.0
     intercept: float = 0.0
     threshold: float = 0.0
     spans: int = 0
+    served: bool = True
 
     def probability(self, raw_score: float) -> float:
         """The calibrated probability that a span of raw score ``raw_score`` is right."""
@@ -93,12 +97,16 @@ class SpanCalibration:
         return [
             span
             for span in spans
-            if span.label not in self.labels or span.score >= self.labels[span.label].threshold
+            if span.label not in self.labels
+            or (self.labels[span.label].served and span.score >= self.labels[span.label].threshold)
         ]
 
-    def thresholds(self) -> dict[str, float]:
-        """Each label's threshold."""
-        return {name: label.threshold for name, label in sorted(self.labels.items())}
+    def thresholds(self) -> dict[str, float | None]:
+        """Each label's threshold (``None``: the label is not served)."""
+        return {
+            name: label.threshold if label.served else None
+            for name, label in sorted(self.labels.items())
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """The ``bundle.json`` form (module docstring)."""
@@ -112,6 +120,7 @@ class SpanCalibration:
                     "intercept": label.intercept,
                     "threshold": label.threshold,
                     "spans": label.spans,
+                    "served": label.served,
                 }
                 for name, label in sorted(self.labels.items())
             },
@@ -134,6 +143,7 @@ class SpanCalibration:
                     intercept=float(settings["intercept"]),
                     threshold=float(settings["threshold"]),
                     spans=int(settings.get("spans", 0)),
+                    served=bool(settings.get("served", True)),
                 )
             except (KeyError, TypeError, ValueError) as exc:
                 raise ValueError(f"calibration.labels.{name}: {exc!r}") from exc
