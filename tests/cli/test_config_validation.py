@@ -152,3 +152,43 @@ def test_a_config_folder_holding_only_data_yaml_is_used(tmp_path, capsys):
 
     assert run(["--root", str(root), "train"]) == EXIT_BAD_INPUT
     assert str(file) in " ".join(capsys.readouterr().err.split())
+
+
+def test_a_misnamed_config_file_stops_every_command_naming_the_closest_file(tmp_path, capsys):
+    root, file = _project(tmp_path, "mlfow.yaml", "tracking_uri: http://127.0.0.1:5999\n")
+
+    for command in TRACKED_COMMANDS:
+        _assert_stopped(root, command, file, "did you mean mlflow.yaml?", capsys)
+    _assert_doctor_reports(root, file, "did you mean mlflow.yaml?", capsys)
+    assert _listing(root) == ["config", "config/mlfow.yaml"]
+
+
+def test_a_duplicate_key_stops_every_command_naming_the_key_and_both_lines(tmp_path, capsys):
+    content = "tracking_uri: null\nindex:\n  enabled: true\n  enabled: false\n"
+    root, file = _project(tmp_path, "mlflow.yaml", content)
+
+    for command in TRACKED_COMMANDS:
+        _assert_stopped(root, command, file, "'index.enabled': appears twice", capsys)
+    code = run(["--root", str(root), "doctor"])
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == EXIT_BAD_INPUT
+    assert str(file) in err and "line 3 and line 4" in err, err
+    assert _listing(root) == ["config", "config/mlflow.yaml"]
+
+
+def test_a_readme_beside_the_configuration_is_left_alone(tmp_path, capsys):
+    root, _ = _project(tmp_path, "README.md", "# our settings\n")
+    (root / "config" / "mlflow.yaml").write_text("naming:\n  project_name: acme\n")
+
+    assert run(["--root", str(root), "runs", "ls"]) == 0
+
+
+def test_demo_shows_the_runs_it_recorded_under_any_project_name(tmp_path, capsys):
+    root, _ = _project(tmp_path, "mlflow.yaml", "naming:\n  project_name: acme\n")
+
+    assert run(["--root", str(root), "demo", "--trials", "1", "--folds", "1"]) == 0
+
+    out = capsys.readouterr().out
+    assert "no experiments yet" not in out
+    assert "acme-hpo" in out
+    assert "refit t00" in out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -51,3 +52,29 @@ def test_an_unknown_stage_is_bad_input_naming_the_valid_ones(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "benchmarking" in err and "hpo_trial_fold" in err
     assert not (tmp_path / "mlruns").exists()
+
+
+def _description_paragraphs(help_text: str) -> list[list[str]]:
+    """The lines of each paragraph between the usage line and the first option box."""
+    body = help_text.split("Usage:", 1)[1].split("╭", 1)[0].splitlines()[1:]
+    paragraphs: list[list[str]] = [[]]
+    for line in body:
+        if line.strip():
+            paragraphs[-1].append(line.rstrip())
+        elif paragraphs[-1]:
+            paragraphs.append([])
+    return [paragraph for paragraph in paragraphs if paragraph]
+
+
+@pytest.mark.parametrize("width", [80, 120])
+@pytest.mark.parametrize("path", COMMANDS, ids=lambda p: " ".join(p) or "resume-ner")
+def test_help_breaks_lines_only_where_the_width_is_full(path, width, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", str(width))
+
+    assert run([*path, "--help"]) == 0
+
+    out = capsys.readouterr().out
+    for paragraph in _description_paragraphs(out):
+        for line, following in itertools.pairwise(paragraph):
+            # A line ends early only when the next word would not have fitted on it.
+            assert len(line) + 1 + len(following.split()[0]) > width - 2, (line, following)

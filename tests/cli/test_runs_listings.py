@@ -24,6 +24,13 @@ def _cli(root: Path, *args: str) -> tuple[int, str]:
     return code, buffer.getvalue()
 
 
+#: What the objective writes when the median pruner stops a trial (134 characters).
+PRUNED_NOTE = (
+    "pruned: trial 1 at step 1 (fold 0, epoch 2): val_macro_f1 0.4100 is below the median "
+    "0.5733 of 3 completed trials at that step"
+)
+
+
 @pytest.fixture(scope="module")
 def demo_root(tmp_path_factory) -> Path:
     """A demo sweep (3 trials x 2 folds) whose trial 1 was pruned."""
@@ -34,9 +41,7 @@ def demo_root(tmp_path_factory) -> Path:
     (trial,) = client.search_runs(
         [experiment], "tags.`code.stage` = 'hpo_trial' and attributes.run_name LIKE 't01 %'"
     )
-    client.set_tag(
-        trial.info.run_id, "code.status_note", "pruned: macro_f1 0.41 below the median at epoch 1"
-    )
+    client.set_tag(trial.info.run_id, "code.status_note", PRUNED_NOTE)
     client.set_terminated(trial.info.run_id, "KILLED")
     return root
 
@@ -49,12 +54,27 @@ def test_tree_shows_each_trials_objective_and_why_a_killed_run_stopped(demo_root
     assert code == 0, output
     lines = output.splitlines()
     killed = next(i for i, line in enumerate(lines) if "t01 · demo" in line and "KILLED" in line)
-    assert "pruned: macro_f1 0.41 below the median at epoch 1" in lines[killed + 1]
+    assert lines[killed + 1].strip(" │").startswith("pruned: trial 1 at step 1")
+    assert " ".join(line.strip(" │") for line in lines[killed + 1 : killed + 3]) == PRUNED_NOTE
     header = next(line for line in lines if line.startswith("run "))
     assert "macro_f1" in header
     t00 = next(line for line in lines if "t00 · demo" in line)
     assert "0.8" in t00  # the demo's objective of trial 0
-    assert all(len(line) <= 80 for line in lines if "demo" in line)
+    assert all(len(line) <= 80 for line in lines)
+
+
+LISTINGS = [("runs", "tree"), ("runs", "ls"), ("runs", "ls", "--stage", "hpo_trial")]
+
+
+@pytest.mark.parametrize("width", [80, 120])
+@pytest.mark.parametrize("command", LISTINGS, ids=" ".join)
+def test_every_line_of_a_listing_fits_the_width(demo_root, monkeypatch, command, width):
+    monkeypatch.setenv("COLUMNS", str(width))
+
+    code, output = _cli(demo_root, *command)
+
+    assert code == 0, output
+    assert all(len(line) <= width for line in output.splitlines()), output
 
 
 def test_tree_json_carries_objectives_and_notes(demo_root):
@@ -86,3 +106,42 @@ def test_ls_filters_by_stage_and_status_and_prints_json(demo_root):
 
 def test_an_unknown_status_is_bad_input(demo_root):
     assert _cli(demo_root, "runs", "ls", "--status", "DONE")[0] == 2
+
+
+def test_find_links_the_run_on_the_model_training_view_at_the_configured_ui(demo_root, tmp_path):
+    config_dir = tmp_path / "config"
+    config_dir.mkdir()
+    (config_dir / "mlflow.yaml").write_text("ui_url: http://127.0.0.1:8765\n", encoding="utf-8")
+    client = MlflowClient(tracking_uri=f"sqlite:///{demo_root / 'mlruns' / 'mlflow.db'}")
+    experiment = client.get_experiment_by_name("resume-ner-hpo").experiment_id
+    run_id = client.search_runs([experiment], max_results=1)[0].info.run_id
+
+    code, output = _cli(
+        demo_root, "--config-dir", str(config_dir), "runs", "find", "--run-id", run_id, "--json"
+    )
+
+    assert code == 0, output
+    assert json.loads(output)["url"] == (
+        f"http://127.0.0.1:8765/#/experiments/{experiment}/runs/{run_id}"
+        "?workflowType=machine_learning"
+    )
+
+
+def test_find_prints_the_run_link_whole_beside_a_report_that_fits_80_columns(
+    demo_root, monkeypatch
+):
+    monkeypatch.setenv("COLUMNS", "80")
+    client = MlflowClient(tracking_uri=f"sqlite:///{demo_root / 'mlruns' / 'mlflow.db'}")
+    experiment = client.get_experiment_by_name("resume-ner-hpo").experiment_id
+    run_id = client.search_runs([experiment], max_results=1)[0].info.run_id
+
+    code, output = _cli(demo_root, "runs", "find", "--run-id", run_id)
+
+    assert code == 0, output
+    *report, link = output.splitlines()
+    assert link.split() == [
+        "url",
+        f"http://127.0.0.1:5000/#/experiments/{experiment}/runs/{run_id}"
+        "?workflowType=machine_learning",
+    ]
+    assert all(len(line) <= 80 for line in report)

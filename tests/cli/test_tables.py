@@ -88,3 +88,32 @@ def test_empty_optional_columns_are_left_out(monkeypatch):
     lines = _render(columns, [Row(["t03 · tiny", RUN_ID, "FINISHED", ""])], None, monkeypatch)
 
     assert "note" not in lines[0]
+
+
+PRUNED_NOTE = (
+    "trial 3 at step 1 (fold 0, epoch 2): val_macro_f1 0.1234 is below the median 0.4567 of "
+    "3 completed trials at that step"
+)
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_a_long_note_below_a_row_wraps_within_the_width_under_its_indent(monkeypatch, width):
+    columns = [*COLUMNS[:3], Column("note", min_width=0, drop_rank=2, below=True)]
+    indent = "│   │     "
+    rows = [Row(["t03 · tiny", RUN_ID, "KILLED", PRUNED_NOTE * 2], below_indent=indent)]
+
+    lines = _render(columns, rows, width, monkeypatch)
+
+    below = lines[2:]
+    assert len(below) >= 2
+    assert all(len(line) <= width and line.startswith(indent) for line in below)
+    assert " ".join(line.removeprefix(indent) for line in below) == PRUNED_NOTE * 2
+
+
+def test_a_note_below_a_row_is_one_line_when_piped(monkeypatch):
+    columns = [*COLUMNS[:3], Column("note", min_width=0, drop_rank=2, below=True)]
+    rows = [Row(["t03 · tiny-model-with-a-long-name " * 3, RUN_ID, "KILLED", PRUNED_NOTE])]
+
+    lines = _render(columns, rows, None, monkeypatch)
+
+    assert lines[1].endswith(PRUNED_NOTE)

@@ -38,3 +38,10 @@ def test_experiment_url_quotes_the_id():
     assert get_mlflow_experiment_url("file:///tmp/mlruns", "a/b").endswith(
         "#/experiments/a%2Fb?workflowType=machine_learning"
     )
+
+
+def test_a_local_store_is_served_and_opened_at_the_configured_ui_address():
+    hint = ui_hint("sqlite:////work/p/mlruns/mlflow.db", "3", ui_url="http://127.0.0.1:8765")
+
+    assert " --host 127.0.0.1 --port 8765, then open http://127.0.0.1:8765/#/experiments/3?" in hint
+    assert ":5000" not in hint

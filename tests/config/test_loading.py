@@ -176,3 +176,91 @@ def test_a_naming_section_replaces_the_shipped_one_whole(tmp_path: Path):
         load_naming_config(tmp_path)
 
     assert error.value.key == "validate.warn_length"
+
+
+def test_a_duplicate_key_names_the_file_the_key_and_both_lines(tmp_path: Path):
+    (tmp_path / "mlflow.yaml").write_text(
+        "index:\n  enabled: true\n  max_entries: 3\n  enabled: false\n"
+    )
+    with pytest.raises(ConfigError) as error:
+        load_mlflow_config(tmp_path)
+    assert error.value.file == tmp_path / "mlflow.yaml"
+    assert error.value.key == "index.enabled"
+    assert "line 2" in str(error.value) and "line 4" in str(error.value)
+
+
+def test_a_duplicate_top_level_key_is_an_error_too(tmp_path: Path):
+    (tmp_path / "naming.yaml").write_text("hash_length: 8\nhash_length: 10\n")
+    with pytest.raises(ConfigError) as error:
+        load_naming_config(tmp_path)
+    assert error.value.key == "hash_length"
+    assert "line 1" in str(error.value) and "line 2" in str(error.value)
+
+
+def test_the_same_key_in_two_mappings_is_not_a_duplicate(tmp_path: Path):
+    (tmp_path / "mlflow.yaml").write_text(
+        "index:\n  enabled: true\ntracking:\n  hpo:\n    enabled: true\n"
+    )
+    config = load_mlflow_config(tmp_path)
+    assert config.index.enabled is True
+
+
+@pytest.mark.parametrize(
+    ("name", "closest"),
+    [
+        ("mlfow.yaml", "mlflow.yaml"),
+        ("mlflow.yml", "mlflow.yaml"),
+        ("MLflow.yaml", "mlflow.yaml"),
+        ("mlflow.ymal", "mlflow.yaml"),
+        ("training.yaml", "train.yaml"),
+        ("selections.yml", "selection.yaml"),
+    ],
+)
+def test_a_misnamed_file_is_an_error_naming_the_closest_configuration_file(
+    tmp_path: Path, name: str, closest: str
+):
+    from resume_ner.config.project import ProjectConfig
+
+    (tmp_path / name).write_text("tracking_uri: http://127.0.0.1:5999\n")
+    with pytest.raises(ConfigError) as error:
+        ProjectConfig.load(tmp_path)
+    assert error.value.file == tmp_path / name
+    assert f"did you mean {closest}?" in str(error.value)
+
+
+def test_an_unknown_yaml_file_like_no_configuration_file_lists_the_files_read(tmp_path: Path):
+    from resume_ner.config.project import ProjectConfig
+
+    (tmp_path / "extra.yaml").write_text("a: 1\n")
+    with pytest.raises(ConfigError) as error:
+        ProjectConfig.load(tmp_path)
+    assert "did you mean" not in str(error.value)
+    assert "mlflow.yaml" in str(error.value) and "subfolder" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "name", ["README.md", "README", "notes.txt", ".gitignore", "mlflow.yaml~", "hpo.yaml.bak"]
+)
+def test_documents_hidden_files_and_editor_backups_may_sit_beside_the_configuration(
+    tmp_path: Path, name: str
+):
+    from resume_ner.config.project import ProjectConfig
+
+    (tmp_path / name).write_text("anything\n")
+    (tmp_path / "extra").mkdir()
+    (tmp_path / "extra" / "sweep.yaml").write_text("a: 1\n")
+    assert ProjectConfig.load(tmp_path).config_dir == tmp_path
+
+
+def test_a_folder_holding_only_a_misnamed_file_is_still_found_as_the_config_folder(
+    tmp_path: Path,
+):
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "mlfow.yaml").write_text("tracking_uri: http://127.0.0.1:5999\n")
+    assert infer_config_dir_from_path(tmp_path) == (tmp_path / "config").resolve()
+
+
+def test_a_folder_holding_unrelated_yaml_is_not_taken_for_a_config_folder(tmp_path: Path):
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "docker-compose.yaml").write_text("services: {}\n")
+    assert infer_config_dir_from_path(tmp_path) is None

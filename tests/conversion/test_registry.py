@@ -74,6 +74,25 @@ def test_the_first_registered_model_becomes_champion_with_its_figures(setting):
     assert tags["code.selection.latency_ms"] == "12.5"
 
 
+def test_the_registered_model_gets_a_description_of_what_it_does(setting):
+    tracking, runs, name = setting
+
+    register(tracking, runs[0], name, ModelScore(0.8, 12.5))
+
+    description = tracking.client.get_registered_model(name).description
+    assert description.startswith("Named-entity recognition for resumes")
+    assert "`champion`" in description and "model card" in description
+
+
+def test_a_registered_model_description_written_by_hand_is_kept(setting):
+    tracking, runs, name = setting
+    tracking.client.create_registered_model(name, description="Our resume model.")
+
+    register(tracking, runs[0], name, ModelScore(0.8, 12.5))
+
+    assert tracking.client.get_registered_model(name).description == "Our resume model."
+
+
 def test_registering_the_same_run_again_adds_no_version(setting):
     tracking, runs, name = setting
     register(tracking, runs[0], name, ModelScore(0.8, 12.5))

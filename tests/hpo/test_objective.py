@@ -117,6 +117,41 @@ def test_fold_runs_hold_per_epoch_curves_and_final_metrics(project):
     assert "macro_f1" in folds[0].data.metrics
 
 
+def test_a_cv_trial_run_draws_each_epochs_mean_over_its_folds_as_a_curve(project):
+    tracking, objective = _objective(project, _hpo(pruner={"name": "none"}))
+    study = _study(objective.hpo, 3e-3)
+    study.optimize(objective, n_trials=1)
+    trial_run = study.trials[0].user_attrs["mlflow_run_id"]
+    folds = tracking.client.search_runs(
+        [tracking.client.get_run(trial_run).info.experiment_id],
+        f"tags.`mlflow.parentRunId` = '{trial_run}'",
+    )
+
+    history = tracking.client.get_metric_history(trial_run, "val_macro_f1")
+
+    assert sorted(m.step for m in history) == [1, 2]
+    for metric in history:
+        values = [
+            next(m.value for m in tracking.client.get_metric_history(f.info.run_id, "val_macro_f1")
+                 if m.step == metric.step)
+            for f in folds
+        ]  # fmt: skip
+        assert metric.value == pytest.approx(sum(values) / len(values))
+    assert tracking.client.get_run(trial_run).data.metrics["macro_f1"] is not None
+
+
+def test_a_pruned_cv_trial_run_keeps_the_curve_of_the_epochs_it_reached(project):
+    hpo = _hpo(pruner={"name": "median", "n_startup_trials": 1, "n_warmup_steps": 0})
+    tracking, objective = _objective(project, hpo)
+    study = _study(hpo, 3e-3, 1e-4)
+    study.optimize(objective, n_trials=2)
+
+    run_id = study.trials[1].user_attrs["mlflow_run_id"]
+
+    history = tracking.client.get_metric_history(run_id, "val_macro_f1")
+    assert [(m.step, m.value) for m in history] == [(1, study.trials[1].intermediate_values[0])]
+
+
 def test_a_pruned_trial_ends_its_run_and_its_fold_run_killed_with_a_note(project):
     hpo = _hpo(pruner={"name": "median", "n_startup_trials": 1, "n_warmup_steps": 0})
     tracking, objective = _objective(project, hpo)

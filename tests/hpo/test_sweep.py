@@ -111,6 +111,16 @@ def test_a_trial_run_is_found_by_its_trial_id(project, config_dir):
     assert report.found and report.run_id == outcome.trials[1].run_id
 
 
+def test_the_refit_run_draws_each_epochs_training_metrics_as_a_curve(project, tmp_path):
+    config_dir = write_config_dir(tmp_path / "config", hpo={"epochs": 3, "n_trials": 2})
+    tracking, [outcome] = _sweep(project, config_dir)
+
+    history = tracking.client.get_metric_history(outcome.refit_run_id, "train_loss")
+
+    assert [(m.step, m.value) for m in history] == [(1, 1.0), (2, 0.5), (3, pytest.approx(1 / 3))]
+    assert "macro_f1" in tracking.client.get_run(outcome.refit_run_id).data.metrics
+
+
 def test_refit_retrains_the_best_trial_and_points_at_its_run(project, config_dir):
     tracking, [outcome] = _sweep(project, config_dir)
     refit = tracking.client.get_run(outcome.refit_run_id)

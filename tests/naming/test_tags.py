@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 
+import resume_ner
 from resume_ner.config.tags import load_tags_config
 from resume_ner.naming.context import NamingContext
 from resume_ner.naming.errors import TagKeyError
-from resume_ner.naming.tags import (
-    TagsRegistry,
-    build_mlflow_tags,
-    is_secret_name,
-    redact_secrets,
-)
+from resume_ner.naming.secrets import is_secret_name
+from resume_ner.naming.tags import TagsRegistry, build_mlflow_tags, redact_secrets
 
 
 @pytest.fixture
@@ -104,3 +104,41 @@ def test_redact_secrets_drops_nested_secrets():
         "lr": 1,
         "db": {"host": "h"},
     }
+
+
+def test_built_tags_name_the_user_the_caller_gives_and_no_other(registry):
+    tags = build_mlflow_tags(registry, None, project_name="p", created_by="ana")
+    assert tags["code.created_by"] == "ana"
+    assert "code.created_by" not in build_mlflow_tags(registry, None, project_name="p")
+
+
+def test_runs_record_the_login_name_of_the_environment_the_session_was_opened_with(project):
+    from resume_ner.tracking.context import TrackingContext
+    from resume_ner.tracking.stage_runs import start_stage_run
+
+    environ = {"LOGNAME": "", "USER": "ana-from-the-command"}
+    with TrackingContext.open(
+        project.paths, project.project, tracking_uri=project.tracking_uri, environ=environ
+    ) as tracking:
+        run = start_stage_run(tracking, NamingContext("hpo_sweep", "tiny", study_key_hash="a" * 64))
+
+    tags = project.client.get_run(run.run_id).data.tags
+    assert tags[project.registry.key("process", "created_by")] == "ana-from-the-command"
+
+
+def test_no_library_module_asks_the_process_for_its_user():
+    """The login name comes from the command's environment through the tracking session."""
+    source = Path(resume_ner.__file__).parent
+    found = []
+    for path in sorted(source.rglob("*.py")):
+        if path.relative_to(source).parts[0] == "cli":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            if "getpass" in names:
+                found.append(f"{path.relative_to(source)}:{node.lineno}")
+    assert found == []

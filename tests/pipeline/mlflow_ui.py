@@ -30,6 +30,33 @@ VISIBLE_NAMES_JS = """
 })
 """
 
+#: What the charts on the page draw: the most points one line joins, how many bars there are
+#: (a metric logged at one step only is drawn as a bar) and the x-axis titles.
+CHARTS_JS = """
+() => ({
+    points: Math.max(0, ...Array.from(document.querySelectorAll('svg path.js-line')).map(
+        path => (path.getAttribute('d') || '').split(/[ML]/).filter(Boolean).length)),
+    bars: document.querySelectorAll('svg .bars path').length,
+    x: Array.from(new Set(Array.from(
+        document.querySelectorAll('svg .g-xtitle text')).map(t => t.textContent))),
+})
+"""
+
+
+def show_metric_chart(page, url: str, experiment_id: str, run_id: str, metric: str) -> list:
+    """Open run ``run_id``'s "Model metrics" tab on the Model training view, showing only the
+    charts whose names hold ``metric``; return :data:`CHARTS_JS`'s answer for them."""
+    page.goto(
+        f"{url}/#/experiments/{experiment_id}/runs/{run_id}/model-metrics"
+        "?workflowType=machine_learning"
+    )
+    search = page.get_by_placeholder("Search metric charts")
+    search.wait_for(timeout=180_000)
+    search.fill(metric)
+    page.get_by_text(metric, exact=True).first.wait_for(timeout=60_000)
+    page.locator("svg.main-svg path.js-line, svg.main-svg .bars").first.wait_for(timeout=60_000)
+    return page.evaluate(CHARTS_JS)
+
 
 @contextmanager
 def mlflow_ui(backend_store_uri: str, root: Path) -> Iterator[str]:

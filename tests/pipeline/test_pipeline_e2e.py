@@ -68,7 +68,7 @@ def piped(tmp_path_factory) -> tuple[PipelineProject, str]:
     root = tmp_path_factory.mktemp("pipeline")
     config_dir = write_config_dir(
         root / "config",
-        hpo={"n_trials": 3, "cv": {"k_folds": 2}},
+        hpo={"n_trials": 3, "cv": {"k_folds": 2}, "epochs": 2},
         train={"epochs": 2},
     )
     (config_dir / "benchmark.yaml").write_text(
@@ -125,6 +125,33 @@ def test_the_main_command_names_runs_and_ends_with_how_to_open_the_ui(piped):
     assert len(names) == len(project.runs())
 
 
+def test_the_closing_count_counts_every_run_trials_and_folds_included(piped):
+    project, output = piped
+    made = ", ".join(f"{count} {stage}" for stage, count in EXPECTED_STAGES.items())
+
+    assert " ".join(output.split()).count(f"{len(project.runs())} runs created ({made}), 0 reused")
+
+
+def test_the_closing_table_fits_80_columns(piped):
+    _, output = piped
+    lines = output.splitlines()
+
+    header = next(i for i, line in enumerate(lines) if line.startswith("stage "))
+    end = next(i for i, line in enumerate(lines) if line.startswith("Winner:"))
+    assert end - header > 7 and all(len(line) <= 80 for line in lines[header:end])
+
+
+def test_the_sweeps_progress_bar_is_shown_before_the_stages_after_the_sweep(piped):
+    _, output = piped
+    lines = output.splitlines()
+
+    bar = next(
+        i for i, line in enumerate(lines) if line.startswith("tiny trials") and "3/3" in line
+    )
+    assert bar < lines.index("> candidate benchmark tiny") < lines.index("> registry tiny")
+    assert bar > max(i for i, line in enumerate(lines) if line.startswith("trial "))
+
+
 def test_pipeline_makes_the_full_run_tree(piped):
     project, _ = piped
 
@@ -172,6 +199,7 @@ def test_the_model_version_carries_a_model_card(piped):
     assert "| SKILL |" in card and "| **macro** |" in card  # scores per entity
     assert "| runtime | 1 x 128 |" in card and "| onnx_fp32 | " in card  # latency, pivoted
     assert "- hpo_sweep: [sweep " in card and "](http://127.0.0.1:5000/#/experiments/" in card
+    assert "?workflowType=machine_learning) (" in card  # MLflow's Model training view
     assert "stable macro_f1" in card and "held-out test split, so the two" in card
 
 
@@ -198,7 +226,7 @@ LISTINGS = {
 }
 
 
-@pytest.mark.parametrize("columns", ["80", None], ids=["80-columns", "piped"])
+@pytest.mark.parametrize("columns", ["80", "120", None], ids=["80-columns", "120-columns", "piped"])
 @pytest.mark.parametrize("command", list(LISTINGS), ids=lambda c: " ".join(c[:2]))
 def test_listings_show_whole_run_ids_and_distinct_names(piped, monkeypatch, command, columns):
     project, _ = piped
@@ -219,7 +247,29 @@ def test_listings_show_whole_run_ids_and_distinct_names(piped, monkeypatch, comm
     names = [cell[LISTINGS[command]] for cell in cells]
     assert len(set(names)) == len(rows), names
     if columns:
-        assert all(len(row) <= 80 for row in rows), rows
+        assert all(len(line) <= int(columns) for line in output.splitlines()), output
+
+
+def test_the_tree_counts_one_run_as_one_run(piped, monkeypatch):
+    project, _ = piped
+    monkeypatch.setenv("COLUMNS", "120")
+
+    code, output = project.cli("runs", "tree")
+
+    assert code == 0, output
+    assert "resume-ner-training (1 run)" in output and "(1 runs)" not in output
+
+
+@pytest.mark.parametrize("columns", ["80", "120"])
+def test_the_plan_table_fits_the_width(piped, monkeypatch, columns):
+    project, _ = piped
+    monkeypatch.setenv("COLUMNS", columns)
+
+    code, output = project.cli("pipeline", "--plan")
+
+    assert code == 0, output
+    table = output.split("pipeline plan", 1)[1].split("plan only:", 1)[0]
+    assert all(len(line) <= int(columns) for line in table.splitlines()), table
 
 
 def test_listings_print_json(piped):
@@ -474,23 +524,30 @@ def test_a_copied_project_keeps_working_after_the_original_is_deleted(piped, tmp
         gone.rename(project.root)
 
 
-def test_mlflow_ui_shows_the_trials_by_distinct_names(piped, tmp_path):
-    from mlflow_ui import (
-        CHROMIUM,
-        EXPAND_CHILDREN,
-        VISIBLE_NAMES_JS,
-        chromium_page,
-        mlflow_ui,
-    )
+@pytest.fixture(scope="module")
+def mlflow_ui_url(piped, tmp_path_factory):
+    """``mlflow server`` over the pipeline's store (starting it takes 9-13 s)."""
+    from mlflow_ui import CHROMIUM, mlflow_ui
 
     assert CHROMIUM.exists(), "Chromium is missing: scripts/test.sh installs it (apt chromium)"
     project, _ = piped
+    store = f"sqlite:///{project.root / 'mlruns' / 'mlflow.db'}"
+    with mlflow_ui(store, tmp_path_factory.mktemp("mlflow-ui")) as url:
+        yield url
+
+
+def test_mlflow_ui_shows_the_trials_by_distinct_names(piped, mlflow_ui_url, tmp_path):
+    from mlflow_ui import EXPAND_CHILDREN, VISIBLE_NAMES_JS, chromium_page
+
+    project, _ = piped
     sweep = _run_of(project, "hpo_sweep")
     trials = {r.info.run_name for r in project.runs() if r.data.tags[STAGE] == "hpo_trial"}
-    store = f"sqlite:///{project.root / 'mlruns' / 'mlflow.db'}"
 
-    with mlflow_ui(store, tmp_path / "server") as url, chromium_page(tmp_path / "chromium") as page:
-        page.goto(f"{url}/#/experiments/{sweep.info.experiment_id}?workflowType=machine_learning")
+    with chromium_page(tmp_path / "chromium") as page:
+        page.goto(
+            f"{mlflow_ui_url}/#/experiments/{sweep.info.experiment_id}"
+            "?workflowType=machine_learning"
+        )
         page.get_by_text(sweep.info.run_name[:8]).first.wait_for(timeout=120_000)
         page.locator(EXPAND_CHILDREN).first.click()
         page.get_by_text(sorted(trials)[0][:3]).first.wait_for(timeout=60_000)
@@ -502,3 +559,57 @@ def test_mlflow_ui_shows_the_trials_by_distinct_names(piped, tmp_path):
     assert len(set(shown.values())) == len(trials), shown  # told apart in the default width
     assert all(visible.startswith(full[:3]) for full, visible in shown.items())
     assert (tmp_path / "runs-table.png").stat().st_size > 0
+
+
+def test_mlflow_ui_shows_the_experiment_and_model_descriptions(piped, mlflow_ui_url, tmp_path):
+    from mlflow_ui import chromium_page
+
+    project, _ = piped
+    sweep = _run_of(project, "hpo_sweep")
+
+    with chromium_page(tmp_path / "chromium") as page:
+        page.goto(
+            f"{mlflow_ui_url}/#/experiments/{sweep.info.experiment_id}"
+            "?workflowType=machine_learning"
+        )
+        description = page.get_by_text("Runs of the resume NER project").first
+        description.wait_for(timeout=120_000)
+        experiment_text = description.inner_text()
+        page.goto(f"{mlflow_ui_url}/#/models/resume-ner?workflowType=machine_learning")
+        model = page.get_by_text("Named-entity recognition for resumes").first
+        model.wait_for(timeout=120_000)
+        page.screenshot(path=tmp_path / "model.png")
+
+    assert "hpo_trial" in experiment_text and "hpo_trial_fold" in experiment_text
+
+
+#: A run of each training stage and a metric its epochs log (final training and the refit have
+#: no validation split, so they draw their training loss).
+CURVES = [
+    ("hpo_trial", "val_macro_f1"),
+    ("hpo_trial_fold", "val_macro_f1"),
+    ("hpo_refit", "train_loss"),
+    ("final_training", "train_loss"),
+]
+
+
+def test_mlflow_ui_draws_per_epoch_curves_of_every_training_run(piped, mlflow_ui_url, tmp_path):
+    from mlflow_ui import chromium_page, show_metric_chart
+
+    project, _ = piped
+    charts = {}
+
+    with chromium_page(tmp_path / "chromium") as page:
+        for stage, metric in [*CURVES, ("hpo_trial", "macro_f1_std")]:
+            run = _run_of(project, stage)
+            charts[stage, metric] = show_metric_chart(
+                page, mlflow_ui_url, run.info.experiment_id, run.info.run_id, metric
+            )
+            page.screenshot(path=tmp_path / f"{stage}-{metric}.png")
+
+    # A line over the steps (epochs 1 and 2), not a single-value bar ...
+    for stage, metric in CURVES:
+        assert charts[stage, metric] == {"points": 2, "bars": 0, "x": ["Step"]}, (stage, charts)
+    # ... as a metric logged once (the std of the folds' final scores) is drawn.
+    assert charts["hpo_trial", "macro_f1_std"]["bars"] > 0
+    assert charts["hpo_trial", "macro_f1_std"]["points"] == 0

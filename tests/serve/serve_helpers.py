@@ -66,9 +66,12 @@ def docx_bytes(lines: list[str]) -> bytes:
 
 
 @contextmanager
-def serve_command(root: Path, *args: str, log: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+def serve_command(
+    root: Path, *args: str, log: Path, max_open_files: int | None = None
+) -> Iterator[tuple[str, subprocess.Popen]]:
     """``resume-ner --root ROOT ARGS... --port P`` in a subprocess until it answers ``/health``;
-    yields its URL and process (killed on exit if still running). Output goes to ``log``."""
+    yields its URL and process (killed on exit if still running). Output goes to ``log``;
+    ``max_open_files`` sets the process's file-descriptor limit."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -80,6 +83,7 @@ def serve_command(root: Path, *args: str, log: Path) -> Iterator[tuple[str, subp
             stderr=subprocess.STDOUT,
             start_new_session=True,
             env={**os.environ, "RESUME_NER_API_KEY": ""},
+            preexec_fn=None if max_open_files is None else lambda: _limit_files(max_open_files),
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -100,3 +104,17 @@ def serve_command(root: Path, *args: str, log: Path) -> Iterator[tuple[str, subp
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def _limit_files(count: int) -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_NOFILE, (count, count))
+
+
+def rss_bytes(pid: int) -> int:
+    """The resident memory of process ``pid`` now (Linux ``/proc``)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")

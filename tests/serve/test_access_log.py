@@ -34,7 +34,7 @@ def _everything_logged(caplog) -> str:
     return "\n".join([caplog.text] + [f"{r.getMessage()} {r.__dict__}" for r in caplog.records])
 
 
-def test_each_request_is_logged_with_method_path_status_duration_and_sizes(client, caplog):
+def test_each_request_is_logged_with_its_id_method_path_status_duration_and_sizes(client, caplog):
     caplog.set_level(logging.DEBUG)
 
     response = client.post("/v1/extract", json={"text": SECRET_TEXT})
@@ -46,8 +46,9 @@ def test_each_request_is_logged_with_method_path_status_duration_and_sizes(clien
     assert record.request_bytes == len(response.request.content)
     assert record.response_bytes == len(response.content)
     assert record.duration_ms > 0
+    assert record.request_id == response.headers["x-request-id"]
     assert re.fullmatch(
-        rf"POST /v1/extract 200 \d+\.\d ms request={record.request_bytes}B "
+        rf"{record.request_id} POST /v1/extract 200 \d+\.\d ms request={record.request_bytes}B "
         rf"response={record.response_bytes}B",
         record.getMessage(),
     )
@@ -94,21 +95,24 @@ def cli_server(bundle_dir, tmp_path):
         yield url, process, log
 
 
-def test_serve_command_serves_a_bundle_logs_requests_and_stops_on_ctrl_c(cli_server, bundle_dir):
+def test_serve_command_serves_a_bundle_logs_requests_and_exits_0_on_ctrl_c(cli_server, bundle_dir):
     url, process, log = cli_server
 
     response = httpx.post(f"{url}/v1/extract", json={"text": SECRET_TEXT}, timeout=60)
     model = httpx.get(f"{url}/v1/model", timeout=60).json()
     process.send_signal(signal.SIGINT)
-    process.wait(timeout=30)
+    code = process.wait(timeout=30)
 
+    assert code == 0
     assert response.status_code == 200
     assert response.json()["entities"], "the model finds entities"
     assert model["source"] == "bundle"
     output = log.read_text()
     assert f"serving bundle {bundle_dir} (" in output
-    assert f"on {url} (API docs at {url}/docs)" in output
-    assert re.search(r"INFO resume_ner\.serve\.access: POST /v1/extract 200 [\d.]+ ms", output)
+    assert f"on {url} (try it at {url}/, API docs at {url}/docs)" in output
+    assert re.search(
+        r"INFO resume_ner\.serve\.access: [0-9a-f]{32} POST /v1/extract 200 [\d.]+ ms", output
+    )
     assert "GET /v1/model 200" in output
     for secret in SECRETS:
         assert secret not in output
@@ -140,3 +144,36 @@ def test_a_token_in_the_request_path_is_redacted_in_the_access_log(caplog):
     assert token not in record.path
     assert "[REDACTED:GitHub token]" in record.path
     assert any("'path'" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
+
+
+def test_a_clients_request_id_is_kept_in_the_response_and_the_log(client, caplog):
+    caplog.set_level(logging.DEBUG)
+
+    response = client.post(
+        "/v1/extract", json={"text": "Jane"}, headers={"X-Request-ID": "order-42.a:b_c"}
+    )
+    (record,) = _access_records(caplog, 1)
+
+    assert response.headers["x-request-id"] == "order-42.a:b_c"
+    assert record.request_id == "order-42.a:b_c"
+
+
+@pytest.mark.parametrize("sent", [None, "", "x" * 129, "has space", "ünïcode"])
+def test_a_missing_or_implausible_request_id_is_replaced_by_a_new_one(client, sent):
+    headers = {} if sent is None else {"X-Request-ID": sent.encode("utf-8")}
+    first = client.get("/health", headers=headers)
+    second = client.get("/health", headers=headers)
+
+    assert re.fullmatch(r"[0-9a-f]{32}", first.headers["x-request-id"])
+    assert first.headers["x-request-id"] != second.headers["x-request-id"]
+
+
+def test_refused_requests_carry_a_request_id_too(client, api_config):
+    response = client.post(
+        "/v1/extract",
+        content=b"a" * (api_config.limits.max_body_bytes + 1),
+        headers={"content-type": "application/json"},
+    )
+
+    assert response.status_code == 413
+    assert response.headers["x-request-id"]

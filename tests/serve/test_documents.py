@@ -11,7 +11,6 @@ import pytest
 from serve_helpers import docx_bytes, pdf_bytes, printable_lines
 
 from resume_ner.data.synthetic import generate_document
-from resume_ner.serve import documents
 from resume_ner.serve.documents import (
     DOCX_MEDIA_TYPE,
     PDF_MEDIA_TYPE,
@@ -162,9 +161,8 @@ def test_a_document_whose_text_is_over_the_limit_is_refused(build, resume_lines)
     assert error.value.limit == 100
 
 
-def test_a_docx_that_would_inflate_past_the_cap_is_refused_unread(resume_lines, monkeypatch):
-    data = docx_bytes(resume_lines)
-    monkeypatch.setattr(documents, "MAX_DOCX_UNCOMPRESSED_BYTES", 10_000)
+def test_a_docx_whose_text_part_inflates_past_the_cap_is_refused(resume_lines):
+    data = docx_bytes(resume_lines * 40)
 
-    with pytest.raises(UnreadableDocumentError, match="inflates to"):
-        extract_document_text(data, max_chars=MAX_CHARS)
+    with pytest.raises(UnreadableDocumentError, match="inflates past 65536 bytes"):
+        extract_document_text(data, max_chars=10**6, max_inflated_bytes=65_536)

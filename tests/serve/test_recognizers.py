@@ -3,6 +3,7 @@ synthetic test split found, and e-mail addresses, URLs and phone numbers never s
 
 from __future__ import annotations
 
+import re
 import shutil
 import string
 from dataclasses import replace
@@ -315,3 +316,21 @@ def test_generated_urls_are_never_split(engine, item, context):
 @given(item=_PHONES, context=_CONTEXTS)
 def test_generated_international_phone_numbers_are_never_split(engine, item, context):
     _assert_not_split(engine, context, "PHONE", item)
+
+
+def test_a_phone_number_inside_a_run_longer_than_a_window_is_still_found():
+    text = "1 " + "- " * 30 + "+44 20 7946 0958" + " -" * 30 + " 1"
+    assert re.fullmatch(r"[\d \-+]+", text) and len(text) > 100, "one run of the pattern"
+
+    (span,) = find_phones(text)
+
+    assert text[span.start : span.end] == "+44 20 7946 0958"
+
+
+def test_the_phone_matcher_sees_a_bounded_number_of_bounded_pieces_of_a_long_run():
+    text = ("555-0132 " * 3_334)[:30_000]
+
+    spans = find_phones(text)
+
+    # 32 windows of 48 characters, 24 apart: nothing past them is looked at.
+    assert spans and max(span.end for span in spans) <= 31 * 24 + 48

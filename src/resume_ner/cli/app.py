@@ -9,6 +9,7 @@ the values wait in spool files for ``resume-ner runs sync``), 1 on any other fai
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import sys
@@ -186,12 +187,26 @@ def _no_type_label(ctx: Any) -> None:
     return None
 
 
+def _reflowed(text: str | None) -> str | None:
+    """Help text with each paragraph on one line, so that the terminal's width alone decides
+    where lines break (Typer keeps a docstring's own line breaks, which cut sentences in two
+    at other widths). A paragraph starting with ``\\b`` keeps its lines, as in Click."""
+    if not text:
+        return text
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(
+        paragraph if paragraph.startswith("\b") else " ".join(paragraph.split())
+        for paragraph in paragraphs
+    )
+
+
 def build_command() -> Any:
     """The click command of :data:`app`, its options labelled with plain words (``N``,
     ``PATH``) instead of the Python types Typer shows (``<int>``, ``<list[str]>``)."""
     command = typer.main.get_command(app)
 
     def label(node: Any) -> None:
+        node.help = _reflowed(node.help)
         for param in node.params:
             if param.param_type_name == "option" and param.metavar is None:
                 param.metavar = _value_label(param)

@@ -36,6 +36,7 @@ def demo(
         build_hpo_study_key_hash,
         compute_refit_protocol_fp,
     )
+    from resume_ner.naming.policy import build_mlflow_experiment_name
     from resume_ner.tracking.context import TrackingContext
     from resume_ner.tracking.trackers.sweep import (
         MLflowSweepTracker,
@@ -128,14 +129,18 @@ def demo(
         )
     from resume_ner.cli.runs import tree
 
-    tree(ctx, experiment=["resume-ner-hpo"], tracking_uri=tracking.tracking_uri)
+    tree(
+        ctx,
+        experiment=[build_mlflow_experiment_name("hpo_sweep", tracking.policy)],
+        tracking_uri=tracking.tracking_uri,
+    )
     if sweep_id:
         experiment_id = tracking.client.get_run(sweep_id).info.experiment_id
+        ui_url = tracking.config.ui_url
+        url = get_mlflow_run_url(tracking.tracking_uri, experiment_id, sweep_id, ui_url=ui_url)
+        console.print(f"sweep run: {url}", soft_wrap=True, highlight=False)
         console.print(
-            f"sweep run: {get_mlflow_run_url(tracking.tracking_uri, experiment_id, sweep_id)}",
+            ui_hint(tracking.tracking_uri, experiment_id, ui_url=ui_url),
             soft_wrap=True,
             highlight=False,
-        )
-        console.print(
-            ui_hint(tracking.tracking_uri, experiment_id), soft_wrap=True, highlight=False
         )

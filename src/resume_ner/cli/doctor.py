@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from resume_ner.cli.state import get_state
-from resume_ner.config.loader import resolve_config_file
+from resume_ner.config.loader import config_folder_problems, resolve_config_file
 from resume_ner.errors import InputError
 
 #: Exit code when any check fails (as for bad configuration).
@@ -42,11 +42,17 @@ def _check(name: str, target: Path, action: Callable[[], object]) -> ConfigCheck
 
 def check_configuration(config_dir: Path | None) -> list[ConfigCheck]:
     """One check per configuration file, each loaded on its own so that every bad file is
-    reported, and one of the documents ``data.yaml`` names (read and validated as training
+    reported, one per file of the folder that looks like configuration but is none, and one of the documents ``data.yaml`` names (read and validated as training
     would) when ``data.yaml`` is valid. Reads files only; creates nothing."""
     from resume_ner.config.project import LOADERS
 
-    checks = [
+    checks = []
+    if config_dir is not None:
+        checks += [
+            ConfigCheck("config folder", problem.file, error=problem)
+            for problem in config_folder_problems(config_dir)
+        ]
+    checks += [
         _check(name, resolve_config_file(name, config_dir), lambda load=load: load(config_dir))
         for name, load in LOADERS.items()
     ]

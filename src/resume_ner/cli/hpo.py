@@ -173,7 +173,9 @@ def _run_url(tracking: TrackingContext, experiment_id: str | None, run_id: str |
     if not run_id or not experiment_id:
         return "-"
     try:
-        return get_mlflow_run_url(tracking.tracking_uri, experiment_id, run_id)
+        return get_mlflow_run_url(
+            tracking.tracking_uri, experiment_id, run_id, ui_url=tracking.config.ui_url
+        )
     except ValueError:
         return run_id
 

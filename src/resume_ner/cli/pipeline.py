@@ -14,6 +14,7 @@ from resume_ner.pipeline.progress import PipelineProgress, PipelineStep
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.progress import Progress
 
     from resume_ner.pipeline.configs import PipelineConfigs
     from resume_ner.pipeline.run import PipelineResult
@@ -26,11 +27,17 @@ def register(app: typer.Typer) -> None:
 
 
 class RichPipelineProgress(RichSweepProgress, PipelineProgress):
-    """The sweeps' bars, plus a line per stage and per run made or reused, by its name."""
+    """The sweeps' bars, plus a line per stage and per run made or reused, by its name.
+
+    The bars are left on screen when the sweeps end, above the lines of the stages after them.
+    """
 
     def __init__(self, console: Console, bars: Any, metric: str, tracking: TrackingContext) -> None:
         super().__init__(console, bars, metric)
         self.tracking = tracking
+
+    def sweeps_finished(self) -> None:
+        stop_bars(self.bars)
 
     def stage_started(self, stage: str, backbone: str) -> None:
         label = f"{stage} [bold]{backbone}[/]" if backbone else stage
@@ -45,6 +52,12 @@ class RichPipelineProgress(RichSweepProgress, PipelineProgress):
             highlight=False,
             soft_wrap=True,
         )
+
+
+def stop_bars(bars: Progress) -> None:
+    """Stop ``bars`` (left on screen as they are) unless they are stopped already."""
+    if bars.live.is_started:
+        bars.stop()
 
 
 def run_name(tracking: TrackingContext, run_id: str | None) -> str | None:
@@ -103,7 +116,9 @@ def pipeline(
     )
     shown_on = err_console if as_json else console
     send_held_values(state, shown_on)
-    with progress_bars(shown_on) as bars:
+    bars = progress_bars(shown_on)
+    bars.start()
+    try:
         result = run_pipeline(
             tracking,
             configs,
@@ -112,6 +127,8 @@ def pipeline(
             force=force,
             progress=RichPipelineProgress(shown_on, bars, "macro_f1", tracking),
         )
+    finally:
+        stop_bars(bars)
     summary = _summary(tracking, result)
     if as_json:
         from resume_ner.cli.runs import print_json
@@ -215,14 +232,26 @@ def _summary(tracking: TrackingContext, result: PipelineResult) -> dict[str, Any
             "promoted": outcome.decision.promote,
             "reason": outcome.decision.reason,
         }
+    from resume_ner.config.mlflow import PROCESS_TYPES
+
+    by_stage = result.created_by_stage()
+    order = {stage: position for position, stage in enumerate(PROCESS_TYPES)}
     return {
         "steps": steps,
-        "created": len(result.created),
+        "created": sum(by_stage.values()),
+        "created_by_stage": {
+            stage: by_stage[stage]
+            for stage in sorted(by_stage, key=lambda stage: (order.get(stage, len(order)), stage))
+        },
         "reused": len(result.steps) - len(result.created),
         "selection": result.selection.explanation if result.selection is not None else None,
         "registration": registration,
         "tracking_uri": tracking.tracking_uri,
-        "ui": ui_hint(tracking.tracking_uri, experiment_id) if experiment_id else None,
+        "ui": (
+            ui_hint(tracking.tracking_uri, experiment_id, ui_url=tracking.config.ui_url)
+            if experiment_id
+            else None
+        ),
     }
 
 
@@ -239,6 +268,16 @@ def _registration_line(registration: dict[str, Any]) -> str:
         f"{name} version {version} {registered}; {alias} stays version "
         f"{registration['champion_version'] or '-'} ({registration['reason']})"
     )
+
+
+def _counts_line(summary: dict[str, Any]) -> str:
+    """``18 runs created (1 hpo_sweep, 3 hpo_trial, ...), 0 reused``: every run, trials and
+    folds included."""
+    from resume_ner.cli.console import count_of
+
+    made = ", ".join(f"{count} {stage}" for stage, count in summary["created_by_stage"].items())
+    created = count_of(summary["created"], "run") + " created" + (f" ({made})" if made else "")
+    return f"{created}, {summary['reused']} reused"
 
 
 def _show_summary(console: Console, summary: dict[str, Any]) -> None:
@@ -272,8 +311,6 @@ def _show_summary(console: Console, summary: dict[str, Any]) -> None:
         console.print(summary["selection"], markup=False, highlight=False, soft_wrap=True)
     if summary["registration"] is not None:
         console.print(_registration_line(summary["registration"]), highlight=False, soft_wrap=True)
-    console.print(
-        f"{summary['created']} run(s) created, {summary['reused']} reused", highlight=False
-    )
+    console.print(_counts_line(summary), highlight=False)
     if summary["ui"]:
         console.print(summary["ui"], markup=False, highlight=False, soft_wrap=True)

@@ -84,14 +84,25 @@ def _print_report(report: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print_json(report)
         return
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(show_header=False, box=None)
+    table.add_column()
+    table.add_column(overflow="fold")  # long values wrap within the width, never cut
     for key, value in report.items():
+        if key == "url":
+            continue
         if isinstance(value, list):
             value = ", ".join(str(v) for v in value) or "-"
         table.add_row(f"[bold]{key}[/]", "-" if value is None else str(value))
     console.print(table)
+    if report.get("url"):
+        # Whole on one line, so that it can be opened or copied (the terminal wraps it).
+        label = "url".ljust(max(len(key) for key in report))  # aligned with the table's keys
+        console.print(
+            f" [bold]{label}[/]  {escape(report['url'])}", soft_wrap=True, highlight=False
+        )
 
 
 def _fast_index_lookup(
@@ -125,7 +136,18 @@ def _fast_index_lookup(
         "strategies_attempted": ["local_index"],
         "errors": [],
         "tracking_uri": uri,
+        "url": _run_url(uri, entry.experiment_id, entry.run_id, config.ui_url),
     }
+
+
+def _run_url(tracking_uri: str, experiment_id: str | None, run_id: str, ui_url: str | None) -> str:
+    """The run's page in MLflow's UI, or why there is none."""
+    from resume_ner.tracking.urls import get_mlflow_run_url
+
+    try:
+        return get_mlflow_run_url(tracking_uri, experiment_id or "", run_id, ui_url=ui_url)
+    except ValueError as exc:
+        return f"(no UI address for this tracking URI: {exc})"
 
 
 @app.command()
@@ -261,7 +283,6 @@ def _find_with_mlflow(
     from resume_ner.tracking.experiments import project_experiment_ids
     from resume_ner.tracking.finder import find_mlflow_run
     from resume_ner.tracking.types import RunLookupReport
-    from resume_ner.tracking.urls import get_mlflow_run_url
 
     tracking = ctx.with_resource(
         TrackingContext.open(
@@ -303,12 +324,9 @@ def _find_with_mlflow(
         result["run_name"] = run.info.run_name
         result["experiment_id"] = run.info.experiment_id
         result["status"] = run.info.status
-        try:
-            result["url"] = get_mlflow_run_url(
-                tracking.tracking_uri, run.info.experiment_id, run.info.run_id
-            )
-        except ValueError as exc:
-            result["url"] = f"(no UI address for this tracking URI: {exc})"
+        result["url"] = _run_url(
+            tracking.tracking_uri, run.info.experiment_id, run.info.run_id, tracking.config.ui_url
+        )
     return result
 
 
@@ -537,7 +555,7 @@ def tree(
     Sweeps show their best objective value and trials their objective; a KILLED or FAILED run
     shows why it stopped. Run ids are printed whole.
     """
-    from resume_ner.cli.console import console
+    from resume_ner.cli.console import console, count_of
     from resume_ner.cli.tables import Column, render_table
     from resume_ner.tracking.context import TrackingContext
     from resume_ner.tracking.experiments import project_experiment_ids
@@ -566,7 +584,7 @@ def tree(
                 }
             )
             continue
-        console.print(f"[bold]{name}[/] ({len(runs)} runs)", highlight=False)
+        console.print(f"[bold]{name}[/] ({count_of(len(runs), 'run')})", highlight=False)
         rows = _tree_rows(nodes)
         if not rows:
             continue

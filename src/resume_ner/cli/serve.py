@@ -72,6 +72,15 @@ def serve(
             "characters). Required when --host is not a loopback address.",
         ),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Worker processes sharing the port, each with its own model. Default: "
+            "serve.yaml's (1).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the NER model over HTTP: text, PDF or DOCX in, entities with offsets out."""
     from resume_ner.cli.console import console
@@ -83,29 +92,45 @@ def serve(
     port = config.port if port is None else port
     key = validate_api_key(api_key)
     check_bind(host, protected=key is not None)
+    workers = config.workers if workers is None else workers
     source = _model_source(state, model, alias, version, run_id, bundle)
-
-    served = load_model(state, config, source)
     from resume_ner.serve.app import create_app
-    from resume_ner.serve.server import run_server
+    from resume_ner.serve.server import run_server, run_workers
 
-    app = create_app(served, config, api_key=key)
     logging.getLogger("resume_ner.serve").setLevel(
         min(logging.INFO, logging.getLogger().getEffectiveLevel())
     )
-    engine = served.engine
 
-    def announce(url: str) -> None:
+    def announce(url: str, served: ServedModel | None = None) -> None:
+        engine = served.engine if served else None
+        how = (
+            f"{engine.model_format}, {engine.threads} threads"
+            if engine
+            else f"{workers} worker processes"
+        )
         console.print(
-            f"serving {source.describe()} ({engine.model_format}, {engine.threads} threads) on "
-            f"{url} (API docs at {url}/docs{'; X-API-Key required' if key else ''}); "
-            "Ctrl+C stops",
+            f"serving {source.describe()} ({how}) on {url} (try it at {url}/, API docs at "
+            f"{url}/docs{'; X-API-Key required' if key else ''}); Ctrl+C stops",
             markup=False,
             highlight=False,
             soft_wrap=True,
         )
 
-    run_server(app, host=host, port=port, announce=announce)
+    if workers == 1:
+        served = load_model(state, config, source)
+        app = create_app(served, config, api_key=key)
+        run_server(app, host=host, port=port, announce=lambda url: announce(url, served))
+        return
+    code = run_workers(
+        lambda: create_app(load_model(state, config, source), config, api_key=key),
+        host=host,
+        port=port,
+        workers=workers,
+        protected=key is not None,
+        announce=announce,
+    )
+    if code:
+        raise typer.Exit(code)
 
 
 def _model_source(

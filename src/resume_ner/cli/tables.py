@@ -3,13 +3,14 @@
 Run ids are never cut: a listing is where a user copies an id from. Run names start with what
 tells runs apart, so a name that does not fit is shortened at its end, with an ellipsis. Columns
 marked optional are left out, least useful first, when the terminal is too narrow for them;
-long notes go on their own line under the row instead. Output to a pipe or file is
-not cut at all (unless ``COLUMNS`` says how wide it may be).
+long notes go on their own lines under the row instead, wrapped at word boundaries to the
+width. Output to a pipe or file is not cut at all (unless ``COLUMNS`` says how wide it may be).
 """
 
 from __future__ import annotations
 
 import os
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -21,6 +22,8 @@ ELLIPSIS = "…"
 _GAP = "  "
 #: The fewest cells a shortened column gets when nothing else can give way.
 _LAST_RESORT_WIDTH = 8
+#: The fewest cells a note below a row gets per line, however deep its indent.
+_NOTE_MIN_WIDTH = 20
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,16 @@ def shorten(text: str, width: int) -> str:
     return set_cell_size(text, width - 1).rstrip() + ELLIPSIS
 
 
+def _wrap_below(text: str, indent: str, width: int | None) -> list[str]:
+    """``text`` as lines starting with ``indent``, wrapped at spaces to ``width`` cells (a word
+    longer than a line is cut); one line when ``width`` is ``None``."""
+    if width is None:
+        return [indent + text]
+    room = max(width - cell_len(indent), _NOTE_MIN_WIDTH)
+    lines = textwrap.wrap(text, room, break_on_hyphens=False) or [""]
+    return [indent + line for line in lines]
+
+
 def _layout(
     columns: Sequence[Column], rows: Sequence[Row], limit: int | None
 ) -> tuple[list[int], list[int]]:
@@ -113,7 +126,8 @@ def _layout(
 
 def render_table(console: Console, columns: Sequence[Column], rows: Sequence[Row]) -> None:
     """Print ``rows`` under ``columns``' headers, fitted to :func:`output_width`."""
-    visible, widths = _layout(columns, rows, output_width(console))
+    limit = output_width(console)
+    visible, widths = _layout(columns, rows, limit)
     below = [i for i, column in enumerate(columns) if column.below and i not in visible]
     if not rows:
         return
@@ -134,8 +148,9 @@ def render_table(console: Console, columns: Sequence[Column], rows: Sequence[Row
         console.print(line(row.cells, row.styles), soft_wrap=True, highlight=False)
         for i in below:
             if row.cells[i]:
-                console.print(
-                    Text(row.below_indent + row.cells[i], style=row.styles.get(i, "dim")),
-                    soft_wrap=True,
-                    highlight=False,
-                )
+                for below_line in _wrap_below(row.cells[i], row.below_indent, limit):
+                    console.print(
+                        Text(below_line, style=row.styles.get(i, "dim")),
+                        soft_wrap=True,
+                        highlight=False,
+                    )

@@ -9,9 +9,10 @@ problem surfaces as :class:`ConfigError` naming the file, the key and what was e
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -52,6 +53,16 @@ MODEL_DEFAULTS = {
     "train.yaml": "resume_ner.config.train:TrainConfig",
 }
 
+#: Suffixes of files a configuration folder may hold besides its configuration files without
+#: a word: editor backups. Hidden files, subfolders and files whose names neither end in
+#: ``.yaml``/``.yml`` nor are spelt almost like a configuration file are left alone too.
+_BACKUP_SUFFIXES = ("~", ".bak", ".orig", ".swp")
+_YAML_SUFFIXES = (".yaml", ".yml")
+# How alike (difflib's ratio) a name must be to a configuration file's to count as a misspelling.
+_CLOSE_NAME = 0.8
+# A misspelt name is matched to the closest configuration file at this looser ratio.
+_CLOSEST_NAME = 0.7
+
 _KEY_LINE = re.compile(r"^(?P<indent>\s*)(?P<key>[A-Za-z0-9_.\-]+):(?P<rest>.*)$")
 _COMMENT = re.compile(r"\s+#.*$")
 
@@ -61,19 +72,53 @@ def default_config_dir() -> Path:
     return Path(str(resources.files("resume_ner.config") / "defaults"))
 
 
+def _key_name(node: yaml.Node) -> str:
+    return str(node.value) if isinstance(node, yaml.ScalarNode) else f"<{node.tag}>"
+
+
+def _duplicate_keys(node: yaml.Node, path: str = "") -> Iterator[tuple[str, int, int]]:
+    """``(dotted key, first line, second line)`` for every key a mapping under ``node`` holds
+    twice (YAML's loaders keep the last value without a word)."""
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[tuple[str, str], int] = {}
+        for key, value in node.value:
+            name = _key_name(key)
+            dotted = f"{path}.{name}" if path else name
+            line = key.start_mark.line + 1
+            identity = (key.tag, name)
+            if name != "<<" and identity in seen:
+                yield dotted, seen[identity], line
+            seen.setdefault(identity, line)
+            yield from _duplicate_keys(value, dotted)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            yield from _duplicate_keys(item, f"{path}[{index}]")
+
+
 def read_yaml(path: Path) -> dict[str, Any]:
-    """Parse a YAML mapping from ``path``; raise :class:`ConfigError` when it is not one."""
+    """Parse a YAML mapping from ``path``; raise :class:`ConfigError` when it is not one, or
+    when a mapping holds a key twice (the error names the key and both lines)."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(path, None, f"cannot be read ({exc.strerror or exc})") from exc
+    loader = yaml.SafeLoader(text)
     try:
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        for key, first, second in _duplicate_keys(node):
+            raise ConfigError(
+                path,
+                key,
+                f"appears twice, at line {first} and line {second}; keep one of them",
+            )
+        data = None if node is None else loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(path, None, f"is not valid YAML{where}: {problem}") from exc
+    finally:
+        loader.dispose()
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -177,20 +222,91 @@ def default_config_text(file_name: str) -> str:
     return render_defaults(template, model().model_dump(mode="json"), file_name)
 
 
+def _is_misspelt(name: str) -> bool:
+    """Whether ``name`` (not a configuration file) reads as a configuration file's name: it
+    ends in ``.yaml``/``.yml`` or is spelt almost like one (``mlflow.ymal``)."""
+    lowered = name.lower()
+    if name.startswith(".") or lowered.endswith(_BACKUP_SUFFIXES):
+        return False
+    if lowered.endswith(_YAML_SUFFIXES):
+        return True
+    return bool(difflib.get_close_matches(lowered, CONFIG_FILES, n=1, cutoff=_CLOSE_NAME))
+
+
+def _closest_config_file(name: str) -> str | None:
+    # Stems are compared, since a shared ".yaml" makes any two names look alike.
+    lowered = name.lower()
+    stem = lowered.split(".", 1)[0]
+    stems = {file.removesuffix(".yaml"): file for file in CONFIG_FILES}
+    match = difflib.get_close_matches(stem, stems, n=1, cutoff=_CLOSEST_NAME)
+    return stems[match[0]] if match else None
+
+
+def config_folder_problems(config_dir: Path) -> list[ConfigError]:
+    """One :class:`ConfigError` for each file of ``config_dir`` that would be ignored although
+    it looks like configuration: a name ending in ``.yaml``/``.yml`` that is none of
+    :data:`CONFIG_FILES`, or one spelt almost like one of them. Each names the closest
+    configuration file. Hidden files, editor backups (``~``, ``.bak``), other files (a README)
+    and subfolders are left alone: that is where extra files are kept.
+    """
+    try:
+        entries = sorted(config_dir.iterdir())
+    except OSError as exc:
+        return [ConfigError(config_dir, None, f"cannot be read ({exc.strerror or exc})")]
+    problems = []
+    for entry in entries:
+        if entry.name in CONFIG_FILES or not _is_misspelt(entry.name) or entry.is_dir():
+            continue
+        closest = _closest_config_file(entry.name)
+        hint = f"did you mean {closest}? " if closest else ""
+        problems.append(
+            ConfigError(
+                entry,
+                None,
+                f"is not a configuration file resume-ner reads, so its settings would be "
+                f"ignored; {hint}(the files read are {', '.join(CONFIG_FILES)}; keep other "
+                "YAML files in a subfolder)",
+            )
+        )
+    return problems
+
+
+def check_config_folder(config_dir: Path | None) -> None:
+    """Raise the first of :func:`config_folder_problems` for ``config_dir``, if any."""
+    if config_dir is None:
+        return
+    problems = config_folder_problems(Path(config_dir))
+    if problems:
+        raise problems[0]
+
+
+def _holds_configuration(folder: Path) -> bool:
+    """Whether ``folder`` holds a configuration file, or a file misspelt like one."""
+    try:
+        names = [entry.name for entry in folder.iterdir()] if folder.is_dir() else []
+    except OSError:
+        return False
+    return any(
+        name in CONFIG_FILES or (_is_misspelt(name) and _closest_config_file(name) is not None)
+        for name in names
+    )
+
+
 def infer_config_dir_from_path(path: Path | str | None) -> Path | None:
     """Find the config folder for ``path`` by walking up its parents.
 
-    A folder counts when it is named ``config`` and holds one of :data:`CONFIG_FILES`, or when
-    a parent has such a ``config`` subfolder. Returns ``None`` when nothing is found.
+    A folder counts when it is named ``config`` and holds one of :data:`CONFIG_FILES` or a
+    file spelt almost like one (so that a misspelt file is reported, not ignored), or when a
+    parent has such a ``config`` subfolder. Returns ``None`` when nothing is found.
     """
     if path is None:
         return None
     start = Path(path).resolve()
     for candidate in (start, *start.parents):
-        if candidate.name == "config" and any((candidate / m).exists() for m in CONFIG_FILES):
+        if candidate.name == "config" and _holds_configuration(candidate):
             return candidate
         sub = candidate / "config"
-        if sub.is_dir() and any((sub / m).exists() for m in CONFIG_FILES):
+        if _holds_configuration(sub):
             return sub
     return None
 

@@ -162,6 +162,13 @@ DEFAULT_SECRET_FILE_PATTERNS = (
     "azureprofile.json",
     ".docker/config.json",
     ".kube/config",
+    # token files (Hugging Face's ``token``, Vault's ``.vault-token``, ``*.token``)
+    "token",
+    "token.*",
+    "*.token",
+    "*_token",
+    "*-token",
+    "stored_tokens",
     # secrets files
     "secrets.*",
     "secret.*",
@@ -183,9 +190,15 @@ class ArtifactsConfig(StrictModel):
 
 
 class MlflowConfig(StrictModel):
-    """Everything ``mlflow.yaml`` holds."""
+    """Everything ``mlflow.yaml`` holds.
+
+    ``ui_url`` is the address of the web UI where run links point: the ``mlflow ui`` that shows
+    a database or file store (``None``: ``http://127.0.0.1:5000``), or Azure ML studio's
+    (``None``: ``https://ml.azure.com``). An ``http(s)`` tracking URI is linked at its own address.
+    """
 
     tracking_uri: str | None = None
+    ui_url: str | None = Field(None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
     azure_ml: AzureMLConfig = AzureMLConfig()
     tracking: TrackingSwitches = TrackingSwitches()
     naming: NamingSettings = NamingSettings()

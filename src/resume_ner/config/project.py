@@ -14,6 +14,7 @@ from resume_ner.config.benchmark import BenchmarkConfig, load_benchmark_config
 from resume_ner.config.conversion import ConversionConfig, load_conversion_config
 from resume_ner.config.data import DataConfig, load_data_config
 from resume_ner.config.hpo import HpoConfig, load_hpo_config
+from resume_ner.config.loader import check_config_folder
 from resume_ner.config.mlflow import MlflowConfig, load_mlflow_config
 from resume_ner.config.model import ModelConfig, load_model_config
 from resume_ner.config.naming import NamingConfig, load_naming_config
@@ -61,7 +62,9 @@ class ProjectConfig:
         """Load and validate every file of ``config_dir`` (a file it lacks: the defaults).
 
         Raises :class:`~resume_ner.config.errors.ConfigError` naming the file and key of the
-        first problem.
+        first problem, or a file of the folder that looks like configuration but is none
+        (:func:`~resume_ner.config.loader.check_config_folder`).
         """
+        check_config_folder(config_dir)
         sections = {Path(name).stem: load(config_dir) for name, load in LOADERS.items()}
         return cls(config_dir=config_dir, **sections)

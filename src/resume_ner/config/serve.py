@@ -47,6 +47,66 @@ class ServeLimits(StrictModel):
     max_file_bytes: int = Field(10_485_760, ge=1_024)
 
 
+class ServeTimeouts(StrictModel):
+    """How long each phase of a connection may take before the server gives up on it.
+
+    ``headers_s``: from a connection's first byte (or its opening) until its request headers
+    are complete; the connection is answered 408 and closed after it. ``body_idle_s``: the
+    longest pause while a body arrives, and ``body_s`` the whole body (answered 408).
+    ``keep_alive_s``: an idle connection between requests is closed after it. ``shutdown_s``:
+    what open requests get to finish when the server stops.
+    """
+
+    headers_s: float = Field(10.0, gt=0)
+    body_idle_s: float = Field(5.0, gt=0)
+    body_s: float = Field(60.0, gt=0)
+    keep_alive_s: float = Field(5.0, gt=0)
+    shutdown_s: float = Field(10.0, ge=0)
+
+
+class ServeConnections(StrictModel):
+    """How many connections one worker process holds open.
+
+    ``max_open``: open connections per worker; past it the oldest idle one (no request in
+    progress) is closed, and when none is idle the newcomer is answered 503 and closed. The
+    cap is lowered to fit the process's file-descriptor limit less ``backlog`` and a reserve,
+    so that accepting never runs out of descriptors. ``backlog``: the listen queue, also the
+    most connections accepted at once.
+    """
+
+    max_open: int = Field(900, ge=1)
+    backlog: int = Field(128, ge=1)
+
+
+class ServeQueue(StrictModel):
+    """How inference requests wait for their turn.
+
+    Requests are served in arrival order across batches (a batch queues again between its
+    groups). ``max_waiting``: requests waiting at once (one more is answered 503 at once);
+    ``deadline_s``: the longest a request waits for its turn before it is answered 503; both
+    503 answers carry ``Retry-After: retry_after_s``.
+    """
+
+    max_waiting: int = Field(64, ge=1)
+    deadline_s: float = Field(10.0, gt=0)
+    retry_after_s: int = Field(2, ge=1)
+
+
+class ServeDocuments(StrictModel):
+    """How uploaded files are turned into text, apart from inference.
+
+    ``workers``: files parsed at once (their own threads, not the inference threads);
+    ``max_waiting``: files waiting for a parser (one more is answered 503);
+    ``max_inflated_bytes``: the most a DOCX's XML may inflate to, counted on the bytes actually
+    inflated (never on the sizes the ZIP headers claim); ``max_pdf_pages``: pages read of a PDF.
+    """
+
+    workers: int = Field(1, ge=1)
+    max_waiting: int = Field(8, ge=0)
+    max_inflated_bytes: int = Field(8 * 1024 * 1024, ge=64 * 1024)
+    max_pdf_pages: int = Field(50, ge=1)
+
+
 class ServeConfig(StrictModel):
     """Everything ``serve.yaml`` holds."""
 
@@ -54,6 +114,12 @@ class ServeConfig(StrictModel):
     port: int = Field(8000, ge=0, le=65_535)
     model: ServeModelConfig = ServeModelConfig()
     limits: ServeLimits = ServeLimits()
+    timeouts: ServeTimeouts = ServeTimeouts()
+    connections: ServeConnections = ServeConnections()
+    queue: ServeQueue = ServeQueue()
+    documents: ServeDocuments = ServeDocuments()
+    #: Worker processes sharing the port, each with the model and its own inference threads.
+    workers: int = Field(1, ge=1)
     #: Inference calls running at once; more wait. One call already uses every core.
     inference_concurrency: int = Field(1, ge=1)
     #: Where bundles downloaded from MLflow are kept, relative to the project folder

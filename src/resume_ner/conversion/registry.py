@@ -77,6 +77,32 @@ def _score_of(tracking: TrackingContext, version: ModelVersion) -> ModelScore | 
     return ModelScore(float(score), float(latency) if latency not in (None, "") else None)
 
 
+def registered_model_description(model_name: str, alias: str) -> str:
+    """The Markdown description of registered model ``model_name``: what it does, what its
+    versions are and what alias ``alias`` means."""
+    return (
+        "Named-entity recognition for resumes: resume text in, entities (skills, education, "
+        "job titles, contact details, ... as each version's model card lists) with character "
+        "offsets out. "
+        "Each version is an MLflow pyfunc on a `text` column, with the ONNX model it runs, "
+        "registered by `resume-ner pipeline`; its description is its model card (data, scores "
+        "per entity, latency, lineage back to the sweep).\n\n"
+        f"The alias `{alias}` marks the version to serve: it moves to a new version only when "
+        "that version beats it by `selection.yaml`'s rule. Serve it with `resume-ner serve` or "
+        f"`mlflow models serve -m models:/{model_name}@{alias}`."
+    )
+
+
+def describe_registered_model(tracking: TrackingContext, model_name: str, alias: str) -> None:
+    """Give registered model ``model_name`` its description unless it has one (one written by
+    hand is kept). Raises what the MLflow client raises."""
+    client = tracking.client
+    if not (client.get_registered_model(model_name).description or "").strip():
+        client.update_registered_model(
+            model_name, description=registered_model_description(model_name, alias)
+        )
+
+
 def register_and_promote(
     tracking: TrackingContext,
     conversion_run_id: str,
@@ -100,6 +126,7 @@ def register_and_promote(
     existing = find_model_version(tracking, name, conversion_run_id)
     created = existing is None
     version = register_bundle(tracking, conversion_run_id, name) if created else existing.version
+    describe_registered_model(tracking, name, alias)
     key = tracking.registry.key
     tags = {
         key("selection", "stable_score"): repr(float(score.stable_score)),

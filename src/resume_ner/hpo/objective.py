@@ -13,6 +13,9 @@ value it reported as the metric ``last_reported_<metric>`` (at that step); KILLE
 ``process.status_note`` and the note otherwise. The Optuna trial records its run id
 (user attribute ``mlflow_run_id``), its trial key hash, and the host and pid of its process.
 Without CV (``k_folds: 1``) the trial run itself holds the metrics and has no fold runs.
+Every epoch's metrics are logged at step ``epoch`` on the run that trained it (the fold run, or
+the trial run without CV), so that MLflow draws them as curves; under CV the trial run gets each
+epoch's mean over its folds at that step as well.
 
 Pruning: after every epoch of every fold the fold's validation objective (``val_<metric>``
 among the epoch's metrics) is reported to Optuna at step ``fold_idx * epochs + epoch - 1``
@@ -41,7 +44,7 @@ import logging
 import math
 import statistics
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from resume_ner.config.hpo import HpoConfig, SearchParameter
@@ -60,6 +63,7 @@ from resume_ner.tracking.context import TrackingContext
 from resume_ner.tracking.errors import store_errors
 from resume_ner.tracking.trackers.sweep import (
     MLflowSweepTracker,
+    aggregate_epoch_metrics,
     build_fold_context,
     build_trial_context,
 )
@@ -85,10 +89,12 @@ LAST_REPORTED_PREFIX = "last_reported_"
 
 @dataclass
 class LastReport:
-    """The last value a trial reported to Optuna, and its step (``None`` before any)."""
+    """The last value a trial reported to Optuna, and its step (``None`` before any); and,
+    per fold position, each epoch's metrics (the trial run's per-epoch curves under CV)."""
 
     value: float | None = None
     step: int | None = None
+    fold_epochs: dict[int, dict[int, dict[str, float]]] = field(default_factory=dict)
 
 
 def prune_reason(trial: optuna.Trial, step: int, value: float, where: str, metric: str) -> str:
@@ -243,9 +249,15 @@ class TrialObjective:
             ]
             check_still_running(trial)
             value = self._objective_value(
-                tracker.log_trial_result(trial_run, fold_metrics=fold_metrics)
+                tracker.log_trial_result(
+                    trial_run,
+                    fold_metrics=fold_metrics,
+                    fold_epochs=list(last.fold_epochs.values()),
+                )
             )
         except BaseException as exc:
+            if last.fold_epochs:  # the curves of the epochs its folds reached
+                tracker.defer(trial_run, metrics=aggregate_epoch_metrics(last.fold_epochs.values()))
             self._end_after(trial_run, exc, last)
             self._settle_after(exc)
             raise
@@ -390,6 +402,7 @@ class TrialObjective:
             import optuna
 
             self.tracker.defer(run, metrics=dict(metrics), step=epoch)
+            last.fold_epochs.setdefault(fold_position, {})[epoch] = dict(metrics)
             value = metrics.get(f"{EPOCH_METRIC_PREFIX}{self.metric}", metrics.get(self.metric))
             if value is None:
                 return

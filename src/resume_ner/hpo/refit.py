@@ -12,6 +12,7 @@ model's identity downstream. Its checkpoint is always uploaded, whatever
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -109,9 +110,19 @@ def run_refit(
         stage_run = tracker.stage_run(run_id) if run_id else None
         if stage_run is not None:
             write_run_metadata(output_dir, stage_run, tracking.tracking_uri)
-        outcome = trainer(params, FoldSplit(None, data.pool, ()), output_dir=output_dir)
+        curves: set[str] = set()
+
+        def on_epoch(epoch: int, epoch_metrics: Mapping[str, float]) -> None:
+            curves.update(epoch_metrics)
+            tracker.defer(run_id, metrics=dict(epoch_metrics), step=epoch)
+
+        outcome = trainer(
+            params, FoldSplit(None, data.pool, ()), output_dir=output_dir, on_epoch=on_epoch
+        )
         metrics = {name: float(value) for name, value in outcome.metrics.items()}
-        tracker.defer(run_id, metrics=metrics, step=params["epochs"])
+        # What the epochs logged already (the last train loss) is not logged twice.
+        summary = {name: value for name, value in metrics.items() if name not in curves}
+        tracker.defer(run_id, metrics=summary, step=params["epochs"])
         if run_id is not None and outcome.checkpoint_dir is not None:
             # The refit's checkpoint is kept whatever the switch for trial checkpoints says.
             switches = tracker.switches.model_copy(update={"log_checkpoint": True})

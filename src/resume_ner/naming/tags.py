@@ -7,9 +7,7 @@ backend stores and reads back unchanged, and anything that looks like a secret i
 
 from __future__ import annotations
 
-import getpass
 import logging
-import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -18,20 +16,13 @@ from typing import Any
 from resume_ner.config.tags import TagsConfig
 from resume_ner.naming.context import NamingContext
 from resume_ner.naming.errors import TagKeyError
-from resume_ner.naming.secrets import redact_secret_value
+from resume_ner.naming.secrets import is_secret_name, redact_secret_value
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_TAG_MAX_LENGTH = 250
 TRUNCATION_MARK = "..."
 GROUPING_SCHEMA_VERSION = "1"
-
-# "key" alone is a secret, but identity names such as run_key or study_key are not.
-_SECRET_NAME = re.compile(
-    r"^key$|(^|[._\-\s])(password|passwd|pwd|secrets?|token|apikey|api[_\-]?key|access[_\-]?key|"
-    r"private[_\-]?key|secret[_\-]?key|credentials?)$",
-    re.IGNORECASE,
-)
 
 
 class TagsRegistry:
@@ -84,11 +75,6 @@ def sanitize_tag_value(value: Any, max_length: int = DEFAULT_TAG_MAX_LENGTH) -> 
     return text
 
 
-def is_secret_name(name: str) -> bool:
-    """Whether a parameter or tag named ``name`` looks like it holds a secret."""
-    return bool(_SECRET_NAME.search(name.strip()))
-
-
 def redact_secrets(values: Mapping[str, Any]) -> dict[str, Any]:
     """``values`` without the entries whose names look like secrets, and with token-shaped
     values redacted (:func:`~resume_ner.naming.secrets.redact_secret_value`), nested mappings
@@ -116,18 +102,12 @@ def clean_tags(tags: Mapping[str, Any], max_length: int = DEFAULT_TAG_MAX_LENGTH
     }
 
 
-def _created_by() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "system"
-
-
 def build_mlflow_tags(
     registry: TagsRegistry,
     context: NamingContext | None = None,
     *,
     project_name: str,
+    created_by: str | None = None,
     run_key: str | None = None,
     run_key_hash: str | None = None,
     output_dir: Path | str | None = None,
@@ -137,13 +117,14 @@ def build_mlflow_tags(
 ) -> dict[str, str]:
     """The tags of a run described by ``context``; every key comes from ``registry``.
 
-    ``extra`` maps registry names (``"section.name"``) to values and is applied last; names
-    that look like secrets are dropped. Values are passed through :func:`sanitize_tag_value`.
+    ``created_by`` is the login name the caller's environment gave (the tracking session's
+    ``user``); nothing here reads the environment. ``extra`` maps registry names
+    (``"section.name"``) to values and is applied last; names that look like secrets are
+    dropped. Values are passed through :func:`sanitize_tag_value`.
     """
-    tags: dict[str, Any] = {
-        registry.key("process", "project"): project_name,
-        registry.key("process", "created_by"): _created_by(),
-    }
+    tags: dict[str, Any] = {registry.key("process", "project"): project_name}
+    if created_by:
+        tags[registry.key("process", "created_by")] = created_by
     if context is not None:
         tags[registry.key("process", "stage")] = context.process_type
         tags[registry.key("process", "model")] = context.model

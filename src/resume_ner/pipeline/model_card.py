@@ -188,7 +188,7 @@ def _run_urls(tracking: TrackingContext, chain: Sequence[LineageLink]) -> dict[s
         experiment_id = tracking.client.get_run(item.run_id).info.experiment_id
         try:
             urls[item.run_id] = get_mlflow_run_url(
-                tracking.tracking_uri, experiment_id, item.run_id
+                tracking.tracking_uri, experiment_id, item.run_id, ui_url=tracking.config.ui_url
             )
         except ValueError:
             continue

@@ -104,7 +104,11 @@ def plan_pipeline(
                 "reuse" if sweep.complete else sweep.sweep.action,
                 sweep.sweep.run_id,
                 sweep.sweep.reason
-                + (f"; {sweep.trials_to_run} trial(s) to run" if sweep.trials_to_run else ""),
+                + (
+                    f"; {sweep.trials_to_run} trial{'' if sweep.trials_to_run == 1 else 's'} to run"
+                    if sweep.trials_to_run
+                    else ""
+                ),
             )
         )
         refit = sweep.refit

@@ -21,6 +21,9 @@ class PipelineStep:
 class PipelineProgress(SweepProgress):
     """Hears about the pipeline's stages (and, as a :class:`SweepProgress`, the sweeps')."""
 
+    def sweeps_finished(self) -> None:
+        """Every sweep has ended; the stages after them follow."""
+
     def stage_started(self, stage: str, backbone: str) -> None:
         """A stage of ``backbone`` starts."""
 

@@ -19,6 +19,8 @@ Every step that makes a run first looks for the FINISHED run of its identity and
 from __future__ import annotations
 
 import logging
+import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -41,17 +43,52 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class PipelineResult:
-    """What the pipeline did: every step, the selection and the registered model version."""
+    """What the pipeline did: every step, the selection and the registered model version.
+
+    ``nested_created`` counts, by stage, the runs the sweeps made under their sweep runs while
+    the pipeline ran (trials, folds), which are not steps of their own.
+    """
 
     steps: list[PipelineStep] = field(default_factory=list)
     sweeps: list[SweepOutcome] = field(default_factory=list)
     selection: SelectionResult | None = None
     registration: RegistrationOutcome | None = None
+    nested_created: Counter[str] = field(default_factory=Counter)
 
     @property
     def created(self) -> list[PipelineStep]:
         """The steps that made a new run."""
         return [step for step in self.steps if not step.reused]
+
+    def created_by_stage(self) -> Counter[str]:
+        """Every run the pipeline created, counted by stage (steps, trials and folds)."""
+        counts = Counter(step.stage for step in self.created)
+        counts.update(self.nested_created)
+        return counts
+
+
+def _runs_made_under(
+    tracking: TrackingContext, sweep_run_id: str, experiment_id: str, since_ms: int
+) -> Counter[str]:
+    """The runs below sweep run ``sweep_run_id`` (children, their children) started at or
+    after ``since_ms``, counted by their stage tag. Raises what the MLflow search raises."""
+    from resume_ner.tracking.queries import search_all_runs
+
+    runs = search_all_runs(
+        tracking.client, [experiment_id], filter_string=f"attributes.start_time >= {since_ms}"
+    )
+    parent_key = tracking.registry.key("mlflow", "parent_run_id")
+    stage_key = tracking.registry.key("process", "stage")
+    parents = {run.info.run_id: run.data.tags.get(parent_key) for run in runs}
+    counts: Counter[str] = Counter()
+    for run in runs:
+        ancestor, seen = parents.get(run.info.run_id), set()
+        while ancestor and ancestor != sweep_run_id and ancestor not in seen:
+            seen.add(ancestor)
+            ancestor = parents.get(ancestor)
+        if ancestor == sweep_run_id:
+            counts[run.data.tags.get(stage_key, "unknown")] += 1
+    return counts
 
 
 def study_family_of(tracking: TrackingContext, sweep_run_ids: Sequence[str | None]) -> str:
@@ -95,6 +132,7 @@ def run_pipeline(
     documents = load_corpus(configs.sweep.data)
     parts = split_as_configured(documents, configs.sweep.data.split)
     result = PipelineResult()
+    started_ms = int(time.time() * 1000)
 
     def record(step: PipelineStep) -> None:
         result.steps.append(step)
@@ -108,7 +146,14 @@ def run_pipeline(
         force=force,
         progress=progress,
     )
+    progress.sweeps_finished()
     for outcome in result.sweeps:
+        if outcome.sweep_run_id and outcome.experiment_id:
+            made = _runs_made_under(
+                tracking, outcome.sweep_run_id, outcome.experiment_id, started_ms
+            )
+            made.pop("hpo_refit", None)  # a step of its own
+            result.nested_created.update(made)
         record(
             PipelineStep(
                 "hpo_sweep",

@@ -1,11 +1,12 @@
-"""One log line per request: method, path, status, duration and body sizes, and nothing else.
+"""One log line per request: its id, method, path, status, duration and body sizes, and nothing
+else.
 
 Resumes are personal data, so the access log never holds a body, a query string, a header or
 the client's address: :class:`AccessLog` sees the bodies only to count their bytes, and parts of
 the path shaped like a token (:mod:`resume_ner.naming.secrets`) are redacted. Records go
 to the ``resume_ner.serve.access`` logger at INFO, with the same values as attributes
-(``method``, ``path``, ``status``, ``duration_ms``, ``request_bytes``, ``response_bytes``) for
-structured handlers.
+(``request_id``, ``method``, ``path``, ``status``, ``duration_ms``, ``request_bytes``,
+``response_bytes``) for structured handlers.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 
 from resume_ner.naming.secrets import redact_secret_value
 from resume_ner.serve.limits import ASGIApp, Message, Receive, Scope, Send
+from resume_ner.serve.request_id import request_id_of
 
 ACCESS_LOGGER = "resume_ner.serve.access"
 
@@ -62,8 +64,10 @@ class AccessLog:
         duration_ms = seconds * 1000.0
         # A token pasted into a URL (a client that put its key in the path) must not be logged.
         path = redact_secret_value("path", scope["path"])
+        request_id = request_id_of(scope)
         self.logger.info(
-            "%s %s %d %.1f ms request=%dB response=%dB",
+            "%s %s %s %d %.1f ms request=%dB response=%dB",
+            request_id,
             scope["method"],
             path,
             counts["status"],
@@ -71,6 +75,7 @@ class AccessLog:
             counts["request"],
             counts["response"],
             extra={
+                "request_id": request_id,
                 "method": scope["method"],
                 "path": path,
                 "status": counts["status"],

@@ -7,20 +7,29 @@ Anything else is refused. Line ends become ``\\n``; the entity offsets the API r
 file refer to the text :func:`extract_document_text` returns.
 
 PDF pages are joined with ``\\n`` (the text pypdf finds, scanned pages have none: OCR is not
-supported); DOCX body paragraphs and table rows are taken in document order, one per line, a
-row's cells (stripped; a cell's own paragraphs keep their line breaks) joined by a tab. Extraction stops as soon as the text passes ``max_chars``, and a
-DOCX whose parts would inflate past :data:`MAX_DOCX_UNCOMPRESSED_BYTES` is refused unread.
+supported), at most ``max_pdf_pages`` of them; DOCX body paragraphs and table rows are taken in
+document order, one per line, a row's cells (stripped; a cell's own paragraphs keep their line
+breaks) joined by a tab. Extraction stops as soon as the text passes ``max_chars``.
+
+A DOCX is a ZIP archive whose ``word/document.xml`` can inflate a thousandfold, and whose
+headers may lie about sizes. So that no upload takes more memory or time than its limits,
+``word/document.xml`` is never inflated whole nor handed to python-docx: it is inflated in
+chunks, the bytes actually inflated counted against ``max_inflated_bytes`` (the sizes the
+headers claim are not trusted), and fed to a streaming XML parser that keeps only the text of
+the paragraph it is in and stops at ``max_chars``.
 """
 
 from __future__ import annotations
 
 import codecs
 import io
+import itertools
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
+from xml.parsers import expat
 
 from resume_ner.serve.errors import (
     DocumentTooLongError,
@@ -36,9 +45,14 @@ MediaType = Literal[
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "text/plain",
 ]
-#: A DOCX is a ZIP archive: its XML parts are read whole into memory, so a small file that
-#: inflates enormously (a "ZIP bomb") is refused before python-docx opens it.
-MAX_DOCX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+#: The most a DOCX's ``word/document.xml`` may inflate to unless the caller says otherwise.
+MAX_DOCX_INFLATED_BYTES = 8 * 1024 * 1024
+#: The most pages read of a PDF unless the caller says otherwise.
+MAX_PDF_PAGES = 50
+_INFLATE_CHUNK_BYTES = 64 * 1024
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main "
+_P, _T, _TC, _TR, _TAB = (f"{_W}{name}" for name in ("p", "t", "tc", "tr", "tab"))
+_BREAKS = frozenset({f"{_W}br", f"{_W}cr"})
 _PDF_MAGIC = b"%PDF-"
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -86,18 +100,25 @@ def detect_media_type(data: bytes) -> MediaType:
     raise UnsupportedDocumentError("the file is binary, not a PDF, DOCX or text file")
 
 
-def extract_document_text(data: bytes, *, max_chars: int) -> ExtractedText:
+def extract_document_text(
+    data: bytes,
+    *,
+    max_chars: int,
+    max_inflated_bytes: int = MAX_DOCX_INFLATED_BYTES,
+    max_pdf_pages: int = MAX_PDF_PAGES,
+) -> ExtractedText:
     """The text of the PDF, DOCX or text file ``data`` (see the module docstring).
 
     Raises :class:`UnsupportedDocumentError` for another type, :class:`UnreadableDocumentError`
-    for a corrupt or encrypted file, text that is not UTF-8, or a file without any text, and
-    :class:`DocumentTooLongError` when the text is longer than ``max_chars`` characters.
+    for a corrupt or encrypted file, a DOCX whose XML inflates past ``max_inflated_bytes``, text
+    that is not UTF-8, or a file without any text, and :class:`DocumentTooLongError` when the
+    text is longer than ``max_chars`` characters.
     """
     media_type = detect_media_type(data)
     if media_type == PDF_MEDIA_TYPE:
-        text = _pdf_text(data, max_chars)
+        text = _pdf_text(data, max_chars, max_pdf_pages)
     elif media_type == DOCX_MEDIA_TYPE:
-        text = _docx_text(data, max_chars)
+        text = _docx_text(data, max_chars, max_inflated_bytes)
     else:
         text = _plain_text(data)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
@@ -138,7 +159,7 @@ def _parsing(kind: str) -> Iterator[None]:
         raise UnreadableDocumentError(f"the {kind} cannot be read: {exc}") from exc
 
 
-def _pdf_text(data: bytes, max_chars: int) -> str:
+def _pdf_text(data: bytes, max_chars: int, max_pages: int) -> str:
     from pypdf import PdfReader
 
     with _parsing("PDF"):
@@ -147,7 +168,7 @@ def _pdf_text(data: bytes, max_chars: int) -> str:
             raise UnreadableDocumentError("the PDF is encrypted with a password")
         pages: list[str] = []
         length = 0
-        for page in reader.pages:
+        for page in itertools.islice(reader.pages, max_pages):
             text = page.extract_text() or ""
             pages.append(text)
             length += len(text) + 1
@@ -156,39 +177,106 @@ def _pdf_text(data: bytes, max_chars: int) -> str:
     return "\n".join(pages)
 
 
-def _docx_text(data: bytes, max_chars: int) -> str:
-    import docx
-    from docx.table import Table
-
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        inflated = sum(info.file_size for info in archive.infolist())
-    if inflated > MAX_DOCX_UNCOMPRESSED_BYTES:
-        raise UnreadableDocumentError(
-            f"the DOCX inflates to {inflated} bytes, more than the "
-            f"{MAX_DOCX_UNCOMPRESSED_BYTES} accepted"
-        )
-    with _parsing("DOCX"):
-        document = docx.Document(io.BytesIO(data))
-        lines: list[str] = []
-        length = 0
-        for block in document.iter_inner_content():
-            new = _table_lines(block) if isinstance(block, Table) else [block.text]
-            lines.extend(new)
-            length += sum(len(line) + 1 for line in new)
-            if length > max_chars + 1:
+def _docx_text(data: bytes, max_chars: int, max_inflated_bytes: int) -> str:
+    lines = _DocxLines()
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler = lines.start
+    parser.EndElementHandler = lines.end
+    parser.CharacterDataHandler = lines.data
+    parser.StartDoctypeDeclHandler = _refuse_doctype
+    inflated = 0
+    with (
+        _parsing("DOCX"),
+        zipfile.ZipFile(io.BytesIO(data)) as archive,
+        archive.open(_DOCX_MAIN_PART) as part,
+    ):
+        while lines.length <= max_chars + 1:
+            chunk = part.read(_INFLATE_CHUNK_BYTES)
+            inflated += len(chunk)
+            if inflated > max_inflated_bytes:
+                raise UnreadableDocumentError(
+                    f"the DOCX's text part inflates past {max_inflated_bytes} bytes, more than "
+                    "accepted"
+                )
+            parser.Parse(chunk, not chunk)
+            if not chunk:
                 break
-    return "\n".join(lines)
+    return "\n".join(lines.text_lines())
 
 
-def _table_lines(table: object) -> list[str]:
-    lines = []
-    for row in table.rows:  # type: ignore[attr-defined]
-        cells, seen = [], set()
-        for cell in row.cells:
-            # A merged cell is returned once per grid column it spans.
-            if id(cell._tc) in seen:
-                continue
-            seen.add(id(cell._tc))
-            cells.append(cell.text.strip())
-        lines.append("\t".join(cells))
-    return lines
+def _refuse_doctype(*args: object) -> None:
+    # Word never writes one; a DTD is only good for entity tricks.
+    raise UnreadableDocumentError("the DOCX's XML declares a DTD, which Word documents do not")
+
+
+class _DocxLines:
+    """The lines of ``word/document.xml`` from the events of a streaming parser (see the
+    module docstring): only the paragraph, cells and rows being read are held."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.length = 0
+        self._paragraph: list[str] = []
+        self._cells: list[list[str]] = []
+        self._rows: list[list[str]] = []
+        self._in_paragraph = 0
+        self._in_text = False
+
+    def start(self, tag: str, attributes: object) -> None:
+        """An element opens."""
+        if tag == _T:
+            self._in_text = self._in_paragraph > 0
+        elif tag == _P:
+            self._in_paragraph += 1
+        elif tag == _TC:
+            self._cells.append([])
+        elif tag == _TR:
+            self._rows.append([])
+        elif tag == _TAB and self._in_paragraph:
+            self._append("\t")
+        elif tag in _BREAKS and self._in_paragraph:
+            self._append("\n")
+
+    def data(self, text: str) -> None:
+        """Characters inside the current element."""
+        if self._in_text:
+            self._append(text)
+
+    def end(self, tag: str) -> None:
+        """An element closes."""
+        if tag == _T:
+            self._in_text = False
+        elif tag == _P and self._in_paragraph:
+            self._in_paragraph -= 1
+            if not self._in_paragraph:
+                self._end_paragraph()
+        elif tag == _TC and self._cells:
+            cell = "\n".join(self._cells.pop()).strip()
+            if self._rows:
+                self._rows[-1].append(cell)
+        elif tag == _TR and self._rows:
+            self._add_line("\t".join(self._rows.pop()))
+
+    def text_lines(self) -> list[str]:
+        """The finished lines, and the paragraph being read when reading stopped early."""
+        return [*self.lines, "".join(self._paragraph)] if self._paragraph else self.lines
+
+    def _append(self, text: str) -> None:
+        self._paragraph.append(text)
+        self.length += len(text)
+
+    def _end_paragraph(self) -> None:
+        text = "".join(self._paragraph)
+        self._paragraph = []
+        if self._cells:
+            self._cells[-1].append(text)
+        else:
+            self._add_line(text)
+
+    def _add_line(self, line: str) -> None:
+        if self._rows and self._cells:
+            # A table nested in a cell: its rows become lines of that cell.
+            self._cells[-1].append(line)
+            return
+        self.lines.append(line)
+        self.length += 1

@@ -7,7 +7,7 @@ that is incomplete or changed) lives beside the bundle format it checks.
 
 from __future__ import annotations
 
-from resume_ner.errors import InputError
+from resume_ner.errors import InputError, ResumeNerError
 
 
 class ModelSourceError(InputError):
@@ -44,3 +44,11 @@ class DocumentTooLongError(DocumentError):
     def __init__(self, message: str, *, limit: int) -> None:
         super().__init__(message)
         self.limit = limit
+
+
+class ServerBusyError(ResumeNerError):
+    """The server has more work waiting than it takes: retry after ``retry_after_s`` seconds."""
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

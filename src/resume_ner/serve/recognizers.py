@@ -10,7 +10,12 @@ token classifier cuts them into pieces (an address is many word pieces). The pat
   phone separators of one line, without a region for a run that starts with ``+`` and once per
   region of :data:`PHONE_REGIONS` (national forms) otherwise, keeping candidates with 7-15
   digits that are not dates (``03/2019 - 05/2021``, ``2015 - 2019``, ``2019-03``); overlapping
-  candidates keep the longest;
+  candidates keep the longest. The matcher's cost grows faster than the length of what it is
+  given, so a run longer than :data:`_MAX_RUN_CHARS` is looked at in overlapping windows of
+  that length (every number of up to half of it lies whole in one), and a text gets at most
+  :data:`_MAX_PHONE_PIECES` runs or windows looked at: the cost is linear in the text and
+  bounded (a resume has a handful of phone-like runs; past the bound only the model finds
+  phone numbers);
 - ``URL``: ``http(s)://...``, ``www....`` and bare ``domain.tld/path`` (``linkedin.com/in/...``),
   without trailing punctuation.
 
@@ -33,8 +38,10 @@ Pattern entities carry the score 1.0.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -46,6 +53,10 @@ from resume_ner.data.documents import SpanLike
 PATTERN_LABELS: tuple[str, ...] = ("EMAIL", "PHONE", "URL")
 _MIN_PHONE_DIGITS = 7
 _MAX_PHONE_DIGITS = 15
+#: The longest piece of text the phone matcher is given (see the module docstring).
+_MAX_RUN_CHARS = 48
+#: The most pieces of one text the phone matcher is given.
+_MAX_PHONE_PIECES = 32
 
 _EMAIL = re.compile(
     r"(?<![\w.%+-])[\w%+-]+(?:\.[\w%+-]+)*@[^\W_](?:[\w-]*[^\W_])?(?:\.[^\W_](?:[\w-]*[^\W_])?)*"
@@ -104,10 +115,7 @@ def find_phones(text: str, regions: Sequence[str] = PHONE_REGIONS) -> list[Patte
     import phonenumbers
 
     candidates: set[tuple[int, int]] = set()
-    for run in _PHONE_CANDIDATE.finditer(text):
-        chunk, offset = run.group(), run.start()
-        if sum(char.isdigit() for char in chunk) < _MIN_PHONE_DIGITS or _DATE.search(chunk):
-            continue
+    for chunk, offset in itertools.islice(_phone_pieces(text), _MAX_PHONE_PIECES):
         # A number with its country code needs no region; a national one needs its own.
         for region in ("ZZ",) if chunk.startswith("+") else regions:
             matcher = phonenumbers.PhoneNumberMatcher(
@@ -121,17 +129,52 @@ def find_phones(text: str, regions: Sequence[str] = PHONE_REGIONS) -> list[Patte
     return [PatternSpan(start, end, "PHONE") for start, end in _longest_first(candidates)]
 
 
+def _phone_pieces(text: str) -> Iterator[tuple[str, int]]:
+    """The runs of ``text`` that may hold a phone number, long ones cut into overlapping
+    windows of :data:`_MAX_RUN_CHARS`, with their offsets; dates and runs with too few digits
+    are left out."""
+    step = _MAX_RUN_CHARS // 2
+    for run in _PHONE_CANDIDATE.finditer(text):
+        start, end = run.span()
+        starts = (
+            range(start, max(start + 1, end - step), step)
+            if end - start > _MAX_RUN_CHARS
+            else (start,)
+        )
+        for begin in starts:
+            chunk = text[begin : min(end, begin + _MAX_RUN_CHARS)]
+            if sum(char.isdigit() for char in chunk) >= _MIN_PHONE_DIGITS and not _DATE.search(
+                chunk
+            ):
+                yield chunk, begin
+
+
 def _longest_first(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     """Non-overlapping spans, the longer winning any overlap, in text order."""
-    kept: list[tuple[int, int]] = []
+    kept = _SpanIndex()
     for start, end in sorted(spans, key=lambda s: (s[0] - s[1], s[0])):
-        if all(end <= other_start or start >= other_end for other_start, other_end in kept):
-            kept.append((start, end))
-    return sorted(kept)
+        if not kept.overlaps(start, end):
+            kept.add(start, end)
+    return kept.spans
 
 
-def _overlaps(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
-    return a_start < b_end and b_start < a_end
+class _SpanIndex:
+    """Non-overlapping spans in text order, for overlap questions in logarithmic time (a text
+    can hold thousands of pattern spans and model spans)."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]] = ()) -> None:
+        self.spans = sorted(spans)
+        self._starts = [start for start, _ in self.spans]
+
+    def add(self, start: int, end: int) -> None:
+        at = bisect.bisect_left(self._starts, start)
+        self._starts.insert(at, start)
+        self.spans.insert(at, (start, end))
+
+    def overlaps(self, start: int, end: int) -> bool:
+        at = bisect.bisect_left(self._starts, end)
+        # The span starting last before ``end`` is the only one that can reach into it.
+        return at > 0 and self.spans[at - 1][1] > start
 
 
 def _phone_like(text: str) -> bool:
@@ -163,11 +206,11 @@ class PatternRecognizers:
         its own entity objects from the second list (see the module docstring for the rule).
         """
         patterns = self.find(text)
+        index = _SpanIndex((p.start, p.end) for p in patterns)
         kept = [
             span
             for span in model_spans
-            if not any(_overlaps(span.start, span.end, p.start, p.end) for p in patterns)
-            and self._keep_unconfirmed(span, text)
+            if not index.overlaps(span.start, span.end) and self._keep_unconfirmed(span, text)
         ]
         emitted = [p for p in patterns if p.label in self.labels]
         return kept, emitted

@@ -24,7 +24,7 @@ from resume_ner.naming.policy import NamingPolicy, build_mlflow_experiment_name
 from resume_ner.naming.tags import TagsRegistry
 from resume_ner.tracking.errors import TrackingError
 from resume_ner.tracking.index.base import IndexBackend, ProcessId
-from resume_ner.tracking.liveness import host_name
+from resume_ner.tracking.liveness import host_name, login_name
 from resume_ner.tracking.liveness import process_tags as read_process_tags
 from resume_ner.tracking.trackers.run_writer import RunWriter
 
@@ -44,7 +44,8 @@ class TrackingContext:
     MLflow's global state itself. ``index`` holds both the run index and the version counter,
     and knows the machine name this session records (:attr:`host`); ``process_tags`` (host,
     pid, start time: read once) go on every run this session creates; ``environ`` is the
-    command's environment it was opened with (what a benchmark's fingerprint records).
+    command's environment it was opened with (what a benchmark's fingerprint records), and
+    ``user`` the login name taken from it (each run's ``created_by`` tag).
     The run writer and the sweep tracker are created on first use. Use it as a context
     manager, or call :meth:`close`; once closed, it takes no more background work.
     """
@@ -60,6 +61,7 @@ class TrackingContext:
     is_azure: bool = False
     process_tags: Mapping[str, str] = field(default_factory=dict, repr=False)
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
+    user: str = ""
     _experiment_ids: dict[str, str] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False)
     _writer: RunWriter | None = field(default=None, init=False, repr=False)
@@ -69,6 +71,8 @@ class TrackingContext:
     def __post_init__(self) -> None:
         if not self.process_tags:
             self.process_tags = read_process_tags(self.host)
+        if not self.user:
+            self.user = login_name(self.environ)
 
     @classmethod
     def open(
@@ -82,8 +86,8 @@ class TrackingContext:
         """Set MLflow up for ``project``'s ``mlflow.yaml`` and open the index backend.
 
         ``environ`` (the command's environment, read here once) may name the tracking store
-        (``MLFLOW_TRACKING_URI``, Azure ML settings) and this machine (``RESUME_NER_HOST``,
-        else its host name).
+        (``MLFLOW_TRACKING_URI``, Azure ML settings), this machine (``RESUME_NER_HOST``,
+        else its host name) and the user (``LOGNAME``, ``USER``, ...).
         The caller closes the session it opened (``with TrackingContext.open(...) as tracking``).
         """
         from mlflow.tracking import MlflowClient
@@ -104,6 +108,7 @@ class TrackingContext:
             artifact_root=setup.artifact_root,
             is_azure=setup.is_azure,
             environ=dict(environ),
+            user=login_name(environ),
         )
 
     @property
@@ -123,6 +128,7 @@ class TrackingContext:
 
     def experiment_id_for(self, process_type: str) -> str:
         """The id of the experiment runs of ``process_type`` belong to (created when missing)."""
+        from resume_ner.tracking.experiments import experiment_description
         from resume_ner.tracking.runs import get_or_create_experiment
         from resume_ner.tracking.setup import experiment_artifact_location
 
@@ -132,6 +138,7 @@ class TrackingContext:
                 self.client,
                 name,
                 artifact_location=experiment_artifact_location(self.artifact_root, name),
+                description=experiment_description(name, self.policy),
             )
         return self._experiment_ids[name]
 

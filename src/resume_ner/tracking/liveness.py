@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 #: The machine name this process records, when set (containers often share one host name).
 HOST_ENV = "RESUME_NER_HOST"
+#: Where the login name is looked up, in :func:`getpass.getuser`'s order.
+LOGIN_ENV = ("LOGNAME", "USER", "LNAME", "USERNAME")
 
 #: Seconds between two prunes of gone processes' heartbeats by a live process's heartbeat.
 PRUNE_EVERY_S = 300.0
@@ -99,6 +101,21 @@ def is_process_alive(pid: int, *, started_before_s: float | None = None) -> bool
         if started is not None and started > started_before_s + 1.0:
             return False
     return True
+
+
+def login_name(environ: Mapping[str, str]) -> str:
+    """The user this process runs for (the ``created_by`` tag): ``environ``'s ``LOGNAME``,
+    ``USER``, ``LNAME`` or ``USERNAME`` (the order of :func:`getpass.getuser`), else the
+    account of this process's user id. The tracking session asks once, when it opens."""
+    for variable in LOGIN_ENV:
+        if environ.get(variable):
+            return environ[variable]
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError):
+        return "unknown"
 
 
 def host_name(environ: Mapping[str, str]) -> str:

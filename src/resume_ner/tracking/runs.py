@@ -22,14 +22,23 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+#: The experiment tag MLflow's UI shows as the experiment's description.
+_NOTE_TAG = "mlflow.note.content"
+
 
 def get_or_create_experiment(
-    client: MlflowClient, name: str, *, artifact_location: str | None = None
+    client: MlflowClient,
+    name: str,
+    *,
+    artifact_location: str | None = None,
+    description: str | None = None,
 ) -> str:
     """The id of experiment ``name``, created (or restored, if deleted) when needed.
 
-    Safe when several processes create the same experiment at once: the loser of the race
-    reads the winner's experiment. Raises :class:`TrackingSetupError` on failure.
+    ``description`` becomes the experiment's description in MLflow's UI (the tag
+    ``mlflow.note.content``) when it has none; one written by hand is kept. Safe when several
+    processes create the same experiment at once: the loser of the race reads the winner's
+    experiment. Raises :class:`TrackingSetupError` on failure.
     """
     from mlflow.entities import LifecycleStage
     from mlflow.exceptions import MlflowException
@@ -41,9 +50,12 @@ def get_or_create_experiment(
         if experiment is not None:
             if experiment.lifecycle_stage == LifecycleStage.DELETED:
                 client.restore_experiment(experiment.experiment_id)
+            if description and not experiment.tags.get(_NOTE_TAG):
+                client.set_experiment_tag(experiment.experiment_id, _NOTE_TAG, description)
             return experiment.experiment_id
         try:
-            return client.create_experiment(name, artifact_location=artifact_location)
+            tags = {_NOTE_TAG: description} if description else None
+            return client.create_experiment(name, artifact_location=artifact_location, tags=tags)
         except MlflowException as exc:
             experiment = client.get_experiment_by_name(name)
             if experiment is None:

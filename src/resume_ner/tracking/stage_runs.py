@@ -82,6 +82,7 @@ def start_stage_run(
             tracking.registry,
             context,
             project_name=policy.project,
+            created_by=tracking.user,
             run_key=run_key,
             run_key_hash=run_key_hash,
             output_dir=output_dir,

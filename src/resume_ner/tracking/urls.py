@@ -1,8 +1,10 @@
 """The web address where a run can be looked at: a tracking server, Azure ML studio, the local UI.
 
 Database and file stores (``sqlite:``, ``file:``, ``postgresql:``, ...) have no web UI of their
-own; ``mlflow ui --backend-store-uri <tracking uri>`` serves one, at ``http://127.0.0.1:5000`` by
-default, and the URL points there (or at ``ui_url``).
+own; ``mlflow ui --backend-store-uri <tracking uri>`` serves one, at ``mlflow.yaml``'s ``ui_url``
+(``http://127.0.0.1:5000`` by default), and the URL points there. MLflow's pages are opened on
+its "Model training" view (:data:`MODEL_TRAINING_VIEW_QUERY`); without it MLflow 3 may open its
+GenAI view, which shows no runs table, metrics or charts.
 """
 
 from __future__ import annotations
@@ -13,10 +15,15 @@ DEFAULT_LOCAL_UI_URL = "http://127.0.0.1:5000"
 AZURE_STUDIO_URL = "https://ml.azure.com"
 _SERVER_SCHEMES = ("http", "https")
 _LOCAL_STORE_SCHEMES = ("sqlite", "file", "postgresql", "postgres", "mysql", "mssql")
+#: The query that opens MLflow 3's UI on its "Model training" view rather than the GenAI one.
+MODEL_TRAINING_VIEW_QUERY = "workflowType=machine_learning"
 
 
 def _fragment(experiment_id: str, run_id: str) -> str:
-    return f"#/experiments/{quote(str(experiment_id), safe='')}/runs/{quote(str(run_id), safe='')}"
+    return (
+        f"#/experiments/{quote(str(experiment_id), safe='')}/runs/{quote(str(run_id), safe='')}"
+        f"?{MODEL_TRAINING_VIEW_QUERY}"
+    )
 
 
 def _azure_workspace_id(tracking_uri: str) -> tuple[str, str, str]:
@@ -42,10 +49,11 @@ def get_mlflow_run_url(
 ) -> str:
     """The URL of run ``run_id`` (in ``experiment_id``) in the UI that shows ``tracking_uri``.
 
-    An ``http(s)`` tracking server: ``{uri}/#/experiments/{exp}/runs/{run}``. Azure ML
-    (``azureml://``): the run's page in Azure ML studio (``ui_url`` replaces
-    ``https://ml.azure.com``, e.g. for a sovereign cloud). A database or file store (or a plain
-    path): the same fragment on the local UI, ``ui_url`` or ``http://127.0.0.1:5000``, which
+    An ``http(s)`` tracking server: ``{uri}/#/experiments/{exp}/runs/{run}?workflowType=
+    machine_learning`` (MLflow's "Model training" view). Azure ML (``azureml://``): the run's
+    page in Azure ML studio (``ui_url`` replaces ``https://ml.azure.com``, e.g. for a sovereign
+    cloud). A database or file store (or a plain path): the same page on the UI at ``ui_url``
+    (``mlflow.yaml``'s, ``http://127.0.0.1:5000`` when not given), which
     ``mlflow ui --backend-store-uri <uri>`` serves. Raises :class:`ValueError` for empty ids, an
     Azure URI without subscription, resource group and workspace, or a scheme with no known UI
     and no ``ui_url``.
@@ -73,10 +81,6 @@ def get_mlflow_run_url(
     raise ValueError(
         f"no known web UI for tracking URI scheme {scheme!r}; pass ui_url to name the UI"
     )
-
-
-#: The query that opens MLflow 3's UI on its "Model training" view rather than the GenAI one.
-MODEL_TRAINING_VIEW_QUERY = "workflowType=machine_learning"
 
 
 def get_mlflow_experiment_url(

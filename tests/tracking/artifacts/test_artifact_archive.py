@@ -386,3 +386,75 @@ def test_mlflow_yaml_can_replace_the_secret_patterns(tmp_path):
     (tmp_path / "mlflow.yaml").write_text("artifacts:\n  secret_file_patterns: ['Vault.*']\n")
 
     assert load_mlflow_config(tmp_path).artifacts.secret_file_patterns == ("vault.*",)
+
+
+# Built from parts so that no scanner mistakes this file for a leak.
+KEY_BLOCK = "-----BEGIN OPENSSH " + "PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAAKEYBODY\n"
+HF_TOKEN = "hf_" + "Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv1W"
+
+
+def test_a_hard_link_to_a_secret_under_an_innocent_name_stays_out(tmp_path):
+    root = _write(tmp_path / "checkpoint" / "config.json", "{}").parent
+    _write(root / "deploy" / "id_rsa", "SSH-KEY-UNDER-TWO-NAMES")
+    os.link(root / "deploy" / "id_rsa", root / "weights-notes.txt")
+    archive = tmp_path / "out.tar.gz"
+
+    manifest = create_checkpoint_archive(root, archive)
+
+    assert b"SSH-KEY-UNDER-TWO-NAMES" not in _tar_bytes(archive)
+    assert _skipped(manifest)["weights-notes.txt"] == "hard link to the secret deploy/id_rsa"
+    assert _archived(manifest) == {"config.json"}
+
+
+def test_a_hard_link_to_a_key_outside_the_folder_is_judged_by_its_content(tmp_path):
+    root = _write(tmp_path / "checkpoint" / "config.json", "{}").parent
+    _write(tmp_path / "home" / ".ssh" / "id_ed25519", KEY_BLOCK)
+    os.link(tmp_path / "home" / ".ssh" / "id_ed25519", root / "README")
+    archive = tmp_path / "out.tar.gz"
+
+    manifest = create_checkpoint_archive(root, archive)
+
+    assert b"KEYBODY" not in _tar_bytes(archive)
+    assert _skipped(manifest)["README"] == "secret (its content holds a private key)"
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("notes.txt", f"hub login used {HF_TOKEN}\n"),
+        ("run.sh", "curl -H 'Authorization: BEARER " + "a1b2c3d4e5f6g7h8i9j0'\n"),
+        ("db.txt", "postgresql://trainer:" + "s3cret-pass@db.internal/mlflow\n"),
+        ("deploy_note", KEY_BLOCK),
+    ],
+)
+def test_a_small_file_holding_a_key_or_token_is_a_secret_whatever_its_name(tmp_path, name, content):
+    root = _write(tmp_path / "checkpoint" / "config.json", "{}").parent
+    _write(root / name, content)
+
+    manifest = create_checkpoint_archive(root, tmp_path / "out.tar.gz")
+
+    assert _skipped(manifest)[name].startswith("secret (its content holds a ")
+    assert _archived(manifest) == {"config.json"}
+
+
+@pytest.mark.parametrize("name", ["token", "TOKEN", ".vault-token", "hub.token", "token.txt"])
+def test_a_token_file_is_skipped_by_its_name(tmp_path, name):
+    root = _write(tmp_path / "checkpoint" / "config.json", "{}").parent
+    _write(root / name, "opaque")
+
+    manifest = create_checkpoint_archive(root, tmp_path / "out.tar.gz")
+
+    assert _skipped(manifest)[name].startswith("secret (matches ")
+
+
+def test_tokenizer_files_naming_special_tokens_are_archived(tmp_path):
+    root = _write(tmp_path / "checkpoint" / "config.json", '{"hub_token": null}').parent
+    _write(root / "tokenizer.json", '{"model": {"type": "WordPiece"}}')
+    _write(root / "tokenizer_config.json", '{"pad_token": "[PAD]", "unk_token": "[UNK]"}')
+    _write(root / "special_tokens_map.json", '{"mask_token": "[MASK]"}')
+    _write(root / "added_tokens.json", "{}")
+
+    manifest = create_checkpoint_archive(root, tmp_path / "out.tar.gz")
+
+    assert manifest.skipped == []
+    assert len(manifest.files) == 5

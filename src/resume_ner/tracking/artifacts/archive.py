@@ -2,12 +2,15 @@
 
 What goes in is decided by :func:`should_skip_file`, which matches whole names, suffixes and
 globs (never substrings, so ``catalog.json`` and ``training.log`` are kept) and has no size
-limit. Secrets are recognised by the patterns of ``artifacts.secret_file_patterns`` in
-``mlflow.yaml`` (:data:`~resume_ner.config.mlflow.DEFAULT_SECRET_FILE_PATTERNS` by default).
-Every skipped file is listed in the manifest with its reason. Archives hold regular files only:
-a symlink that stays inside the folder is stored as the file it points to unless that file is a
-secret, one that leaves the folder is skipped. Extraction refuses absolute paths, ``..`` and
-links.
+limit. Secrets are recognised by name, by the patterns of ``artifacts.secret_file_patterns`` in
+``mlflow.yaml`` (:data:`~resume_ner.config.mlflow.DEFAULT_SECRET_FILE_PATTERNS` by default),
+and by content: a file of at most :data:`CONTENT_SCAN_MAX_BYTES` holding a private-key block or
+a token's shape (:func:`~resume_ner.naming.secrets.secret_kinds_in_content`) is a secret
+whatever its name, and hard links to one file are all skipped when any of their names in the
+folder is a secret's. Every skipped file is listed in the manifest with its reason. Archives
+hold regular files only: a symlink that stays inside the folder is stored as the file it points
+to unless that file is a secret, one that leaves the folder is skipped. Extraction refuses
+absolute paths, ``..`` and links.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from resume_ner.config.mlflow import DEFAULT_SECRET_FILE_PATTERNS
+from resume_ner.naming.secrets import secret_kinds_in_content
 from resume_ner.tracking.errors import TrackingError
 
 logger = logging.getLogger(__name__)
@@ -33,6 +37,9 @@ CACHE_FILE_PATTERNS = ("*.pyc", ".ds_store", "*.tmp")
 OPTIMIZER_STATE_PATTERNS = ("optimizer.pt", "scheduler.pt", "rng_state*.pth")
 
 _CHUNK_SIZE = 1024 * 1024
+#: Files up to this size are read and judged by their content as well as their name: key and
+#: token files are a few KiB, a checkpoint's configs too; weights and vocabularies are larger.
+CONTENT_SCAN_MAX_BYTES = 64 * 1024
 # gzip's own default: level 9 costs several times the time on model weights for a few percent.
 GZIP_LEVEL = 6
 MANIFEST_VERSION = 1
@@ -145,8 +152,10 @@ def should_skip_file(
     folder on its way) whose target leaves ``root``, anything that is not a regular file,
     secrets (a path or, for a symlink, its target matching :func:`secret_pattern` with
     ``secret_patterns``), caches (``__pycache__/``, ``*.pyc``, ``.cache/``, ...) and, with
-    ``skip_optimizer_state``, optimizer, scheduler and RNG state. Names are matched whole or by
-    glob, case-insensitively, never by substring; size never matters.
+    ``skip_optimizer_state``, optimizer, scheduler and RNG state; and a file of at most
+    :data:`CONTENT_SCAN_MAX_BYTES` whose content holds a private-key block or a token's shape.
+    Names are matched whole or by glob, case-insensitively, never by substring; size matters
+    only to whether the content is read.
     """
     try:
         relative = path.relative_to(root)
@@ -177,7 +186,15 @@ def should_skip_file(
         pattern = _matching_pattern(name, OPTIMIZER_STATE_PATTERNS)
         if pattern:
             return f"optimizer state (matches {pattern})"
-    return None
+    return _secret_content(resolved)
+
+
+def _secret_content(path: Path) -> str | None:
+    """Why ``path`` is a secret by its content (small files only), or ``None``."""
+    if path.stat().st_size > CONTENT_SCAN_MAX_BYTES:
+        return None
+    kinds = secret_kinds_in_content(path.read_bytes())
+    return f"secret (its content holds a {', '.join(kinds)})" if kinds else None
 
 
 def _raise_walk_error(error: OSError) -> None:
@@ -230,7 +247,33 @@ def _collect(
                 skipped.append(
                     SkippedFile(candidate.relative_to(checkpoint_dir).as_posix(), reason)
                 )
-    return kept, skipped
+    return _without_hard_links_to_secrets(checkpoint_dir, kept, skipped)
+
+
+def _without_hard_links_to_secrets(
+    checkpoint_dir: Path, kept: list[Path], skipped: list[SkippedFile]
+) -> tuple[list[Path], list[SkippedFile]]:
+    """``kept`` less the files that are hard links to a file skipped as a secret (one file
+    under several names: the harmless name must not carry the key out)."""
+    secrets: dict[tuple[int, int], str] = {}
+    for entry in skipped:
+        path = checkpoint_dir / entry.path
+        if entry.reason.startswith(("secret", "symlink to a secret")) and path.is_file():
+            info = path.resolve().stat()
+            if info.st_nlink > 1:
+                secrets.setdefault((info.st_dev, info.st_ino), entry.path)
+    if not secrets:
+        return kept, skipped
+    still_kept = []
+    for path in kept:
+        info = path.resolve().stat()
+        other = secrets.get((info.st_dev, info.st_ino))
+        if other is None:
+            still_kept.append(path)
+        else:
+            relative = path.relative_to(checkpoint_dir).as_posix()
+            skipped.append(SkippedFile(relative, f"hard link to the secret {other}"))
+    return still_kept, skipped
 
 
 class _HashingReader:

@@ -105,6 +105,28 @@ def aggregate_fold_metrics(fold_metrics: Sequence[Mapping[str, float]]) -> dict[
     return aggregated
 
 
+def aggregate_epoch_metrics(
+    fold_epochs: Sequence[Mapping[int, Mapping[str, float]]],
+) -> list[tuple[str, float, int]]:
+    """Each epoch's metrics averaged over the folds that reached it, as ``(name, mean, epoch)``.
+
+    ``fold_epochs`` holds, per fold, epoch -> that epoch's metrics. Logged on a trial run they
+    draw its per-epoch curves (MLflow charts a metric over its steps). Values that are not
+    finite are left out of a mean; a metric no fold has a finite value for is left out.
+    """
+    values: dict[tuple[int, str], list[float]] = {}
+    for epochs in fold_epochs:
+        for epoch, metrics in epochs.items():
+            for name, value in metrics.items():
+                number = float(value)
+                if math.isfinite(number):
+                    values.setdefault((int(epoch), name), []).append(number)
+    return [
+        (name, statistics.fmean(numbers), epoch)
+        for (epoch, name), numbers in sorted(values.items())
+    ]
+
+
 class MLflowSweepTracker(BaseTracker):
     """Runs of a hyperparameter sweep (``tracking.hpo`` in ``mlflow.yaml``)."""
 
@@ -242,17 +264,23 @@ class MLflowSweepTracker(BaseTracker):
         *,
         metrics: Mapping[str, float] | None = None,
         fold_metrics: Sequence[Mapping[str, float]] | None = None,
+        fold_epochs: Sequence[Mapping[int, Mapping[str, float]]] | None = None,
         step: int | None = None,
     ) -> dict[str, float]:
         """Log a trial's results, with its deferred hyperparameters, in one batch.
 
         ``fold_metrics`` (one mapping per fold) become each metric's mean and ``<name>_std``
         (:func:`aggregate_fold_metrics`); ``metrics`` are logged as given and win over an
-        aggregate of the same name. Returns the metrics logged (also when not tracked).
+        aggregate of the same name. ``fold_epochs`` (per fold, epoch -> metrics) become the
+        trial's per-epoch curves, each epoch's mean over folds at step ``epoch``
+        (:func:`aggregate_epoch_metrics`). Returns the metrics logged at ``step`` (also when
+        not tracked).
         """
         logged = aggregate_fold_metrics(fold_metrics) if fold_metrics else {}
         logged.update(metrics or {})
-        self.log(trial_run_id, metrics=logged, step=step)
+        curves = aggregate_epoch_metrics(fold_epochs) if fold_epochs else []
+        at_step = [(name, value, step or 0) for name, value in logged.items()]
+        self.log(trial_run_id, metrics=[*curves, *at_step])
         return logged
 
     def start_fold_run(self, trial_run_id: str | None, context: NamingContext) -> str | None:
