@@ -42,6 +42,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PARITY_ARTIFACT = "parity.json"
+#: The conversion run's metric of a label's served threshold (``threshold_SKILL``).
+THRESHOLD_METRIC_PREFIX = "threshold_"
+#: The threshold metric of a label the bundle does not serve: above any probability.
+NOT_SERVED = 1.5
 LOGGED_MODEL_NAME = "model"
 
 
@@ -87,6 +91,18 @@ def _size_metrics(bundle: BundleResult) -> dict[str, float]:
     return {
         f"{name}_model_size_mb": size / BYTES_PER_MB
         for name, size in sorted(bundle.model_sizes().items())
+    }
+
+
+def _threshold_metrics(bundle: BundleResult) -> dict[str, float]:
+    """``threshold_<LABEL>`` of every calibrated label: its served threshold, or 1.5 (above
+    any probability) for a label that is not served."""
+    calibration = bundle.manifest.calibration
+    if calibration is None:
+        return {}
+    return {
+        f"{THRESHOLD_METRIC_PREFIX}{label}": NOT_SERVED if threshold is None else threshold
+        for label, threshold in calibration.thresholds().items()
     }
 
 
@@ -216,7 +232,7 @@ def run_conversion(
             model_size_bytes=bundle.model_sizes()[bundle.served_format],
             max_abs_logit_diff=report.max_abs_logit_diff,
             label_agreement=report.label_agreement,
-            metrics={**report.metrics(), **_size_metrics(bundle)},
+            metrics={**report.metrics(), **_size_metrics(bundle), **_threshold_metrics(bundle)},
         )
         if run_id is not None:
             uploader = tracker.uploader(run_id)
