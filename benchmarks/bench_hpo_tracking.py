@@ -328,6 +328,7 @@ def time_sweep_trials(
         sweep_run_id=sweep_id,
         sweep_context=context,
         hpo=hpo,
+        search_space=hpo.search_space,
         data=data,
         trainer=_Training(training_s),
         background=background,

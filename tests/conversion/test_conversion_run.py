@@ -149,3 +149,34 @@ def test_conversion_leaves_a_fresh_working_directory_empty(
     _convert(tracking, trained, tmp_path / "bundle")
 
     assert sorted(path.name for path in cwd.iterdir()) == []
+
+
+def test_a_bundle_built_with_calibration_documents_stores_its_thresholds(trained, tmp_path):
+    import json
+
+    from resume_ner.conversion.build import build_bundle
+    from resume_ner.serve.bundle import read_manifest
+
+    calibrated = build_bundle(
+        trained.checkpoint_dir,
+        tmp_path / "calibrated",
+        ConversionConfig(quantize="never"),
+        documents=trained.test_documents,
+        calibration_documents=(trained.test_documents, "held-out resumes"),
+    )
+    stored = json.loads((calibrated.bundle_dir / "bundle.json").read_text())["calibration"]
+    assert stored["data"] == "held-out resumes"
+    assert stored["labels"], "no label was calibrated"
+    assert read_manifest(calibrated.bundle_dir).calibration == calibrated.manifest.calibration
+
+    switched_off = ConversionConfig.model_validate(
+        {"quantize": "never", "calibration": {"enabled": False}}
+    )
+    raw = build_bundle(
+        trained.checkpoint_dir,
+        tmp_path / "raw",
+        switched_off,
+        documents=trained.test_documents,
+        calibration_documents=(trained.test_documents, "held-out resumes"),
+    )
+    assert json.loads((raw.bundle_dir / "bundle.json").read_text())["calibration"] is None

@@ -15,3 +15,10 @@ from tiny_bundle_helpers import tiny_bundle
 @pytest.fixture(scope="session")
 def bundle_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tiny_bundle(tmp_path_factory).bundle_dir
+
+
+@pytest.fixture(scope="session")
+def tiny_test_documents(tmp_path_factory: pytest.TempPathFactory) -> list:
+    from tiny_bundle_helpers import tiny_model
+
+    return tiny_model(tmp_path_factory).test_documents

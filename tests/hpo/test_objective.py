@@ -48,6 +48,7 @@ def _objective(project, hpo: HpoConfig, trainer=None):
         sweep_run_id=sweep_id,
         sweep_context=context,
         hpo=hpo,
+        search_space=hpo.search_space,
         data=data,
         trainer=trainer or FormulaTrainer(n_epochs=2),
     )
@@ -300,6 +301,7 @@ def test_in_synchronous_mode_the_trial_itself_writes_its_runs(project, monkeypat
         sweep_run_id=objective.sweep_run_id,
         sweep_context=objective.sweep_context,
         hpo=objective.hpo,
+        search_space=objective.search_space,
         data=objective.data,
         trainer=objective.trainer,
         background=False,

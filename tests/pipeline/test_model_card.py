@@ -60,3 +60,17 @@ def test_the_card_says_what_the_selection_figures_are_beside_the_test_scores():
 
     assert "stable macro_f1 0.409" in card
     assert "cross-validated score" in card and "held-out test split" in card
+
+
+def test_the_card_names_each_labels_threshold_and_the_labels_not_served():
+    card = " ".join(
+        _card(conversion_metrics={"threshold_SKILL": 0.62, "threshold_EDUCATION": 1.5}).split()
+    )
+
+    assert "calibrated score" in card
+    assert "SKILL >= 0.62" in card
+    assert "EDUCATION not served" in card
+
+
+def test_a_card_without_calibration_says_nothing_of_thresholds():
+    assert "calibrated score" not in _card(conversion_metrics={})

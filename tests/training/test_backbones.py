@@ -74,3 +74,39 @@ def test_the_minilm_package_files_are_found_without_importing_it():
 
     assert (path / "config.json").is_file()
     assert (path / "model.safetensors").is_file()
+
+
+def test_tiny_minilm_starts_from_minilms_vocabulary_and_its_word_embeddings_meaning() -> None:
+    import torch
+
+    from resume_ner.config.model import ModelConfig
+    from resume_ner.data.labels import LabelSchema
+    from resume_ner.training.backbones import load_backbone
+
+    backbone = load_backbone(
+        "tiny-minilm", ModelConfig(), LabelSchema.from_labels(["O", "B-SKILL", "I-SKILL"])
+    )
+    tokenizer = backbone.tokenizer
+    embeddings = backbone.model.bert.embeddings.word_embeddings.weight
+    assert len(tokenizer) == 30522
+    assert embeddings.shape == (30522, 128)
+    assert tokenizer.tokenize("people") == ["people"]
+
+    def similarity(a: str, b: str) -> float:
+        ids = tokenizer.convert_tokens_to_ids([a, b])
+        return torch.nn.functional.cosine_similarity(
+            embeddings[ids[0]], embeddings[ids[1]], dim=0
+        ).item()
+
+    assert similarity("nurse", "doctor") > similarity("nurse", "python") + 0.2
+    assert similarity("paris", "london") > similarity("people", "london") + 0.2
+
+
+def test_a_vocabulary_from_a_preset_that_is_not_a_package_is_refused() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    from resume_ner.config.model import ModelConfig, TinyPreset
+
+    with pytest.raises(ValidationError, match=r"presets\.small\.vocabulary_from names 'tiny'"):
+        ModelConfig(presets={"tiny": TinyPreset(), "small": TinyPreset(vocabulary_from="tiny")})

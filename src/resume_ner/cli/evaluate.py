@@ -21,7 +21,7 @@ from resume_ner.cli.state import get_state
 
 if TYPE_CHECKING:
     from resume_ner.evaluation.run import Evaluation
-    from resume_ner.evaluation.scoring import Counts, EvaluationScores
+    from resume_ner.evaluation.scoring import EvaluationScores
 
 
 def register(app: typer.Typer) -> None:
@@ -95,28 +95,17 @@ def evaluate(
 def _scores_json(scores: EvaluationScores) -> dict[str, Any]:
     return {
         matching: {
-            "micro": _counts_json(scores.scores(matching).micro),
+            "micro": scores.scores(matching).micro.as_dict(),
             "macro": {
                 metric: scores.scores(matching).macro(metric)
                 for metric in ("precision", "recall", "f1")
             },
             "per_label": {
-                label: _counts_json(counts)
+                label: counts.as_dict()
                 for label, counts in scores.scores(matching).per_label.items()
             },
         }
         for matching in ("strict", "lenient")
-    }
-
-
-def _counts_json(counts: Counts) -> dict[str, Any]:
-    return {
-        "precision": counts.precision,
-        "recall": counts.recall,
-        "f1": counts.f1,
-        "tp": counts.tp,
-        "predicted": counts.predicted,
-        "gold": counts.gold,
     }
 
 
@@ -126,8 +115,12 @@ def evaluation_json(evaluation: Evaluation, *, worst: int) -> dict[str, Any]:
     return {
         "n_documents": len(evaluation.documents),
         "recognizers_served": evaluation.recognizers_served,
+        "thresholds": evaluation.thresholds,
+        "calibration_error": evaluation.calibration_errors(),
         "with_recognizers": _scores_json(evaluation.with_recognizers),
         "without_recognizers": _scores_json(evaluation.without_recognizers),
+        "groups": evaluation.groups_record(),
+        "precision_recall_curves": evaluation.curves_record(),
         "label_errors": [
             {"gold": gold, "predicted": predicted, "count": count}
             for (gold, predicted), count in served.label_errors().items()
@@ -205,6 +198,9 @@ def _print(evaluation: Evaluation, worst: int, title: str, run_id: str | None) -
             variants.add_row(f"{matching} {average}", *(f"{v:.3f}" for v in values))
     console.print(variants)
 
+    _print_groups(evaluation)
+    _print_curves(evaluation)
+
     errors = served.label_errors()
     if errors:
         confusion = Table(title="label errors (gold -> predicted, overlapping spans)")
@@ -231,3 +227,64 @@ def _print(evaluation: Evaluation, worst: int, title: str, run_id: str | None) -
         console.print(worst_table)
     if run_id:
         console.print(f"logged as evaluation run {run_id}", highlight=False)
+
+
+def _print_groups(evaluation: Evaluation) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from resume_ner.cli.console import console
+
+    groups = evaluation.group_scores()
+    if not groups:
+        return
+    table = Table(title="by document group (served, micro over labels)")
+    for column in ("group", "docs", "strict P", "strict R", "strict F1", "lenient F1"):
+        table.add_column(column, justify="left" if column == "group" else "right")
+    for name, values in groups.items():
+        for value, group in values.items():
+            strict = group.strict
+            table.add_row(
+                Text(f"{name}={value}"),
+                str(group.documents),
+                *(f"{v:.3f}" for v in (strict.precision, strict.recall, strict.f1)),
+                f"{group.lenient.f1:.3f}",
+            )
+    console.print(table)
+
+
+def _print_curves(evaluation: Evaluation) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from resume_ner.cli.console import console
+
+    curves = evaluation.curves()
+    if not curves:
+        return
+    shown = (0.0, 0.3, 0.5, 0.7, 0.9)
+    kind = "calibrated" if evaluation.thresholds else "raw"
+    table = Table(
+        title=f"strict precision / recall of the model's spans kept at a {kind} score of at least"
+    )
+    table.add_column("label", no_wrap=True)
+    table.add_column("served at", justify="right")
+    for threshold in shown:
+        table.add_column(f"{threshold:.1f}", justify="right")
+    for label, points in curves.items():
+        by_threshold = {point.threshold: point for point in points}
+        if label not in evaluation.thresholds:
+            served_at = ""
+        else:
+            threshold = evaluation.thresholds[label]
+            served_at = "not served" if threshold is None else f"{threshold:.2f}"
+        table.add_row(
+            Text(label),
+            served_at,
+            *(
+                f"{by_threshold[t].precision:.2f}/{by_threshold[t].recall:.2f}"
+                for t in shown
+                if t in by_threshold
+            ),
+        )
+    console.print(table)

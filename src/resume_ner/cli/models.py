@@ -57,6 +57,7 @@ def convert(
 ) -> None:
     """Convert a trained model to an ONNX bundle with a parity check, tracked in MLflow."""
     from resume_ner.cli.console import console
+    from resume_ner.conversion.calibrate import calibration_documents
     from resume_ner.pipeline.models import convert_model, trained_model_from_run
     from resume_ner.tracking.context import TrackingContext
 
@@ -70,6 +71,9 @@ def convert(
         model,
         state.project.conversion,
         documents=_test_documents(state),
+        calibration_documents=calibration_documents(
+            state.project.conversion.calibration, state.project.data
+        ),
         log_model=True,
         force=force,
     )
@@ -96,6 +100,7 @@ def benchmark(ctx: typer.Context, run_id: RunArgument, force: ForceOption = Fals
     """Time a trained model: PyTorch eager, ONNX Runtime fp32 / int8 and the transformers
     pipeline, at benchmark.yaml's batch sizes and lengths; tracked in MLflow."""
     from resume_ner.cli.console import console
+    from resume_ner.conversion.calibrate import calibration_documents
     from resume_ner.pipeline.models import benchmark_model, convert_model, trained_model_from_run
     from resume_ner.tracking.context import TrackingContext
 
@@ -104,7 +109,12 @@ def benchmark(ctx: typer.Context, run_id: RunArgument, force: ForceOption = Fals
     tracking = ctx.with_resource(TrackingContext.open(state.paths, project, environ=state.environ))
     model = trained_model_from_run(tracking, run_id)
     converted = convert_model(
-        tracking, model, project.conversion, documents=_test_documents(state), log_model=True
+        tracking,
+        model,
+        project.conversion,
+        documents=_test_documents(state),
+        calibration_documents=calibration_documents(project.conversion.calibration, project.data),
+        log_model=True,
     )
     run = benchmark_model(
         tracking, model, converted, project.benchmark, target="bundle", force=force

@@ -70,6 +70,24 @@ class RecognizerConfig(StrictModel):
         return value
 
 
+class CalibrationConfig(StrictModel):
+    """How a bundle's entity scores are calibrated and its per-label thresholds chosen
+    (:mod:`resume_ner.evaluation.calibration`).
+
+    ``data`` is the annotated file the model is run over (any reader format; ``None``: the
+    realistic development set shipped with the package, hand-written resumes never trained
+    on). ``beta`` weighs precision against recall when a threshold is chosen (below 1: precision
+    counts more); a label that reaches ``min_precision`` at no threshold is not served. A label
+    with fewer than ``min_spans`` predicted spans in that data gets no threshold of its own.
+    """
+
+    enabled: bool = True
+    data: Path | None = None
+    beta: float = Field(0.5, gt=0.0)
+    min_precision: float = Field(0.0, ge=0.0, lt=1.0)
+    min_spans: int = Field(10, ge=1)
+
+
 class ConversionConfig(StrictModel):
     """Everything ``conversion.yaml`` holds."""
 
@@ -89,6 +107,7 @@ class ConversionConfig(StrictModel):
     atol: float = Field(1e-3, gt=0.0)
     session: SessionConfig = SessionConfig()
     recognizers: RecognizerConfig = RecognizerConfig()
+    calibration: CalibrationConfig = CalibrationConfig()
 
 
 def load_conversion_config(config_dir: Path | None = None) -> ConversionConfig:

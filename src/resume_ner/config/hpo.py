@@ -97,12 +97,21 @@ class RefitConfig(StrictModel):
 
 
 def default_search_space() -> dict[str, SearchParameter]:
-    """The search space shipped in ``hpo.yaml`` (ranges suited to the ``tiny`` preset)."""
+    """The search space shipped in ``hpo.yaml`` (ranges suited to the randomly initialised
+    ``tiny`` preset)."""
     return {
         "learning_rate": SearchParameter(type="float", low=1e-3, high=1e-2, log=True),
         "batch_size": SearchParameter(type="categorical", choices=[8, 16]),
         "weight_decay": SearchParameter(type="float", low=0.0, high=0.1),
         "dropout": SearchParameter(type="float", low=0.0, high=0.3),
+    }
+
+
+def default_backbone_search_spaces() -> dict[str, dict[str, SearchParameter]]:
+    """The shipped per-backbone replacements: a pretrained encoder is fine-tuned with a learning
+    rate ten times smaller than a randomly initialised one learns with."""
+    return {
+        "minilm": {"learning_rate": SearchParameter(type="float", low=5e-5, high=5e-4, log=True)}
     }
 
 
@@ -123,6 +132,10 @@ class HpoConfig(StrictModel):
     backbones: list[str] = Field(default_factory=lambda: [AUTO_BACKBONES], min_length=1)
     search_space: dict[str, SearchParameter] = Field(
         default_factory=default_search_space, min_length=1
+    )
+    #: Per backbone, parameters of ``search_space`` whose range differs for it.
+    backbone_search_spaces: dict[str, dict[str, SearchParameter]] = Field(
+        default_factory=default_backbone_search_spaces
     )
     n_trials: int = Field(4, ge=1, le=100_000)
     epochs: int | None = Field(2, ge=1)
@@ -158,6 +171,28 @@ class HpoConfig(StrictModel):
                 raise ValueError(f"{name!r} is not a parameter name (letters, digits and '_')")
         return value
 
+    @model_validator(mode="after")
+    def _overrides_name_searched_parameters(self) -> HpoConfig:
+        if "backbone_search_spaces" not in self.model_fields_set:
+            return self  # the shipped ranges apply to what a user's own search space searches
+        for backbone, space in self.backbone_search_spaces.items():
+            unknown = sorted(set(space) - set(self.search_space))
+            if unknown:
+                raise ValueError(
+                    f"backbone_search_spaces.{backbone} names {unknown}, which search_space does "
+                    f"not search (it may only change the range of {sorted(self.search_space)})"
+                )
+        return self
+
+    def search_space_for(self, backbone: str) -> dict[str, SearchParameter]:
+        """The search space of ``backbone``'s study: ``search_space`` with the parameters
+        ``backbone_search_spaces`` gives it in their place."""
+        return {**self.search_space, **self._replacements(backbone)}
+
+    def _replacements(self, backbone: str) -> dict[str, SearchParameter]:
+        space = self.backbone_search_spaces.get(backbone, {})
+        return {name: p for name, p in space.items() if name in self.search_space}
+
     @field_validator("storage")
     @classmethod
     def _storage_url(cls, value: str | None) -> str | None:
@@ -173,15 +208,26 @@ class HpoConfig(StrictModel):
         """Seconds without a heartbeat after which another worker fails a running trial."""
         return self.grace_period_s or 2 * self.heartbeat_interval_s
 
-    def study_identity(self) -> dict[str, Any]:
-        """The parts of this configuration that define a study (they enter its key).
+    def study_identity(self, backbone: str | None = None) -> dict[str, Any]:
+        """The parts of this configuration that define ``backbone``'s study (they enter its
+        key), or with ``None`` a study family (the base search space and every backbone's
+        replacement ranges, so that backbones swept under one configuration compare).
 
         The budget (``n_trials``, ``timeout_s``), storage, refit and the switches are left out:
         raising ``n_trials`` continues the same study instead of starting another. ``epochs``
         enters with the training settings (:func:`resume_ner.hpo.configs.training_identity`).
         """
+        space = self.search_space if backbone is None else self.search_space_for(backbone)
+        family = {}
+        replacements = {
+            name: {key: p.identity() for key, p in sorted(self._replacements(name).items())}
+            for name in sorted(self.backbone_search_spaces)
+        }
+        if backbone is None and any(replacements.values()):
+            family["backbone_search_spaces"] = replacements
         return {
-            "search_space": {name: p.identity() for name, p in self.search_space.items()},
+            **family,
+            "search_space": {name: p.identity() for name, p in space.items()},
             "objective": self.objective.model_dump(),
             "cv": self.cv.model_dump(),
             "sampler": self.sampler.model_dump(),

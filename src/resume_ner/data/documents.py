@@ -3,7 +3,8 @@
 A :class:`Document` is a text with entity :class:`Span` s given as character offsets
 (``start`` inclusive, ``end`` exclusive, Python ``str`` indices, i.e. code points). The record
 form is ``{"text": ..., "annotations": [[start, end, LABEL], ...]}`` plus ``"id"`` when the
-document has one. Spans are not checked here: :mod:`resume_ner.data.validation` reports bad ones.
+document has one and ``"groups"`` (``{"format": "markdown", "language": "pt", ...}``) when it
+belongs to named groups, by which an evaluation can report its figures. Spans are not checked here: :mod:`resume_ner.data.validation` reports bad ones.
 """
 
 from __future__ import annotations
@@ -41,14 +42,18 @@ class Span:
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """A text and its entity spans (kept sorted by start, end, label), with an optional id."""
+    """A text and its entity spans (kept sorted by start, end, label), with an optional id and
+    the groups it belongs to (``(key, value)`` pairs sorted by key, e.g. ``("language", "pt")``).
+    """
 
     text: str
     spans: tuple[Span, ...] = field(default=())
     doc_id: str | None = None
+    groups: tuple[tuple[str, str], ...] = field(default=())
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "spans", tuple(sorted(self.spans)))
+        object.__setattr__(self, "groups", tuple(sorted(self.groups)))
 
     def entity_texts(self) -> list[tuple[str, str]]:
         """``(label, covered text)`` for every span, in span order."""
@@ -66,6 +71,8 @@ def document_to_record(document: Document) -> dict[str, Any]:
         record["id"] = document.doc_id
     record["text"] = document.text
     record["annotations"] = [[s.start, s.end, s.label] for s in document.spans]
+    if document.groups:
+        record["groups"] = dict(document.groups)
     return record
 
 

@@ -7,7 +7,7 @@ ids of a label set never depend on the order it was written in.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from resume_ner.config.data import DROP_LABEL
 from resume_ner.data.documents import Document, Span
@@ -86,5 +86,5 @@ def apply_label_map(documents: Iterable[Document], label_map: Mapping[str, str])
             label = label_map.get(span.label, span.label)
             if label != DROP_LABEL:
                 spans.append(span if label == span.label else Span(span.start, span.end, label))
-        result.append(Document(document.text, tuple(spans), document.doc_id))
+        result.append(replace(document, spans=tuple(spans)))
     return result

@@ -100,8 +100,27 @@ def _span_record(
     spans = [_parse_span(item, f"{key}[{j}]", problems, index, line) for j, item in enumerate(raw)]
     if any(span is None for span in spans):
         return None
+    groups = _groups(record.get("groups"), problems, index, line)
+    if groups is None:
+        return None
     doc_id = _doc_id(record.get("id", record.get("doc_id")))
-    return Document(text, tuple(s for s in spans if s is not None), doc_id)
+    return Document(text, tuple(s for s in spans if s is not None), doc_id, groups)
+
+
+def _groups(
+    value: Any, problems: _Problems, index: int, line: int | None
+) -> tuple[tuple[str, str], ...] | None:
+    """A record's ``groups`` object as ``(key, value)`` pairs (``None`` after a problem)."""
+    if value is None:
+        return ()
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        problems.add(
+            f"'groups' must map names to strings, got {value!r:.60}", record=index, line=line
+        )
+        return None
+    return tuple(value.items())
 
 
 def _read_text(path: Path) -> str:

@@ -61,6 +61,17 @@ class Counts:
         """False positives plus false negatives."""
         return (self.predicted - self.tp) + (self.gold - self.tp)
 
+    def as_dict(self) -> dict[str, float | int]:
+        """Precision, recall, F1 and the three counts, JSON-ready."""
+        return {
+            "precision": self.precision,
+            "recall": self.recall,
+            "f1": self.f1,
+            "tp": self.tp,
+            "predicted": self.predicted,
+            "gold": self.gold,
+        }
+
 
 def _ratio(tp: int, total: int, other: int) -> float:
     if total:

@@ -10,7 +10,9 @@ fingerprint. It holds:
 - ``eval_results_table.json``: one row per document in the ``{"columns", "data"}`` form
   ``mlflow.evaluate`` writes (offsets and labels of gold and predicted spans and the
   document's scores; the text and entity texts only with ``log_text``);
-- ``confusion.json`` (label errors) and ``worst_documents.json`` (indices and ids).
+- ``confusion.json`` (label errors) and ``worst_documents.json`` (indices and ids);
+- ``groups.json`` (the figures of each document group the data names) and
+  ``precision_recall_curves.json`` (each label's precision and recall at score thresholds).
 
 Resume text is personal data: nothing of it is logged unless ``log_text`` asks for it.
 
@@ -37,6 +39,8 @@ from resume_ner.tracking.context import TrackingContext
 RESULTS_TABLE = "eval_results_table.json"
 CONFUSION_ARTIFACT = "confusion.json"
 WORST_ARTIFACT = "worst_documents.json"
+GROUPS_ARTIFACT = "groups.json"
+CURVES_ARTIFACT = "precision_recall_curves.json"
 STAGE = "evaluation"
 #: Metric name prefixes of the two variants.
 RECOGNIZERS_ON = "recognizers_on/"
@@ -230,6 +234,8 @@ def log_evaluation(
                     for d in served.worst_documents(worst)
                 ],
             )
+            _write_json(folder, GROUPS_ARTIFACT, evaluation.groups_record())
+            _write_json(folder, CURVES_ARTIFACT, evaluation.curves_record())
             client.log_artifacts(run_id, str(folder))
     except BaseException:
         client.set_terminated(run_id, "FAILED")

@@ -47,7 +47,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from resume_ner.config.hpo import HpoConfig
+from resume_ner.config.hpo import HpoConfig, SearchParameter
 from resume_ner.hpo.errors import (
     ObjectiveMetricMissingError,
     TrialTakenOverError,
@@ -170,7 +170,8 @@ def check_still_running(trial: optuna.Trial) -> None:
 class TrialObjective:
     """The objective ``study.optimize`` calls: one tracked, cross-validated, prunable trial.
 
-    ``sweep_run_id`` is the run trials nest under (``None``: not tracked). ``budget``, when
+    ``sweep_run_id`` is the run trials nest under (``None``: not tracked); ``search_space`` is
+    the backbone's (:meth:`~resume_ner.config.hpo.HpoConfig.search_space_for`). ``budget``, when
     given, is released as soon as the trial exists (see :mod:`resume_ner.hpo.budget`).
     ``background`` (default: ``tracking.hpo.background`` of ``mlflow.yaml``) has the runs
     written while the trial trains; call :meth:`finish_tracking` when done with the objective.
@@ -183,6 +184,7 @@ class TrialObjective:
         sweep_run_id: str | None,
         sweep_context: NamingContext,
         hpo: HpoConfig,
+        search_space: Mapping[str, SearchParameter],
         data: HpoData,
         trainer: FoldTrainer,
         progress: SweepProgress | None = None,
@@ -196,6 +198,7 @@ class TrialObjective:
         self.sweep_run_id = sweep_run_id
         self.sweep_context = sweep_context
         self.hpo = hpo
+        self.search_space = search_space
         self.data = data
         self.trainer = trainer
         self.progress = progress or SweepProgress()
@@ -209,7 +212,7 @@ class TrialObjective:
         if self.budget is not None:
             self.budget.release()
         record_trial_process(trial, self.tracking.host)
-        params = suggest_params(trial, self.hpo.search_space)
+        params = suggest_params(trial, self.search_space)
         context = build_trial_context(self.sweep_context, trial.number, params)
         trial.set_user_attr(TRIAL_KEY_ATTR, context.trial_key_hash)
         self.progress.trial_started(trial.number, params)

@@ -89,10 +89,16 @@ def build_study_identity(
     family_training = dict(training)
     backbone_config = family_training.pop("backbone_preset", None)
     fields = {"data_fingerprint": data_fingerprint, "training": family_training}
-    fields.update(hpo.study_identity())
-    study_key = build_hpo_study_key(backbone=backbone, backbone_config=backbone_config, **fields)
+    study_key = build_hpo_study_key(
+        backbone=backbone,
+        backbone_config=backbone_config,
+        **fields,
+        **hpo.study_identity(backbone),
+    )
     study_hash = build_hpo_study_key_hash(study_key)
-    family_hash = build_hpo_study_family_hash(build_hpo_study_family_key(**fields))
+    family_hash = build_hpo_study_family_hash(
+        build_hpo_study_family_key(**fields, **hpo.study_identity())
+    )
     slug = _UNSAFE_NAME.sub("-", backbone.strip().lower()).strip("-") or "model"
     base = f"{project}-{slug}-{study_hash[:STUDY_HASH_LENGTH]}"
     return StudyIdentity(backbone, study_key, study_hash, family_hash, base)

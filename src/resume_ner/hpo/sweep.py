@@ -507,7 +507,10 @@ class SweepRunner:
             pruner=hpo.pruner.model_dump(),
             objective_metric=hpo.objective.metric,
             objective_direction=hpo.objective.direction,
-            search_space={name: p.identity() for name, p in hpo.search_space.items()},
+            search_space={
+                name: p.identity()
+                for name, p in hpo.search_space_for(state.identity.backbone).items()
+            },
             n_trials=self.target,
             n_folds=len(data.folds) if data.uses_cv else None,
             force=self.force,
@@ -534,6 +537,7 @@ class SweepRunner:
             sweep_run_id=sweep_run_id,
             sweep_context=sweep_context,
             hpo=hpo,
+            search_space=hpo.search_space_for(backbone),
             data=data,
             trainer=self.trainer_factory(backbone, self.configs),
             progress=self.progress,

@@ -230,6 +230,7 @@ def _run_worker(
         sweep_run_id=spec.sweep_run_id,
         sweep_context=spec.sweep_context,
         hpo=hpo,
+        search_space=hpo.search_space_for(spec.backbone),
         data=load_hpo_data(spec.configs.data, hpo.cv),
         trainer=spec.trainer_factory(spec.backbone, spec.configs),
         progress=QueueProgress(events),

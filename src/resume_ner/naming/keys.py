@@ -44,20 +44,28 @@ def build_hpo_study_family_key(
     sampler: Mapping[str, Any],
     pruner: Mapping[str, Any],
     training: Mapping[str, Any] | None = None,
+    backbone_search_spaces: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The study-family key: a study's identity without its backbone."""
+    """The study-family key: a study's identity without its backbone.
+
+    ``backbone_search_spaces`` (the ranges particular backbones search instead of
+    ``search_space``'s) belongs to the family only, and only when there are any.
+    """
     if not data_fingerprint:
         raise NamingError("data_fingerprint must not be empty")
+    hpo = {
+        "search_space": dict(search_space),
+        "objective": dict(objective),
+        "cv": dict(cv),
+        "sampler": dict(sampler),
+        "pruner": dict(pruner),
+    }
+    if backbone_search_spaces:
+        hpo["backbone_search_spaces"] = dict(backbone_search_spaces)
     return {
         "schema_version": KEY_SCHEMA_VERSION,
         "data": {"fingerprint": data_fingerprint},
-        "hpo": {
-            "search_space": dict(search_space),
-            "objective": dict(objective),
-            "cv": dict(cv),
-            "sampler": dict(sampler),
-            "pruner": dict(pruner),
-        },
+        "hpo": hpo,
         "training": dict(training or {}),
     }
 

@@ -70,6 +70,27 @@ def _selection_note(selection_tags: Mapping[str, str]) -> list[str]:
     ]
 
 
+def _threshold_note(conversion_metrics: Mapping[str, float]) -> list[str]:
+    from resume_ner.conversion.run import NOT_SERVED, THRESHOLD_METRIC_PREFIX
+
+    thresholds = {
+        name.removeprefix(THRESHOLD_METRIC_PREFIX): value
+        for name, value in sorted(conversion_metrics.items())
+        if name.startswith(THRESHOLD_METRIC_PREFIX)
+    }
+    if not thresholds:
+        return []
+    shown = ", ".join(
+        f"{label} {'not served' if value >= NOT_SERVED else f'>= {value:.2f}'}"
+        for label, value in thresholds.items()
+    )
+    return [
+        "Entities are returned when their calibrated score (the probability that such an "
+        f"entity is right, fitted on resumes the model never saw) reaches: {shown}.",
+        "",
+    ]
+
+
 def build_model_card(
     *,
     model_name: str,
@@ -126,6 +147,7 @@ def build_model_card(
             if "recognizers_on/strict_micro_f1" in served
             else []
         ),
+        *_threshold_note(served),
         "",
         "## Latency (p50, ms; batch size x tokens)",
         "",

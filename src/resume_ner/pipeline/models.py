@@ -141,13 +141,15 @@ def convert_model(
     config: ConversionConfig,
     *,
     documents: Sequence[Document],
+    calibration_documents: tuple[Sequence[Document], str] | None = None,
     lineage: Mapping[str, Any] | None = None,
     log_model: bool = True,
     force: bool = False,
 ) -> ConvertedModel:
     """The bundle of ``model``: the FINISHED conversion run of its identity, else a new one.
 
-    ``documents`` are the parity sample (the test split); ``lineage`` more ids for
+    ``documents`` are the parity sample (the test split); ``calibration_documents`` what the
+    scores are calibrated on (``None``: raw scores); ``lineage`` more ids for
     ``bundle.json``; ``log_model`` logs the bundle as an MLflow model, a pyfunc with the onnx
     flavour (needed to register it). Raises what :func:`~resume_ner.conversion.run.run_conversion` raises.
     """
@@ -173,6 +175,7 @@ def convert_model(
         folder,
         config,
         documents=documents,
+        calibration_documents=calibration_documents,
         context=context,
         source_run_id=model.run_id,
         lineage=lineage,

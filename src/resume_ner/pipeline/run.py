@@ -120,6 +120,7 @@ def run_pipeline(
     is made when the data is bad, :class:`PipelineError` when a stage cannot
     go on (no sweep reached its target, nothing to select), and what the stages raise.
     """
+    from resume_ner.conversion.calibrate import calibration_documents
     from resume_ner.data.corpus import load_corpus
     from resume_ner.data.splits import split_as_configured
     from resume_ner.hpo.sweep import run_sweep
@@ -232,6 +233,9 @@ def run_pipeline(
         model,
         configs.conversion,
         documents=parts["test"],
+        calibration_documents=calibration_documents(
+            configs.conversion.calibration, configs.sweep.data
+        ),
         lineage={name.removeprefix("lineage."): value for name, value in lineage.items()},
         log_model=True,
         force=force,

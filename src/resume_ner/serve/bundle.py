@@ -12,8 +12,9 @@ Layout::
 ``bundle.json`` records which model format the conversion chose (``format``), each model file
 with its SHA-256 and size, the window settings (``max_length``, ``stride``) predictions must
 use, the ONNX opset and input names, the pad token id, the ONNX Runtime session settings, the
-parity figures, the lineage (training and conversion run ids) and the pattern recognizers'
-settings (:mod:`resume_ner.serve.recognizers`).
+parity figures, the lineage (training and conversion run ids), the pattern recognizers'
+settings (:mod:`resume_ner.serve.recognizers`) and the calibrated scores and per-label thresholds
+(:mod:`resume_ner.serve.calibration`; absent in bundles built without them).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any, Literal
 
 from resume_ner.config.serve import Preference
 from resume_ner.errors import InputError
+from resume_ner.serve.calibration import SpanCalibration
 
 BUNDLE_FORMAT_VERSION = 1
 MANIFEST_FILE = "bundle.json"
@@ -77,6 +79,8 @@ class BundleManifest:
     lineage: Mapping[str, Any] = field(default_factory=dict)
     #: The pattern recognizers' settings (``enabled``, ``phone_regions``); empty: on, defaults.
     recognizers: Mapping[str, Any] = field(default_factory=dict)
+    #: Calibrated scores and per-label thresholds (:mod:`resume_ner.serve.calibration`).
+    calibration: SpanCalibration | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form written to ``bundle.json``."""
@@ -97,6 +101,7 @@ class BundleManifest:
             "parity": dict(self.parity),
             "lineage": dict(self.lineage),
             "recognizers": dict(self.recognizers),
+            "calibration": None if self.calibration is None else self.calibration.to_dict(),
         }
 
     @classmethod
@@ -127,6 +132,11 @@ class BundleManifest:
                 parity=dict(data.get("parity") or {}),
                 lineage=dict(data.get("lineage") or {}),
                 recognizers=dict(data.get("recognizers") or {}),
+                calibration=(
+                    SpanCalibration.from_dict(data["calibration"])
+                    if data.get("calibration")
+                    else None
+                ),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise BundleError(f"{source}: malformed bundle manifest ({exc!r})") from exc

@@ -7,7 +7,9 @@ window, turns the logits into labels and softmax scores with numpy, and merges t
 into character spans with :func:`resume_ner.data.alignment.decode_predictions`. When the engine
 has pattern recognizers (:mod:`resume_ner.serve.recognizers`, on unless the bundle or the caller
 switches them off), their e-mail, phone and URL spans are merged with the model's by the rule
-documented there.
+documented there. When the bundle holds a calibration (:mod:`resume_ner.serve.calibration`),
+every model span's score is its calibrated probability of being right, and spans below their
+label's threshold are left out, before the patterns are merged.
 
 The model runs behind a :data:`ForwardFn` (numpy inputs -> numpy logits): an ONNX Runtime
 session for served bundles (:meth:`InferenceEngine.load`); benchmarks plug other backends in
@@ -35,6 +37,7 @@ from resume_ner.serve.bundle import (
     read_manifest,
     resolve_model,
 )
+from resume_ner.serve.calibration import SpanCalibration
 from resume_ner.serve.recognizers import PatternRecognizers
 from resume_ner.serve.session import open_session
 from resume_ner.serve.windows import TOKEN_TYPE_IDS, WindowTokenizer, pad_windows
@@ -85,7 +88,8 @@ class InferenceEngine:
     ids to BIO tags; ``input_names`` are the inputs the model takes (``input_ids``,
     ``attention_mask`` and, for BERT-like models, ``token_type_ids``); ``pad_token_id`` pads
     ``input_ids``. ``manifest`` and ``model_format`` describe the bundle it was loaded from.
-    ``recognizers`` (``None``: none) are merged into what :meth:`extract` returns.
+    ``recognizers`` (``None``: none) are merged into what :meth:`extract` returns;
+    ``calibration`` (``None``: raw scores, no thresholds) is applied to the model's spans.
     """
 
     def __init__(
@@ -100,6 +104,7 @@ class InferenceEngine:
         model_format: ModelFormat | None = None,
         threads: int | None = None,
         recognizers: PatternRecognizers | None = None,
+        calibration: SpanCalibration | None = None,
     ) -> None:
         self.forward = forward
         self.windows = windows
@@ -110,6 +115,7 @@ class InferenceEngine:
         self.model_format = model_format
         self.threads = threads
         self.recognizers = recognizers
+        self.calibration = calibration
         self._with_token_type_ids = TOKEN_TYPE_IDS in self.input_names
 
     @property
@@ -167,6 +173,7 @@ class InferenceEngine:
             manifest=manifest,
             model_format=model_format,
             threads=session.get_session_options().intra_op_num_threads,
+            calibration=manifest.calibration,
         )
         settings = manifest.recognizers
         enabled = settings.get("enabled", True) if recognizers is None else recognizers
@@ -205,8 +212,11 @@ class InferenceEngine:
             for text, entities in zip(texts, found, strict=True)
         ]
 
-    def extract_model(self, texts: Sequence[str]) -> list[list[Entity]]:
-        """The model's entities of each text, without the pattern recognizers.
+    def extract_model(
+        self, texts: Sequence[str], *, confident_only: bool = True
+    ) -> list[list[Entity]]:
+        """The model's entities of each text, without the pattern recognizers, with calibrated
+        scores; ``confident_only`` leaves out those below their label's threshold.
 
         Raises like :meth:`extract`.
         """
@@ -218,7 +228,7 @@ class InferenceEngine:
         spans = decode_predictions(
             windows, label_ids.tolist(), self.id2label, texts, scores.tolist()
         )
-        return [
+        found = [
             [
                 Entity(
                     span.start,
@@ -231,6 +241,12 @@ class InferenceEngine:
             ]
             for text, text_spans in zip(texts, spans, strict=True)
         ]
+        if self.calibration is None:
+            return found
+        calibrated = [self.calibration.calibrated(entities) for entities in found]
+        if not confident_only:
+            return calibrated
+        return [self.calibration.confident(entities) for entities in calibrated]
 
 
 def _checked_texts(texts: Sequence[str]) -> list[str]:

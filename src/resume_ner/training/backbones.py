@@ -1,7 +1,8 @@
 """Build or load the model and tokenizer of a backbone, with the label schema and dropout set.
 
 ``tiny`` presets are built from scratch (a BERT-style encoder initialised from the seed and a
-WordPiece tokenizer trained on the training texts). ``package`` presets load files shipped in an
+WordPiece tokenizer trained on the training texts, or a package preset's tokenizer and its word
+embeddings reduced by PCA). ``package`` presets load files shipped in an
 installed package, offline. ``pretrained`` presets and any other name load a Hugging Face model
 by hub name (which may download) or from a local folder (offline).
 """
@@ -23,6 +24,7 @@ from resume_ner.data.labels import LabelSchema
 from resume_ner.training.errors import BackboneError
 
 if TYPE_CHECKING:
+    import torch
     from transformers import PretrainedConfig, PreTrainedModel, PreTrainedTokenizerFast
 
 #: Config attributes that hold a dropout probability, across the usual encoder families
@@ -103,18 +105,53 @@ def _label_kwargs(label_schema: LabelSchema) -> dict[str, Any]:
     }
 
 
+def pretrained_word_embeddings(model_dir: Path, dimensions: int) -> torch.Tensor:
+    """The word embeddings of the pretrained model in ``model_dir``, reduced to ``dimensions``
+    by PCA and scaled to BERT's initialisation (standard deviation 0.02), one row per token.
+
+    Raises :class:`BackboneError` when the folder holds no word-embedding matrix or it has
+    fewer dimensions than asked for.
+    """
+    import torch
+    from safetensors.torch import load_file
+
+    weights = load_file(str(model_dir / "model.safetensors"))
+    name = next((key for key in weights if key.endswith("word_embeddings.weight")), None)
+    if name is None:
+        raise BackboneError(f"{model_dir}/model.safetensors holds no word embeddings")
+    matrix = weights[name].float()
+    if matrix.shape[1] < dimensions:
+        raise BackboneError(
+            f"the word embeddings of {model_dir} have {matrix.shape[1]} dimensions, "
+            f"fewer than hidden_size {dimensions}"
+        )
+    centred = matrix - matrix.mean(dim=0, keepdim=True)
+    _, _, components = torch.linalg.svd(centred, full_matrices=False)
+    reduced = centred @ components[:dimensions].T
+    return reduced * (0.02 / reduced.std())
+
+
 def _build_tiny(
-    preset: TinyPreset, label_schema: LabelSchema, train_texts: Sequence[str], dropout: float
+    preset: TinyPreset,
+    label_schema: LabelSchema,
+    train_texts: Sequence[str],
+    dropout: float,
+    vocabulary_dir: Path | None,
 ) -> tuple[PreTrainedModel, PreTrainedTokenizerFast]:
-    from transformers import BertConfig, BertForTokenClassification
+    from transformers import AutoTokenizer, BertConfig, BertForTokenClassification
 
     from resume_ner.data.tokenizer import build_wordpiece_tokenizer
 
-    if not any(text.strip() for text in train_texts):
+    if vocabulary_dir is not None:
+        tokenizer = AutoTokenizer.from_pretrained(
+            str(vocabulary_dir), local_files_only=True, model_max_length=preset.max_length
+        )
+    elif not any(text.strip() for text in train_texts):
         raise BackboneError("the tiny backbone needs training texts to build its tokenizer")
-    tokenizer = build_wordpiece_tokenizer(
-        train_texts, preset.vocab_size, preset.lowercase, model_max_length=preset.max_length
-    )
+    else:
+        tokenizer = build_wordpiece_tokenizer(
+            train_texts, preset.vocab_size, preset.lowercase, model_max_length=preset.max_length
+        )
     config = BertConfig(
         vocab_size=len(tokenizer),
         hidden_size=preset.hidden_size,
@@ -126,7 +163,16 @@ def _build_tiny(
         **_label_kwargs(label_schema),
     )
     apply_dropout(config, dropout)
-    return BertForTokenClassification(config), tokenizer
+    model = BertForTokenClassification(config)
+    if vocabulary_dir is not None:
+        embeddings = pretrained_word_embeddings(vocabulary_dir, preset.hidden_size)
+        if embeddings.shape[0] != config.vocab_size:
+            raise BackboneError(
+                f"{vocabulary_dir}: {embeddings.shape[0]} word embeddings for a vocabulary of "
+                f"{config.vocab_size} tokens"
+            )
+        model.bert.embeddings.word_embeddings.weight.data.copy_(embeddings)
+    return model, tokenizer
 
 
 def _load_pretrained(
@@ -178,7 +224,11 @@ def load_backbone(
     effective_dropout = preset.dropout if dropout is None else dropout
     set_seed(seed)
     if isinstance(preset, TinyPreset):
-        model, tokenizer = _build_tiny(preset, label_schema, train_texts, effective_dropout)
+        source = model_config.presets.get(preset.vocabulary_from or "")
+        vocabulary_dir = package_model_path(source) if isinstance(source, PackagePreset) else None
+        model, tokenizer = _build_tiny(
+            preset, label_schema, train_texts, effective_dropout, vocabulary_dir
+        )
     elif isinstance(preset, PackagePreset):
         model, tokenizer = _load_pretrained(
             str(package_model_path(preset)), label_schema, effective_dropout, local_files_only=True
