@@ -12,7 +12,7 @@ from resume_ner.config.data import DEFAULT_LABELS
 from resume_ner.data.documents import Document
 from resume_ner.data.generator.professions import PROFESSIONS
 from resume_ner.data.synthetic import generate_documents
-from resume_ner.serve.recognizers import find_emails, find_phones, find_urls
+from resume_ner.serve.recognizers import PatternRecognizers, find_urls
 
 #: Characters a span never starts with (brackets only open a phone number's area code).
 _BAD_START = set(" \t\r\n.,;:!?'\"*#|/-–—•·▪◦>)]}_")  # noqa: RUF001
@@ -114,12 +114,16 @@ def test_no_url_contains_a_span(corpus):
     assert urls_seen >= len(corpus) // 2
 
 
-def test_every_email_and_phone_is_one_the_patterns_read_whole(corpus):
+def test_every_email_and_phone_is_one_the_served_patterns_find_whole(corpus):
+    recognizers = PatternRecognizers(frozenset(DEFAULT_LABELS))
     for document in corpus:
-        emails = {(s.start, s.end) for s in document.spans if s.label == "EMAIL"}
-        phones = {(s.start, s.end) for s in document.spans if s.label == "PHONE"}
-        assert emails <= {(p.start, p.end) for p in find_emails(document.text)}, document.doc_id
-        assert phones <= {(p.start, p.end) for p in find_phones(document.text)}, document.doc_id
+        found = {(p.start, p.end, p.label) for p in recognizers.find(document.text)}
+        for span in document.spans:
+            if span.label in ("EMAIL", "PHONE"):
+                assert (span.start, span.end, span.label) in found, (
+                    document.doc_id,
+                    span.text_in(document.text),
+                )
 
 
 def test_the_only_name_is_the_candidate_s_and_referees_are_not_annotated(corpus):

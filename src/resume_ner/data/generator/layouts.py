@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from resume_ner.data.generator.builder import Builder, Piece
 from resume_ner.data.generator.career import Career
 from resume_ner.data.generator.languages import ENGLISH, Language
+from resume_ner.data.generator.professions import AWARDS, COURSES
 from resume_ner.data.generator.resume import Resume
 
 ACADEMIC_TITLES = (
@@ -134,7 +135,10 @@ class Writer:
             b.entity(name, "NAME")
             b.line()
             b.entity(r.headline, "DESIGNATION")
-            b.line()
+            if rng.random() < 0.5:
+                b.line()
+            else:
+                b.add(" | ")
             self.contact_line()
         elif style == 1:
             b.add(self.label("name"))
@@ -216,12 +220,25 @@ class Writer:
     def jobs(self) -> None:
         rng, b = self.rng, self.b
         self.heading("experience")
-        style = rng.randrange(5)
+        style = rng.randrange(6)
         for number, job in enumerate(self.resume.jobs):
             if number:
                 self.gap()
             at = rng.choice(self.language.at)
-            if style == 0:
+            if style == 5:
+                b.add(job.company)
+                if job.location:
+                    b.add(", ")
+                    b.entity(job.location, "LOCATION")
+                b.line()
+                b.entity(job.title, "DESIGNATION")
+                used = len(job.title)
+                if rng.random() < 0.4:
+                    department = f", {rng.choice(DEPARTMENTS)}"
+                    b.add(department)
+                    used += len(department)
+                b.line(" " * max(3, rng.randrange(50, 75) - used) + job.dates)
+            elif style == 0:
                 b.entity(job.title, "DESIGNATION")
                 b.add(f" | {job.company} | ")
                 if job.location:
@@ -328,6 +345,9 @@ class Writer:
                 if i:
                     b.add(separator)
                 b.entity(skill, "SKILL")
+            if self.resume.certifications and rng.random() < 0.4:
+                # Written among the skills, a certification is still no SKILL.
+                b.add(separator + self.resume.certifications[0])
             b.line()
         elif style == 2:
             for skill in chosen:
@@ -363,6 +383,16 @@ class Writer:
             self.heading("certifications")
             for certification in r.certifications:
                 b.line(f"{self.bullet}{certification} ({rng.randrange(2012, 2025)})")
+        if rng.random() < 0.25:
+            self.gap()
+            self.heading("courses")
+            for course in rng.sample(COURSES, rng.randrange(1, 4)):
+                b.line(f"{self.bullet}{course}{rng.choice(('', f', {rng.randrange(2012, 2025)}'))}")
+        if rng.random() < 0.15:
+            self.gap()
+            self.heading("awards")
+            for award in rng.sample(AWARDS, rng.randrange(1, 3)):
+                b.line(f"{self.bullet}{award} ({rng.randrange(2008, 2025)})")
         if rng.random() < 0.5:
             self.gap()
             self.heading("languages")

@@ -325,3 +325,22 @@ SOFT_SKILLS = _split(
     "critical thinking; conflict resolution; attention to detail; mentoring; "
     "stakeholder management; organisation"
 )
+
+#: Courses and trainings (never entities: neither EDUCATION nor SKILL, docs/annotation.md).
+COURSES = _split(
+    "Machine Learning Specialization (Coursera); Leading People and Teams (Coursera); "
+    "Google Data Analytics Certificate; Excel Skills for Business (Macquarie University, "
+    "Coursera); Infection Prevention in Healthcare (FutureLearn); Negotiation Mastery "
+    "(Harvard Online); Food Safety Level 3 (Highfield); Working at Heights (1 day); "
+    "Manual Handling Refresher; Fire Marshal Training; Mental Health First Aid; "
+    "Introduction to Contract Law (edX); Financial Accounting Fundamentals (Udemy); "
+    "Agile Project Management (Google); Safeguarding Children Level 2; Customer Service "
+    "Excellence Workshop; Lean Fundamentals (2 days); Public Speaking for Professionals; "
+    "Time Management Masterclass; Diversity and Inclusion at Work"
+)
+#: Awards (ordinary text).
+AWARDS = _split(
+    "Employee of the Year; Dean's List (all semesters); Nurse of the Month; Best Paper Award; "
+    "President's Club; Top Performer, Q3; Excellence in Teaching Award; Safety Star Award; "
+    "Innovation Prize; Scholarship for Academic Merit"
+)
