@@ -52,7 +52,7 @@ def test_every_label_appears_and_each_in_most_documents(corpus):
     per_label = Counter(label for d in corpus for label in d.labels())
     assert set(per_label) == set(DEFAULT_LABELS)
     for label in DEFAULT_LABELS:
-        assert per_label[label] >= 0.5 * len(corpus), label
+        assert per_label[label] >= 0.4 * len(corpus), label
 
 
 def test_spans_do_not_overlap(corpus):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from resume_ner.data.generator.builder import Piece
 from resume_ner.data.generator.languages import ENGLISH, Language
 from resume_ner.data.generator.people import location
-from resume_ner.data.generator.professions import SOFT_SKILLS, Profession
+from resume_ner.data.generator.professions import EMPLOYERS, SOFT_SKILLS, Profession
 from resume_ner.data.generator.sources import Locale, Sources
 
 if TYPE_CHECKING:
@@ -74,8 +74,12 @@ class Career:
     def designation(self) -> str:
         """A job title of the profession (English) or of faker's locale jobs (other languages)."""
         rng = self.rng
-        if self.language.code != "en" and rng.random() < 0.6:
-            return _clean_job(self.fake.job(), english=False)
+        if self.language.code != "en":
+            roll = rng.random()
+            if roll < 0.35:
+                return _clean_job(self.fake.job(), english=False)
+            if roll < 0.7:
+                return rng.choice(self.language.titles)
         if rng.random() < 0.25 and self.locale.language == "en":
             return _clean_job(self.fake.job(), english=True)
         title = rng.choice(self.profession.titles)
@@ -123,7 +127,12 @@ class Career:
     # -- ordinary text ------------------------------------------------------------------------
 
     def company(self) -> str:
-        """A company name (never an entity)."""
+        """A company name (never an entity): faker's, or an employer of the profession."""
+        if self.rng.random() < 0.4:
+            city = self.sources.city(self.locale.country, self.rng).name
+            pattern = self.rng.choice(EMPLOYERS[self.profession.name])
+            name = re.sub(r"\{surname\}", lambda _: self.fake.last_name(), pattern)
+            return name.replace("{city}", city)
         return self.fake.company()
 
     def dates(self, start: int, end: int | None) -> str:

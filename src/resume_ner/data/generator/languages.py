@@ -42,7 +42,10 @@ class Language:
     spoken: tuple[str, ...]
     interests: tuple[str, ...]
     references: tuple[str, ...]
+    #: Separators between a job title and its company (" at ", " bei ", ", " ...).
     at: tuple[str, ...]
+    #: Job titles as written in the language (beside faker's locale jobs).
+    titles: tuple[str, ...] = ()
 
 
 ENGLISH = Language(
@@ -134,7 +137,17 @@ ENGLISH = Language(
         "I am a {designation} with {experience}. Outside work I volunteer and coach a "
         "local youth team.;"
         "Bilingual {designation} with {experience} in fast-paced environments: "
-        "{skill}, {skill} and a strong sense of ownership."
+        "{skill}, {skill} and a strong sense of ownership.;"
+        "Compassionate and hard-working {designation} with {experience}. I enjoy solving "
+        "problems, learning new things and helping people around me.;"
+        "Highly motivated {designation} seeking a challenging role where I can grow. "
+        "Excellent communication skills and a good eye for detail.;"
+        "Organised, friendly and reliable. {experience} in {skill}, {skill} and {skill}; "
+        "worked with clients from small shops to large public bodies.;"
+        "Over the last {n} years I have {verb_lower} {object} and {object} for {company} "
+        "and others. Looking to bring my experience as a {designation} to a new team.;"
+        "{designation} and former team lead. {experience}, a track record of meeting "
+        "targets, and a calm, practical way of working with people under pressure."
     ),
     bullets=_split(
         "{verb} {object} for {n} clients, improving turnaround by {pct};"
@@ -166,7 +179,15 @@ ENGLISH = Language(
         "Planned; Oversaw; Handled; Processed; Resolved; Drafted; Audited; Analysed; "
         "Monitored; Scheduled; Introduced; Rebuilt; Migrated; Ran; Supported; Advised; "
         "Presented; Wrote; Tested; Inspected; Installed; Repaired; Served; Taught; "
-        "Assessed; Documented; Secured; Expanded; Standardised; Owned; Tracked"
+        "Assessed; Documented; Secured; Expanded; Standardised; Owned; Tracked; "
+        "Administered; Assisted; Collaborated on; Conducted; Consolidated; Coached; Drove; "
+        "Enhanced; Established; Evaluated; Executed; Facilitated; Forecast; Generated; "
+        "Guided; Identified; Initiated; Integrated; Interviewed; Investigated; Liaised on; "
+        "Modernised; Operated; Optimised; Orchestrated; Pioneered; Produced; Recruited; "
+        "Redesigned; Refined; Reorganised; Reported on; Restructured; Revamped; Shaped; "
+        "Simplified; Spearheaded; Strengthened; Surveyed; Transformed; Upgraded; Verified; "
+        "Won; Diagnosed; Treated; Counselled; Tutored; Graded; Prepared; Checked; Cleaned; "
+        "Welcomed; Answered; Sorted; Stocked; Closed; Opened; Booked; Signed"
     ),
     objects=(),
     spoken=_split(
@@ -244,7 +265,15 @@ PORTUGUESE = Language(
         "Responsável pela gestão de {object} e pelo relacionamento com a {company};"
         "{verb} novos {object} e treinamento de {n} colaboradores;"
         "Aumento de {pct} nas vendas em {n} meses;"
-        "{verb} relatórios mensais para a diretoria"
+        "{verb} relatórios mensais para a diretoria;"
+        "Atendimento ao público e suporte à equipe de vendas em {n} lojas da rede;"
+        "Participação em projetos de melhoria contínua com redução de {pct} no retrabalho;"
+        "Controle de {object} e emissão de notas fiscais;"
+        "{verb} a implantação de um novo sistema de gestão em parceria com a {company};"
+        "Acompanhamento de indicadores de desempenho e elaboração de planos de ação;"
+        "Responsável pelo treinamento de novos funcionários e pela rotina do setor;"
+        "Contato diário com clientes, fornecedores e parceiros de negócio;"
+        "Apoio à coordenação em auditorias internas e externas"
     ),
     verbs=_split(
         "Gerenciei; Liderei; Desenvolvi; Implantei; Coordenei; Organizei; Elaborei; "
@@ -252,7 +281,8 @@ PORTUGUESE = Language(
     ),
     objects=_split(
         "contratos; fornecedores; pedidos; projetos; relatórios; indicadores; processos; "
-        "clientes; estoques; pacientes; plantões; auditorias; campanhas; sistemas; turmas"
+        "clientes; estoques; pacientes; plantões; auditorias; campanhas; sistemas; turmas; "
+        "documentos; compras; pagamentos; obras; equipamentos; prontuários; vendas; rotas"
     ),
     spoken=_split(
         "Português (nativo), Inglês (avançado); Inglês – intermediário; Espanhol "
@@ -261,6 +291,9 @@ PORTUGUESE = Language(
     interests=_split("futebol; leitura; corrida; fotografia; música; viagens; culinária"),
     references=_split("Referências disponíveis mediante solicitação."),
     at=(" na ", " em ", ", ", " | ", " – "),
+    titles=_split(
+        "Analista de Sistemas; Enfermeira; Enfermeiro; Advogada; Advogado; Contadora; Engenheiro Civil; Professora de Matemática; Gerente de Vendas; Assistente Administrativo; Desenvolvedor de Software; Analista Financeiro Sênior; Técnica de Enfermagem; Coordenadora de Logística; Eletricista; Cozinheiro; Recepcionista; Designer Gráfico; Analista de Recursos Humanos"
+    ),
 )
 
 SPANISH = Language(
@@ -321,7 +354,13 @@ SPANISH = Language(
         "{verb} el presupuesto anual de {money};"
         "Responsable de {object} y de la relación con {company};"
         "Aumento de las ventas del {pct} en {n} meses;"
-        "{verb} informes mensuales para la dirección"
+        "{verb} informes mensuales para la dirección;"
+        "Atención al público y apoyo al equipo comercial en {n} tiendas;"
+        "Participación en proyectos de mejora continua con una reducción del {pct} de errores;"
+        "Control de {object} y emisión de facturas;"
+        "{verb} la implantación de un nuevo sistema de gestión junto con {company};"
+        "Seguimiento de indicadores y elaboración de planes de acción;"
+        "Formación de nuevos empleados y organización de los turnos del equipo"
     ),
     verbs=_split(
         "Gestioné; Dirigí; Desarrollé; Implanté; Coordiné; Organicé; Elaboré; Supervisé; "
@@ -335,6 +374,9 @@ SPANISH = Language(
     interests=_split("fútbol; lectura; senderismo; fotografía; música; viajes; cocina"),
     references=_split("Referencias disponibles a petición."),
     at=(" en ", ", ", " | ", " – "),
+    titles=_split(
+        "Ingeniero de Software; Enfermera; Abogado; Abogada; Contable; Ingeniera Civil; Profesora de Primaria; Jefe de Ventas; Auxiliar Administrativo; Desarrolladora Web; Analista Financiero; Técnico de Mantenimiento; Coordinadora de Logística; Electricista; Cocinero; Recepcionista; Diseñadora Gráfica; Gerente de Proyectos"
+    ),
 )
 
 FRENCH = Language(
@@ -394,7 +436,12 @@ FRENCH = Language(
         "{verb} le budget annuel de {money};"
         "Responsable des {object} et du suivi des {object};"
         "Hausse du chiffre d'affaires de {pct} en {n} mois;"
-        "{verb} des rapports mensuels pour la direction"
+        "{verb} des rapports mensuels pour la direction;"
+        "Accueil du public et soutien à l'équipe commerciale dans {n} magasins;"
+        "Participation à des projets d'amélioration continue, avec {pct} d'erreurs en moins;"
+        "Suivi des {object} et de la facturation;"
+        "{verb} la mise en place d'un nouvel outil de gestion avec {company};"
+        "Formation des nouveaux collaborateurs et organisation des plannings"
     ),
     verbs=_split(
         "Géré; Encadré; Développé; Mis en place; Coordonné; Organisé; Rédigé; Supervisé; "
@@ -411,6 +458,9 @@ FRENCH = Language(
     interests=_split("randonnée; lecture; course à pied; photographie; musique; voyages"),
     references=_split("Références sur demande."),
     at=(" chez ", ", ", " | ", " – "),
+    titles=_split(
+        "Ingénieur logiciel; Infirmière; Avocat; Avocate; Comptable; Ingénieur civil; Professeure des écoles; Responsable commercial; Assistante administrative; Développeur web; Analyste financier; Technicien de maintenance; Chef de projet; Électricien; Cuisinier; Réceptionniste; Graphiste; Chargée de recrutement"
+    ),
 )
 
 GERMAN = Language(
@@ -470,7 +520,12 @@ GERMAN = Language(
         "{verb} des Jahresbudgets von {money};"
         "Verantwortlich für {object} und die Zusammenarbeit mit {company};"
         "Umsatzsteigerung um {pct} in {n} Monaten;"
-        "{verb} monatlicher Berichte für die Geschäftsführung"
+        "{verb} monatlicher Berichte für die Geschäftsführung;"
+        "Beratung von Kunden und Unterstützung des Vertriebs in {n} Filialen;"
+        "Mitarbeit an Projekten zur Prozessverbesserung, {pct} weniger Fehler;"
+        "Pflege der {object} und Erstellung von Rechnungen;"
+        "{verb} eines neuen Warenwirtschaftssystems gemeinsam mit {company};"
+        "Einarbeitung neuer Kolleginnen und Kollegen und Planung der Schichten"
     ),
     verbs=_split(
         "Leitung; Aufbau; Entwicklung; Einführung; Koordination; Organisation; Erstellung; "
@@ -487,6 +542,9 @@ GERMAN = Language(
     interests=_split("Wandern; Lesen; Laufen; Fotografie; Musik; Reisen; Radfahren"),
     references=_split("Referenzen auf Anfrage."),
     at=(" bei ", ", ", " | ", " – "),
+    titles=_split(
+        "Softwareentwickler; Pflegefachfrau; Rechtsanwalt; Rechtsanwältin; Buchhalterin; Bauingenieur; Grundschullehrerin; Vertriebsleiter; Kaufmännische Angestellte; Webentwicklerin; Finanzanalyst; Servicetechniker; Projektleiterin; Elektriker; Koch; Rezeptionistin; Grafikdesigner; Personalreferentin"
+    ),
 )
 
 #: Every language a whole resume is written in, by code.

@@ -135,6 +135,9 @@ class Writer:
             b.entity(name, "NAME")
             b.line()
             b.entity(r.headline, "DESIGNATION")
+            if r.has("EXPERIENCE") and rng.random() < 0.3:
+                b.add(rng.choice((" · ", " – ", " | ", ", ")))
+                b.entity(self.career.experience(), "EXPERIENCE")
             if rng.random() < 0.5:
                 b.line()
             else:
@@ -425,7 +428,7 @@ def _sections(w: Writer, table: bool = False) -> None:
     rng = w.rng
     body: list[Callable[[], None]] = [w.jobs_table if table else w.jobs, w.skills, w.education]
     rng.shuffle(body)
-    if rng.random() < 0.85:
+    if rng.random() < 0.9:
         body.insert(0, w.summary)
     for section in body:
         w.gap()
@@ -486,6 +489,9 @@ def two_columns(w: Writer) -> None:
     rng, b, r = w.rng, w.b, w.resume
     w.header()
     w.gap()
+    if rng.random() < 0.6:
+        w.summary()
+        w.gap()
     lang = w.language
     left: list[list[Piece]] = [[(rng.choice(lang.headings["skills"]).upper(), None)]]
     left += [[(skill, "SKILL")] for skill in r.skills[: rng.randrange(4, 10)]]

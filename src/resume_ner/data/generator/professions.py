@@ -344,3 +344,58 @@ AWARDS = _split(
     "President's Club; Top Performer, Q3; Excellence in Teaching Award; Safety Star Award; "
     "Innovation Prize; Scholarship for Academic Merit"
 )
+
+#: Employer names of each profession, beside faker's companies: ``{city}`` is a city of the
+#: candidate's country, ``{surname}`` a family name (a company, never an entity, even when it
+#: names a place, a person or a school).
+EMPLOYERS: dict[str, tuple[str, ...]] = {
+    "software": _split(
+        "{surname} Labs; {city} Software Solutions; {surname} Technologies; Cloudbase Systems; "
+        "Northwind Traders; {city} Fintech; Brightpath Analytics; {surname} Digital"
+    ),
+    "nursing": _split(
+        "{city} General Hospital; St. {surname} Medical Center; {surname} Care Home; "
+        "{city} Community Health; {city} Children's Hospital; Royal {city} Infirmary; "
+        "Mercy Regional Medical Center; {city} Hospice"
+    ),
+    "law": _split(
+        "{surname} & {surname} LLP; {surname} Legal; {surname}, {surname} & Partners; "
+        "{city} Legal Aid Society; Office of the {city} Public Defender; {surname} Solicitors"
+    ),
+    "accounting": _split(
+        "{surname} & Co. Chartered Accountants; {city} Savings Bank; {surname} Audit Services; "
+        "{city} City Council; {surname} Tax Advisors; First {city} Credit Union"
+    ),
+    "trades": _split(
+        "{surname} Electrical Ltd; {surname} & Sons Plumbing; {city} Building Services; "
+        "{surname} Construction; {city} Facilities Management; {surname} Auto Repair"
+    ),
+    "hospitality": _split(
+        "Hotel {city} Plaza; The {surname} Arms; {city} Grand Hotel; Café {surname}; "
+        "{surname}'s Bistro; {city} Convention Centre; Harbour View Resort"
+    ),
+    "teaching": _split(
+        "{city} High School; {surname} Primary School; {city} Unified School District; "
+        "St. {surname}'s Academy; {city} Language Centre; {city} Adult Education Centre"
+    ),
+    "engineering": _split(
+        "{surname} Engineering; {city} Water Authority; {surname} Structural Consultants; "
+        "{surname} Automotive; {city} Metro; {surname} Energy Systems"
+    ),
+    "sales": _split(
+        "{surname} Media; {city} Motors; {surname} Retail Group; {surname} Marketing Agency; "
+        "{city} Real Estate; {surname} Distribution"
+    ),
+    "healthcare": _split(
+        "{city} Family Practice; {surname} Pharmacy; {city} Diagnostics Lab; {surname} "
+        "Physiotherapy Clinic; {city} Dental Care; {city} Clinical Research Unit"
+    ),
+    "operations": _split(
+        "{surname} Logistics; {city} Distribution Centre; {surname} Freight; {city} Port "
+        "Authority; {surname} Staffing; {surname} Supplies"
+    ),
+    "design": _split(
+        "Studio {surname}; {surname} Creative; {city} Design Co.; {surname} Branding; "
+        "{city} Film Works; Pixel & {surname}"
+    ),
+}
