@@ -2,8 +2,9 @@
 """The wording of a resume in each language it is written in: headings, labels, dates, degrees,
 institutions, experience phrases and the sentences of summaries and bullet points.
 
-Templates are filled by :mod:`resume_ner.data.generator.text`: ``{verb}``, ``{object}``,
-``{n}``, ``{pct}``, ``{money}``, ``{company}``, ``{product}``, ``{word}`` are ordinary text,
+Templates are filled by :meth:`resume_ner.data.generator.career.Career.fill`: ``{verb}``,
+``{verb_lower}``, ``{object}``, ``{n}``, ``{pct}``, ``{money}``, ``{company}``, ``{product}``,
+``{word}`` are ordinary text,
 ``{skill}`` (``SKILL``), ``{designation}`` (``DESIGNATION``), ``{experience}``
 (``EXPERIENCE``) and ``{location}`` (``LOCATION``) are entities.
 """

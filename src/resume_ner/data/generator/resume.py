@@ -22,8 +22,6 @@ class Job:
     title: str
     company: str
     location: str | None
-    start: int
-    end: int | None
     dates: str
     bullets: list[list[Piece]]
 
@@ -92,8 +90,6 @@ def write_resume(career: Career, long: bool) -> Resume:
                 title=headline if number == 0 and rng.random() < 0.6 else career.designation(),
                 company=career.company(),
                 location=career.location(region=True) if omit != "LOCATION" else None,
-                start=start,
-                end=end,
                 dates=career.dates(start, end),
                 bullets=bullets,
             )
