@@ -76,13 +76,20 @@ def test_first_subword_carries_the_bio_tag_and_specials_padding_and_continuation
     padding = [j for j, mask in enumerate(window.attention_mask) if mask == 0]
     assert padding and all(window.labels[j] == IGNORE_INDEX for j in padding)
     assert len(window.input_ids) == 64
-    words = [(piece, tag) for _, piece, tag in tagged if tag is not None]
-    assert words == [
-        ("Zo", "O"),
+    # Whole words: a first subword and its "##" continuations (how a word splits depends on the
+    # corpus the tokenizer learnt; which piece carries the tag does not).
+    words: list[list[str]] = []
+    for token, piece, tag in tagged:
+        if token.startswith("##"):
+            words[-1][0] += piece
+        else:
+            words.append([piece, tag])
+    assert [tuple(word) for word in words] == [
+        ("Zorblaxian", "O"),
         ("Jürgen", "B-NAME"),
         ("-", "I-NAME"),
         ("Müller", "I-NAME"),
-        ("k", "O"),
+        ("knows", "O"),
         ("C", "B-SKILL"),
         ("+", "I-SKILL"),
         ("+", "I-SKILL"),
@@ -91,11 +98,10 @@ def test_first_subword_carries_the_bio_tag_and_specials_padding_and_continuation
         (".", "I-SKILL"),
         ("js", "I-SKILL"),
         ("and", "O"),
-        ("Kubernetes", "B-SKILL"),
+        ("Kubernetesification", "B-SKILL"),
         (".", "O"),
     ]
-    continuations = [piece for token, piece, tag in tagged if token.startswith("##")]
-    assert continuations == ["r", "b", "l", "a", "x", "ian", "n", "ow", "s", "ific", "ation"]
+    assert any(token.startswith("##") for token, _, _ in tagged)
     assert all(tag is None for token, _, tag in tagged if token.startswith("##"))
 
 
@@ -265,7 +271,7 @@ def test_a_pretrained_uncased_tokenizer_with_accent_stripping_round_trips_too(sc
 def test_the_window_where_a_token_is_farther_from_the_edge_decides_its_label(
     tiny_tokenizer, schema
 ):
-    text = " ".join(["python"] * 30)
+    text = " ".join(["and"] * 30)  # one token each, whatever the corpus
     windows = encode_documents([Document(text)], tiny_tokenizer, schema.label2id, 12, 4)
     assert [w.token_indices[1] for w in windows] == [0, 6, 12, 18, 24]
     skill = schema.label2id["B-SKILL"]
@@ -275,7 +281,7 @@ def test_the_window_where_a_token_is_farther_from_the_edge_decides_its_label(
     # Token 6: position 6 of window 0 (3 from its edge) and 0 of window 1 (at its edge).
     predictions[0][1 + 6] = skill
     spans = decode_predictions(windows, predictions, schema.id2label, [text])
-    assert [(s.start, s.end, s.label) for s in spans[0]] == [(42, 48, "SKILL")]
+    assert [(s.start, s.end, s.label) for s in spans[0]] == [(24, 27, "SKILL")]
 
 
 def test_b_and_i_runs_merge_into_spans_with_mean_scores_and_trimmed_edges(schema):

@@ -35,9 +35,8 @@ _NOT_LATIN_1 = str.maketrans({"\u2014": "-", "\u2013": "-", "\u2022": "*", "\u00
 def printable_lines(text: str) -> list[str]:
     """``text`` as the non-empty lines a PDF or DOCX shows: tabs and runs of spaces become one
     space, lines are stripped, characters outside Latin-1 are replaced."""
-    lines = (
-        re.sub(r"[ \t]+", " ", line).strip() for line in text.translate(_NOT_LATIN_1).splitlines()
-    )
+    latin_1 = text.translate(_NOT_LATIN_1).encode("latin-1", "replace").decode("latin-1")
+    lines = (re.sub(r"[ \t]+", " ", line).strip() for line in latin_1.splitlines())
     return [line for line in lines if line]
 
 

@@ -41,7 +41,7 @@ def test_the_checkpoint_records_the_backbone_windows_labels_and_configs(trained)
     assert (metadata.max_length, metadata.stride) == (64, 16)
     assert metadata.label_schema.labels == trained.backbone.label_schema.labels
     assert loaded.label_schema.labels == metadata.label_schema.labels
-    assert metadata.configs["train"]["epochs"] == 2
+    assert metadata.configs["train"]["epochs"] == 4
     assert metadata.configs["settings"]["dropout"] == trained.settings.dropout
 
 

@@ -17,7 +17,11 @@ from typing import Any
 
 import pytest
 
-TINY_MIN_TEST_MACRO_F1 = 0.80
+#: The default data is written like real resumes (faker names of fifteen locales, ordinary
+#: bullet text, eight layouts, whole resumes in four more languages), which the 2-layer tiny
+#: encoder learns to about 0.50 in its ten epochs (0.88 on the earlier word-list generator, which
+#: taught nothing about real resumes).
+TINY_MIN_TEST_MACRO_F1 = 0.45
 
 
 def run_in_fresh_process(script: str, **env: str) -> dict[str, Any]:

@@ -41,8 +41,8 @@ def generate(
         str,
         typer.Option(
             "--profile",
-            help="Generator profile: default (the training data) or varied (layouts, names, "
-            "dates and OCR noise the default never writes).",
+            help="Generator profile: default (the training data) or varied (people of more "
+            "countries, spaced headings and OCR noise the default never writes).",
         ),
     ] = "default",
 ) -> None:
