@@ -103,8 +103,9 @@ def populate(folder: Path, size: int) -> Store:
 
 def fill_indexes(folder: Path, store: Store, tracking_uri: str) -> dict[str, Any]:
     """A JSON-file and an SQL index holding an entry per run, recorded for ``tracking_uri``."""
-    from resume_ner.tracking.index.base import IndexEntry, utc_now_iso
     from resume_ner.tracking.index.file import FileIndexBackend
+
+    from resume_ner.tracking.index.base import IndexEntry, utc_now_iso
     from resume_ner.tracking.index.sql import SqlIndexBackend
 
     tag = "server" if tracking_uri.startswith("http") else "sqlite"
@@ -144,13 +145,13 @@ def measure(
 ) -> list[Row]:
     """Median milliseconds per lookup of each kind against ``tracking_uri``."""
     from mlflow.tracking import MlflowClient
+    from resume_ner.tracking.probe import run_exists_without_mlflow
 
     from resume_ner.config.tags import load_tags_config
     from resume_ner.naming.tags import TagsRegistry
     from resume_ner.tracking.filters import tag_equals
     from resume_ner.tracking.finder import find_mlflow_run
     from resume_ner.tracking.index.run_index import find_in_mlflow_index
-    from resume_ner.tracking.probe import run_exists_without_mlflow
 
     client = MlflowClient(tracking_uri)
     registry = TagsRegistry(load_tags_config())
