@@ -1,8 +1,10 @@
-"""The read commands (``runs ls/tree/lineage/find``, ``--help``) never import MLflow, and the run
-index they use survives a move of the project, a damaged or deleted file, and a lost entry.
+"""The read commands (``runs ls/tree/lineage/find``, ``--help``) never import MLflow, on an SQLite
+store and through a tracking server, and the run index they use survives a move of the project, a
+damaged or deleted file, and a lost entry.
 
 Each command runs in a fresh process, as a user runs it, on a demo sweep whose refit is
-registered as the ``champion`` of ``resume-ner``.
+registered as the ``champion`` of ``resume-ner``; the server is an ``mlflow server`` on the same
+store.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from pathlib import Path
 
 import pytest
 from mlflow.tracking import MlflowClient
+
+from postgres_server import MlflowServer
 
 #: Runs the CLI with ``sys.argv[1:]`` and says on its last line whether MLflow was imported.
 CLI_THEN_MODULES = (
@@ -60,6 +64,18 @@ def demo_project(tmp_path_factory) -> Path:
     )
     client.set_registered_model_alias("resume-ner", "champion", version.version)
     return root
+
+
+@pytest.fixture(scope="module")
+def demo_server(demo_project: Path, tmp_path_factory) -> str:
+    """An ``mlflow server`` on the demo project's store; its URL."""
+    server = MlflowServer(
+        tmp_path_factory.mktemp("read-server"),
+        f"sqlite:///{demo_project / 'mlruns' / 'mlflow.db'}",
+    )
+    server.start()
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture
@@ -190,3 +206,42 @@ def test_a_run_found_by_its_tags_is_written_back_to_the_index(copied_project: Pa
     assert (first["run_id"], first["strategy_used"]) == (sweep_id, "tag_run_key_hash")
     assert (second["run_id"], second["strategy_used"]) == (sweep_id, "local_index")
     assert not imported
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("runs", "ls"), ("runs", "tree"), ("runs", "lineage", "champion")],
+    ids=["ls", "tree", "lineage"],
+)
+def test_a_read_command_through_a_server_answers_without_importing_mlflow(
+    demo_project: Path, demo_server: str, args
+):
+    code, imported, out, err = _cli(demo_project, *args, "--json", "--tracking-uri", demo_server)
+    assert code == 0, err
+    assert json.loads(out)
+    assert not imported
+
+
+def test_runs_find_through_a_server_answers_from_the_index_without_mlflow(
+    demo_project: Path, demo_server: str
+):
+    run_key_hash, sweep_id = _sweep_hash(demo_project)
+    code, imported, out, err = _cli(
+        demo_project, "runs", "find", "--run-key-hash", run_key_hash, "--json",
+        "--tracking-uri", demo_server,
+    )  # fmt: skip
+    assert code == 0, err
+    report = json.loads(out)
+    assert (report["run_id"], report["strategy_used"]) == (sweep_id, "local_index")
+    assert report["url"].startswith(demo_server)
+    assert not imported
+
+
+def test_runs_lineage_through_a_server_matches_the_sqlite_store(
+    demo_project: Path, demo_server: str
+):
+    through_server = _cli(
+        demo_project, "runs", "lineage", "champion", "--json", "--tracking-uri", demo_server
+    )
+    direct = _cli(demo_project, "runs", "lineage", "champion", "--json")
+    assert json.loads(through_server[2]) == json.loads(direct[2])

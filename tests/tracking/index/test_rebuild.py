@@ -171,3 +171,23 @@ def test_version_is_read_from_the_suffix_the_policy_formats(project, name, fmt, 
     run_name = settings.run_name.model_copy(update={"auto_increment": auto})
     policy = replace(project.policy, settings=settings.model_copy(update={"run_name": run_name}))
     assert version_from_run_name(name, policy) == expected
+
+
+def test_a_tracking_session_rebuilds_a_deleted_index_when_it_opens(project):
+    from resume_ner.tracking.context import TrackingContext
+    from resume_ner.tracking.index.backends import open_index_backend
+
+    experiment = project.experiment("resume-ner-hpo")
+    run_id = _create_run(project, experiment, HASH_A, "local_m_hpo_trial_a.3")
+    (project.paths.mlflow_dir / "index.db").unlink(missing_ok=True)
+
+    with TrackingContext.open(
+        project.paths, project.project, tracking_uri=project.tracking_uri, environ={}
+    ) as tracking:
+        assert find_in_mlflow_index(tracking.index, HASH_A).run_id == run_id
+        assert reserve_run_name_version(tracking.index, _counter_key(project, HASH_A)) == 4
+    reopened = open_index_backend(project.config.index, project.paths)
+    try:
+        assert reopened.built_at() is not None
+    finally:
+        reopened.close()
