@@ -43,7 +43,7 @@ def rebuild(
     uri = resolve_tracking_uri(
         config, state.paths, environ=state.environ, tracking_uri=tracking_uri
     )
-    reader = open_store_reader(uri)
+    reader = open_store_reader(uri, environ=state.environ)
     policy = NamingPolicy.from_project(state.project)
     index = ctx.with_resource(
         closing(open_index_backend(config.index, state.paths, host=host_name(state.environ)))

@@ -123,7 +123,7 @@ def _open_reading(state: CliState, tracking_uri: str | None) -> _Reading:
         state.project.mlflow, state.paths, environ=state.environ, tracking_uri=tracking_uri
     )
     return _Reading(
-        open_store_reader(uri),
+        open_store_reader(uri, environ=state.environ),
         uri,
         TagsRegistry(state.project.tags),
         NamingPolicy.from_project(state.project),

@@ -131,3 +131,22 @@ def test_reading_never_imports_mlflow(store):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split("\n")[:2] == ["active 1", "[]"]
+
+
+@pytest.mark.parametrize(
+    ("environ", "header"),
+    [
+        ({"MLFLOW_TRACKING_TOKEN": "t0k"}, {"Authorization": "Bearer t0k"}),
+        (
+            {"MLFLOW_TRACKING_USERNAME": "user", "MLFLOW_TRACKING_PASSWORD": "pass"},
+            {"Authorization": "Basic dXNlcjpwYXNz"},
+        ),
+        ({"MLFLOW_TRACKING_USERNAME": "user"}, {}),
+        ({}, {}),
+    ],
+    ids=["token", "user-and-password", "user-alone", "none"],
+)
+def test_a_server_is_sent_the_credentials_mlflow_would_send(environ, header):
+    from resume_ner.tracking.store.rest import auth_headers
+
+    assert auth_headers(environ) == header

@@ -137,19 +137,21 @@ class StoreReader(ABC):
         the model has no such alias or version (the run id is ``None`` when it records none)."""
 
 
-def open_store_reader(tracking_uri: str) -> StoreReader:
+def open_store_reader(
+    tracking_uri: str, *, environ: Mapping[str, str] | None = None
+) -> StoreReader:
     """The reader of the store at ``tracking_uri``: ``sqlite:///`` files through MLflow's schema,
-    ``http(s)://`` servers through MLflow's REST API (neither imports MLflow), anything else
-    through ``MlflowClient``."""
+    ``http(s)://`` servers through MLflow's REST API (neither imports MLflow; a server gets the
+    credentials MLflow would send, from ``environ``), anything else through ``MlflowClient``."""
     scheme = urllib.parse.urlsplit(tracking_uri).scheme.lower()
     if scheme == "sqlite":
         from resume_ner.tracking.store.sqlite import SqliteStoreReader
 
         return SqliteStoreReader(tracking_uri)
     if scheme in ("http", "https"):
-        from resume_ner.tracking.store.rest import RestStoreReader
+        from resume_ner.tracking.store.rest import RestStoreReader, auth_headers
 
-        return RestStoreReader(tracking_uri)
+        return RestStoreReader(tracking_uri, headers=auth_headers(environ or {}))
     from mlflow.tracking import MlflowClient
 
     from resume_ner.tracking.store.client import ClientStoreReader

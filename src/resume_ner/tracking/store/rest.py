@@ -8,12 +8,13 @@ pay for importing MLflow.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from typing import Any
 
@@ -47,12 +48,31 @@ class _NotFoundError(_AnswerError):
     """The server answered that the thing asked for does not exist."""
 
 
-class RestStoreReader(StoreReader):
-    """The tracking server at ``tracking_uri`` (``http://host:port``)."""
+def auth_headers(environ: Mapping[str, str]) -> dict[str, str]:
+    """The ``Authorization`` header MLflow's own client would send, from the environment it
+    reads: ``MLFLOW_TRACKING_TOKEN`` (bearer), else ``MLFLOW_TRACKING_USERNAME`` and
+    ``MLFLOW_TRACKING_PASSWORD`` (basic); none without them."""
+    token = environ.get("MLFLOW_TRACKING_TOKEN")
+    if token:
+        return {"Authorization": f"Bearer {token}"}
+    user, password = (
+        environ.get("MLFLOW_TRACKING_USERNAME"),
+        environ.get("MLFLOW_TRACKING_PASSWORD"),
+    )
+    if user and password:
+        pair = base64.b64encode(f"{user}:{password}".encode()).decode()
+        return {"Authorization": f"Basic {pair}"}
+    return {}
 
-    def __init__(self, tracking_uri: str) -> None:
+
+class RestStoreReader(StoreReader):
+    """The tracking server at ``tracking_uri`` (``http://host:port``), sending ``headers`` (its
+    credentials, :func:`auth_headers`) with every request."""
+
+    def __init__(self, tracking_uri: str, *, headers: Mapping[str, str] | None = None) -> None:
         self.tracking_uri = tracking_uri
         self._base = tracking_uri.rstrip("/") + "/api/2.0/mlflow/"
+        self._headers = dict(headers or {})
 
     def __repr__(self) -> str:
         return f"RestStoreReader({self.tracking_uri!r})"
@@ -64,7 +84,7 @@ class RestStoreReader(StoreReader):
         if params:
             url += "?" + urllib.parse.urlencode(params)
         data = None if body is None else json.dumps(body).encode()
-        headers = {"Accept": "application/json"}
+        headers = {"Accept": "application/json", **self._headers}
         if data is not None:
             headers["Content-Type"] = "application/json"
         request = urllib.request.Request(url, data=data, headers=headers)
