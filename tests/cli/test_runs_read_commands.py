@@ -158,11 +158,27 @@ def test_a_moved_project_answers_runs_find_from_its_index(copied_project: Path, 
     shutil.rmtree(copied_project)
     run_key_hash, sweep_id = _sweep_hash(moved)
 
-    report, imported, _ = _find(moved, run_key_hash)
+    report, _, _ = _find(moved, run_key_hash)
 
     assert (report["run_id"], report["strategy_used"]) == (sweep_id, "local_index")
     assert report["tracking_uri"] == f"sqlite:///{moved / 'mlruns' / 'mlflow.db'}"
-    assert not imported
+
+
+def test_the_first_read_command_after_a_move_points_the_artifacts_at_the_new_folder(
+    copied_project: Path, tmp_path: Path
+):
+    moved = tmp_path / "moved"
+    shutil.copytree(copied_project, moved)
+    shutil.rmtree(copied_project)
+
+    first = _cli(moved, "runs", "ls")
+    second = _cli(moved, "runs", "ls")
+
+    assert first[0] == second[0] == 0
+    with sqlite3.connect(moved / "mlruns" / "mlflow.db") as db:
+        locations = [row[0] for row in db.execute("SELECT artifact_uri FROM runs")]
+    assert locations and all(str(moved) in location for location in locations)
+    assert not second[1], "once moved, the read commands import MLflow no more"
 
 
 def _truncate(path: Path) -> None:

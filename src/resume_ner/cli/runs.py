@@ -122,12 +122,34 @@ def _open_reading(state: CliState, tracking_uri: str | None) -> _Reading:
     uri = resolve_tracking_uri(
         state.project.mlflow, state.paths, environ=state.environ, tracking_uri=tracking_uri
     )
+    _follow_a_move(state, uri)
     return _Reading(
         open_store_reader(uri, environ=state.environ),
         uri,
         TagsRegistry(state.project.tags),
         NamingPolicy.from_project(state.project),
     )
+
+
+def _follow_a_move(state: CliState, tracking_uri: str) -> None:
+    """Point the artifact locations of the project's embedded store at this folder when the
+    project was moved (MLflow is imported only then: one SELECT tells whether it was)."""
+    from resume_ner.tracking.relocation import (
+        DEFAULT_EXPERIMENT_ID,
+        is_moved_root,
+        root_of_default_location,
+    )
+    from resume_ner.tracking.store.sqlite import SqliteStoreReader
+
+    paths = state.paths
+    if tracking_uri != f"sqlite:///{paths.mlflow_db}":
+        return
+    location = SqliteStoreReader(tracking_uri).experiment_location(str(DEFAULT_EXPERIMENT_ID))
+    here = paths.artifacts_dir.resolve().as_uri()
+    if is_moved_root(root_of_default_location(location), here):
+        from resume_ner.tracking.setup import initialize_store
+
+        initialize_store(tracking_uri, paths.artifacts_dir)
 
 
 def _open_index(ctx: typer.Context, state: CliState, reading: _Reading) -> Any:

@@ -35,7 +35,7 @@ _CHUNK = 900
 
 #: Every table and column of MLflow's schema read here: table -> columns.
 SCHEMA: dict[str, tuple[str, ...]] = {
-    "experiments": ("experiment_id", "name", "lifecycle_stage"),
+    "experiments": ("experiment_id", "name", "lifecycle_stage", "artifact_location"),
     "runs": ("run_uuid", "name", "experiment_id", "status", "start_time", "lifecycle_stage"),
     "tags": ("run_uuid", "key", "value"),
     "latest_metrics": ("run_uuid", "key", "value", "is_nan"),
@@ -93,6 +93,17 @@ class SqliteStoreReader(StoreReader):
             ).fetchall()
         found = {name: str(experiment_id) for name, experiment_id in rows}
         return {name: found[name] for name in wanted if name in found}
+
+    def experiment_location(self, experiment_id: str) -> str | None:
+        """The artifact location stored for experiment ``experiment_id``, if there is one."""
+        with self._connect() as db:
+            if db is None:
+                return None
+            row = db.execute(
+                "SELECT artifact_location FROM experiments WHERE experiment_id = ?",
+                (int(experiment_id),),
+            ).fetchone()
+        return None if row is None else row[0]
 
     def get_run(self, run_id: str) -> StoredRun | None:
         with self._connect() as db:
