@@ -1,119 +1,196 @@
-"""CLI start-up: ``resume-ner --help`` and ``resume-ner runs find`` by key, in fresh processes.
+"""The read commands in fresh processes on a 1,000-run store, against ``import mlflow``.
 
-Each command is timed as a whole new process (wall clock, median of ``--repeat`` runs), side by
-side with its baseline in the same run:
+A demo sweep with its refit registered as the ``champion``, plus tagged runs up to ``--runs``,
+fills a temporary SQLite store. Each command is then run as a whole new process (wall clock and
+CPU seconds of the child, medians of ``--repeat`` rounds in which the commands take turns, so
+that load from other processes falls on all of them alike), side by side with the baseline
+``python -c "import mlflow"`` in the same run:
 
-- ``resume-ner --help`` against a bare ``python -c pass`` and ``python -c "import mlflow"``
-  (what an eager import of MLflow would add);
-- ``resume-ner runs find --run-key-hash H`` answered from the run index (no MLflow import),
-  against the same lookup through MLflow: a fresh process that opens the store with
-  ``MlflowClient`` and runs a ``search_runs`` tag filter, and ``resume-ner runs find`` with the
-  index switched off (the finder's MLflow path).
+- ``resume-ner --help``;
+- ``resume-ner runs ls``, ``runs tree``, ``runs lineage champion`` and ``runs find
+  --run-key-hash H`` (answered from the run index), on the SQLite store and through an
+  ``mlflow server --workers 1`` on the same database.
 
-Targets: ``--help`` and the index lookup each under 0.5 s wall.
-Run: ``.venv/bin/python benchmarks/bench_cli_startup.py`` (about a minute).
+Targets: each read command at most 0.5 s wall and at most 0.2x the time of ``import mlflow``.
+Run: ``.venv/bin/python benchmarks/bench_cli_startup.py [--runs 1000] [--repeat 5]`` (a few
+minutes on 2 cores, most of it filling the store).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
+import signal
+import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 CLI = [sys.executable, "-m", "resume_ner"]
-IMPORT_MLFLOW = "python -c 'import mlflow'"
+BASELINE = 'python -c "import mlflow"'
+SERVER_START_TIMEOUT_S = 120.0
 
 
-def wall_seconds(command: list[str], repeat: int) -> float:
-    """Median wall time of ``command`` over ``repeat`` fresh processes (after one warm-up)."""
+def fill_store(root: Path, runs: int) -> str:
+    """A demo sweep, its refit as the champion, and tagged runs up to ``runs``; the sweep's
+    run-key hash."""
+    from mlflow.tracking import MlflowClient
+
+    subprocess.run(
+        [*CLI, "--root", str(root), "demo", "--trials", "20", "--folds", "2"],
+        capture_output=True,
+        check=True,
+    )
+    client = MlflowClient(tracking_uri=f"sqlite:///{root / 'mlruns' / 'mlflow.db'}")
+    experiment = client.get_experiment_by_name("resume-ner-hpo").experiment_id
+    (refit,) = client.search_runs([experiment], "tags.`code.stage` = 'hpo_refit'")
+    client.create_registered_model("resume-ner")
+    version = client.create_model_version(
+        "resume-ner", f"runs:/{refit.info.run_id}/model", run_id=refit.info.run_id
+    )
+    client.set_registered_model_alias("resume-ner", "champion", version.version)
+    have = len(client.search_runs([experiment], max_results=1000))
+    for number in range(have, runs):
+        run = client.create_run(
+            experiment,
+            run_name=f"extra {number}",
+            tags={"code.stage": "hpo_trial_fold", "code.run_key_hash": f"{number:064x}"},
+        )
+        client.set_terminated(run.info.run_id, "FINISHED")
+    with sqlite3.connect(root / "mlruns" / "mlflow.db") as db:
+        (run_key_hash,) = db.execute(
+            "SELECT t.value FROM tags t JOIN tags s ON s.run_uuid = t.run_uuid "
+            "WHERE t.key = 'code.run_key_hash' AND s.key = 'code.stage' AND s.value = 'hpo_sweep'"
+        ).fetchone()
+    return run_key_hash
+
+
+def timed(command: list[str]) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system) of ``command`` as a fresh process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
     subprocess.run(command, capture_output=True, check=True)
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(command, capture_output=True, check=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def mlflow_server(db: Path, folder: Path) -> Iterator[str]:
+    """An ``mlflow server --workers 1`` on ``db``; its process group is stopped on exit."""
+    port = free_port()
+    with (folder / "server.log").open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable, "-m", "mlflow", "server",
+                "--workers", "1",
+                "--host", "127.0.0.1",
+                "--port", str(port),
+                "--backend-store-uri", f"sqlite:///{db}",
+                "--artifacts-destination", str(folder / "server-artifacts"),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+            while True:
+                if process.poll() is not None:
+                    raise RuntimeError("mlflow server exited early")
+                try:
+                    with urllib.request.urlopen(f"{url}/health", timeout=2):
+                        break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError("mlflow server did not start in time") from None
+                    time.sleep(0.5)
+            yield url
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--trials", type=int, default=10, help="demo trials recorded in the store")
+    parser.add_argument("--runs", type=int, default=1000, help="runs in the store")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--no-server", action="store_true", help="only the SQLite store")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        subprocess.run(
-            [*CLI, "--root", str(root), "demo", "--trials", str(args.trials), "--folds", "2"],
-            capture_output=True,
-            check=True,
-        )
-        from resume_ner.config.mlflow import load_mlflow_config
-        from resume_ner.config.paths import ProjectPaths
-        from resume_ner.tracking.index.backends import open_index_backend
+    with tempfile.TemporaryDirectory(prefix="bench-cli-") as folder:
+        root = Path(folder) / "project"
+        root.mkdir()
+        print(f"filling a store with {args.runs} runs ...", flush=True)
+        run_key_hash = fill_store(root, args.runs)
+        db = root / "mlruns" / "mlflow.db"
+        with sqlite3.connect(db) as connection:
+            stored = connection.execute("SELECT count(*) FROM runs").fetchone()[0]
+        reads = {
+            "runs ls": ["runs", "ls"],
+            "runs tree": ["runs", "tree"],
+            "runs lineage champion": ["runs", "lineage", "champion"],
+            "runs find (index)": ["runs", "find", "--run-key-hash", run_key_hash],
+        }
+        commands = {
+            BASELINE: [sys.executable, "-c", "import mlflow"],
+            "resume-ner --help": [*CLI, "--help"],
+        }
+        for name, read in reads.items():
+            commands[f"{name} (sqlite)"] = [*CLI, "--root", str(root), *read]
+        with mlflow_server(db, Path(folder)) if not args.no_server else _nothing() as url:
+            if url:
+                for name, read in reads.items():
+                    commands[f"{name} (server)"] = [
+                        *CLI, "--root", str(root), *read, "--tracking-uri", url,
+                    ]  # fmt: skip
+            for command in commands.values():  # warm-up: file caches, the server's first answer
+                timed(command)
+            walls: dict[str, list[float]] = {name: [] for name in commands}
+            cpus: dict[str, list[float]] = {name: [] for name in commands}
+            names = list(commands)
+            for turn in range(args.repeat):
+                shift = turn % len(names)
+                for name in names[shift:] + names[:shift]:
+                    wall, cpu = timed(commands[name])
+                    walls[name].append(wall)
+                    cpus[name].append(cpu)
 
-        backend = open_index_backend(load_mlflow_config().index, ProjectPaths.at(root))
-        run_key_hash = backend.list_entries()[0].run_key_hash
-        uri = f"sqlite:///{root / 'mlruns' / 'mlflow.db'}"
-        no_index = root / "no-index-config"
-        no_index.mkdir()
-        (no_index / "mlflow.yaml").write_text("index:\n  enabled: false\n")
+    baseline = statistics.median(walls[BASELINE])
+    load = os.getloadavg()[0]
+    print(f"\n{stored} runs in the store; load average {load:.2f} ({os.cpu_count()} CPUs)")
+    print(f"{'command':34} {'wall s':>8} {'CPU s':>7} {'vs import mlflow':>17} {'targets':>8}")
+    for name in commands:
+        wall = statistics.median(walls[name])
+        cpu = statistics.median(cpus[name])
+        ratio = wall / baseline
+        met = "" if name == BASELINE else ("met" if wall <= 0.5 and ratio <= 0.2 else "MISSED")
+        print(f"{name:34} {wall:8.3f} {cpu:7.3f} {ratio:16.2f}x {met:>8}")
 
-        search = (
-            "from mlflow.tracking import MlflowClient\n"
-            f"c = MlflowClient({uri!r})\n"
-            "e = c.get_experiment_by_name('resume-ner-hpo')\n"
-            f"runs = c.search_runs([e.experiment_id], filter_string=\"tags.`code.run_key_hash` = '{run_key_hash}'\", max_results=1)\n"
-            "assert runs\n"
-        )
-        rows = [
-            ("python -c pass (interpreter start)", [sys.executable, "-c", "pass"]),
-            (IMPORT_MLFLOW, [sys.executable, "-c", "import mlflow"]),
-            ("resume-ner --help", [*CLI, "--help"]),
-            (
-                "resume-ner runs find (run index)",
-                [*CLI, "--root", str(root), "runs", "find", "--run-key-hash", run_key_hash],
-            ),
-            ("MlflowClient search_runs tag filter", [sys.executable, "-c", search]),
-            (
-                "resume-ner runs find (index off: MLflow)",
-                [
-                    *CLI,
-                    "--root",
-                    str(root),
-                    "--config-dir",
-                    str(no_index),
-                    "runs",
-                    "find",
-                    "--run-key-hash",
-                    run_key_hash,
-                ],
-            ),
-        ]
-        results = {name: wall_seconds(command, args.repeat) for name, command in rows}
 
-    baseline_find = results["MlflowClient search_runs tag filter"]
-    print(f"{'command':45s} {'median wall s':>14s}")
-    for name, seconds in results.items():
-        print(f"{name:45s} {seconds:14.3f}")
-    print()
-    print(
-        f"--help: {results['resume-ner --help']:.3f} s (target < 0.5 s); "
-        f"import mlflow alone: {results[IMPORT_MLFLOW]:.3f} s"
-    )
-    index_find = results["resume-ner runs find (run index)"]
-    print(
-        f"runs find from the index: {index_find:.3f} s (target < 0.5 s); "
-        f"ratio vs MlflowClient tag search in a fresh process: {index_find / baseline_find:.2f}x "
-        f"({baseline_find / index_find:.1f}x faster)"
-    )
-    print(
-        f"runs find through MLflow (index off): {results['resume-ner runs find (index off: MLflow)']:.3f} s"
-    )
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield None
 
 
 if __name__ == "__main__":

@@ -2,13 +2,14 @@
 
 For each store size (``--sizes``, default 1,000 and 10,000 runs) this fills a temporary SQLite
 MLflow store with runs tagged as stages tag them (each with its own run-key hash), fills the run
-index (JSON file and SQL-on-SQLite backends) with an entry per run, and then looks up random
-runs by their run-key hash:
+index (the index database on SQLite) with an entry per run, and then looks up random runs by
+their run-key hash:
 
-- index hit, then the existence check without MLflow (``run_exists_without_mlflow``);
-- index hit, then the existence check with ``MlflowClient.get_run``;
+- index hit, then the run read without MLflow (the store reader: SQLite schema or REST);
+- index hit, then the run read with ``MlflowClient.get_run``;
 - ``MlflowClient.search_runs`` filtered on the run-key hash tag, ``max_results=1``;
-- the whole finder (``find_mlflow_run``, strict) with the index, and without it (tag search).
+- the whole finder (``find_mlflow_run``, strict, through the store reader) with the index, and
+  without it (tag search through the reader).
 
 Each is measured on the SQLite store directly and through a local ``mlflow server``
 (``--workers 1``) started on the same database. The table shows the median milliseconds per
@@ -101,24 +102,19 @@ def populate(folder: Path, size: int) -> Store:
     return Store(db, experiment_id, key_hashes, run_ids)
 
 
-def fill_indexes(folder: Path, store: Store, tracking_uri: str) -> dict[str, Any]:
-    """A JSON-file and an SQL index holding an entry per run, recorded for ``tracking_uri``."""
+def fill_index(folder: Path, store: Store, tracking_uri: str) -> Any:
+    """An index database holding an entry per run."""
     from resume_ner.tracking.index.base import IndexEntry, utc_now_iso
-    from resume_ner.tracking.index.file import FileIndexBackend
     from resume_ner.tracking.index.sql import SqlIndexBackend
 
     tag = "server" if tracking_uri.startswith("http") else "sqlite"
     entries = [
-        IndexEntry(key_hash, run_id, store.experiment_id, tracking_uri, None, utc_now_iso())
+        IndexEntry(key_hash, run_id, store.experiment_id, None, utc_now_iso())
         for key_hash, run_id in zip(store.key_hashes, store.run_ids, strict=True)
     ]
-    backends: dict[str, Any] = {
-        "file": FileIndexBackend(folder / f"index-{tag}.json", folder / f"counter-{tag}.json"),
-        "sql": SqlIndexBackend(f"sqlite:///{folder / f'index-{tag}.db'}"),
-    }
-    for backend in backends.values():
-        backend.replace_entries(entries, len(entries))
-    return backends
+    backend = SqlIndexBackend(f"sqlite:///{folder / f'index-{tag}.db'}")
+    backend.replace_entries(entries, len(entries))
+    return backend
 
 
 def median_ms_each(
@@ -140,7 +136,7 @@ def median_ms_each(
 
 
 def measure(
-    label: str, store: Store, tracking_uri: str, backends: dict[str, Any], samples: list[str]
+    label: str, store: Store, tracking_uri: str, index: Any, samples: list[str]
 ) -> list[Row]:
     """Median milliseconds per lookup of each kind against ``tracking_uri``."""
     from mlflow.tracking import MlflowClient
@@ -150,27 +146,22 @@ def measure(
     from resume_ner.tracking.filters import tag_equals
     from resume_ner.tracking.finder import find_mlflow_run
     from resume_ner.tracking.index.run_index import find_in_mlflow_index
-    from resume_ner.tracking.probe import run_exists_without_mlflow
+    from resume_ner.tracking.store.base import open_store_reader
 
     client = MlflowClient(tracking_uri)
+    reader = open_store_reader(tracking_uri)
     registry = TagsRegistry(load_tags_config())
     hash_key = registry.key("grouping", "run_key_hash")
 
-    def index_then_probe(backend: Any) -> Callable[[str], object]:
-        def lookup(key_hash: str) -> object:
-            entry = find_in_mlflow_index(backend, key_hash, tracking_uri=tracking_uri)
-            assert entry is not None and run_exists_without_mlflow(tracking_uri, entry.run_id)
-            return entry.run_id
+    def index_then_reader(key_hash: str) -> object:
+        entry = find_in_mlflow_index(index, key_hash)
+        assert entry is not None
+        return reader.get_run(entry.run_id).info.run_id
 
-        return lookup
-
-    def index_then_get_run(backend: Any) -> Callable[[str], object]:
-        def lookup(key_hash: str) -> object:
-            entry = find_in_mlflow_index(backend, key_hash, tracking_uri=tracking_uri)
-            assert entry is not None
-            return client.get_run(entry.run_id).info.run_id
-
-        return lookup
+    def index_then_get_run(key_hash: str) -> object:
+        entry = find_in_mlflow_index(index, key_hash)
+        assert entry is not None
+        return client.get_run(entry.run_id).info.run_id
 
     def tag_search(key_hash: str) -> object:
         runs = client.search_runs(
@@ -179,15 +170,14 @@ def measure(
         assert len(runs) == 1
         return runs[0].info.run_id
 
-    def finder(index: Any) -> Callable[[str], object]:
+    def finder(with_index: Any) -> Callable[[str], object]:
         def lookup(key_hash: str) -> object:
             report = find_mlflow_run(
-                client,
+                reader,
                 EXPERIMENT,
                 registry=registry,
                 run_key_hash=key_hash,
-                index=index,
-                tracking_uri=tracking_uri,
+                index=with_index,
                 strict=True,
             )
             return report.run_id
@@ -195,12 +185,10 @@ def measure(
         return lookup
 
     lookups: list[tuple[str, Callable[[str], object]]] = [
-        ("file index + probe (no MLflow)", index_then_probe(backends["file"])),
-        ("file index + client.get_run", index_then_get_run(backends["file"])),
-        ("sql index + probe (no MLflow)", index_then_probe(backends["sql"])),
-        ("sql index + client.get_run", index_then_get_run(backends["sql"])),
+        ("index + store reader (no MLflow)", index_then_reader),
+        ("index + client.get_run", index_then_get_run),
         ("search_runs by run_key_hash tag", tag_search),
-        ("find_mlflow_run, file index", finder(backends["file"])),
+        ("find_mlflow_run, index", finder(index)),
         ("find_mlflow_run, tag search", finder(None)),
     ]
     rows = []
@@ -301,11 +289,11 @@ def main() -> None:
             samples = random.sample(store.key_hashes, min(args.lookups, size))
             sqlite_uri = f"sqlite:///{store.db}"
             rows += measure(
-                "sqlite", store, sqlite_uri, fill_indexes(folder, store, sqlite_uri), samples
+                "sqlite", store, sqlite_uri, fill_index(folder, store, sqlite_uri), samples
             )
             if not args.no_server:
                 with mlflow_server(store.db, folder) as url:
-                    rows += measure("server", store, url, fill_indexes(folder, store, url), samples)
+                    rows += measure("server", store, url, fill_index(folder, store, url), samples)
     print_table(rows)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 

@@ -373,9 +373,7 @@ def time_index(tracking: Any, n_runs: int) -> list[float]:
         started = time.perf_counter()
         version = reserve_run_name_version(tracking.index, key)
         commit_run_name_version(tracking.index, key, f"run-{number}", version)
-        update_mlflow_index(
-            tracking.index, f"{number:064x}", f"run-{number}", "1", tracking.tracking_uri
-        )
+        update_mlflow_index(tracking.index, f"{number:064x}", f"run-{number}", "1")
         timings.append(time.perf_counter() - started)
     return timings
 

@@ -3,8 +3,8 @@
 Without a counter, a user finds the next free version of a run name by counting the runs that
 already carry it (``MlflowClient.search_runs``, count + 1) and then creates the run. This
 measures that on a real temporary SQLite MLflow store with ``--existing`` runs of the name,
-side by side with reserve + commit on each index backend (JSON file, SQL on SQLite), in one
-process and with 8 processes at once (checking that no version is handed out twice, and
+side by side with reserve + commit on the index database (SQLite, the default; a PostgreSQL URL
+given with ``--postgres-url`` too), in one process and with 8 processes at once (checking that no version is handed out twice, and
 showing how many duplicate names the search-based approach gives under the same race).
 
 Run: ``.venv/bin/python benchmarks/bench_version_counter.py`` (about a minute on 2 cores).
@@ -29,26 +29,21 @@ RUN_BASE = "local_distilbert_hpo_trial_study-aaaaaaaa_t000"
 # --- backends ----------------------------------------------------------------------------------
 
 
-def open_backend(kind: str, folder: str) -> Any:
-    if kind == "file":
-        from resume_ner.tracking.index.file import FileIndexBackend
-
-        return FileIndexBackend(
-            Path(folder) / "mlflow_index.json", Path(folder) / "run_name_counter.json"
-        )
+def open_backend(url: str, folder: str) -> Any:
+    """The index database at ``url``; an empty ``url`` is an SQLite file in ``folder``."""
     from resume_ner.tracking.index.sql import SqlIndexBackend
 
-    return SqlIndexBackend(f"sqlite:///{Path(folder) / 'index.db'}")
+    return SqlIndexBackend(url or f"sqlite:///{Path(folder) / 'index.db'}")
 
 
-def counter_rate(kind: str, folder: str, operations: int) -> tuple[float, list[int]]:
+def counter_rate(url: str, folder: str, operations: int) -> tuple[float, list[int]]:
     """Seconds for ``operations`` reserve + commit pairs in this process, and the versions."""
     from resume_ner.tracking.index.version_counter import (
         commit_run_name_version,
         reserve_run_name_version,
     )
 
-    backend = open_backend(kind, folder)
+    backend = open_backend(url, folder)
     reserve_run_name_version(backend, "warm-up")
     versions = []
     started = time.perf_counter()
@@ -61,13 +56,13 @@ def counter_rate(kind: str, folder: str, operations: int) -> tuple[float, list[i
     return elapsed, versions
 
 
-def _counter_worker(kind: str, folder: str, count: int, start: Any, out: Any) -> None:
+def _counter_worker(url: str, folder: str, count: int, start: Any, out: Any) -> None:
     from resume_ner.tracking.index.version_counter import (
         commit_run_name_version,
         reserve_run_name_version,
     )
 
-    backend = open_backend(kind, folder)
+    backend = open_backend(url, folder)
     start.wait()
     versions = []
     for number in range(count):
@@ -140,7 +135,7 @@ def _baseline_worker(uri: str, experiment_id: str, count: int, start: Any, out: 
     out.put(names)
 
 
-def counter_then_create_rate(kind: str, folder: str, uri: str, experiment_id: str, n: int) -> float:
+def counter_then_create_rate(url: str, folder: str, uri: str, experiment_id: str, n: int) -> float:
     """Seconds for ``n`` reserve + create_run + commit sequences (the end-to-end counter path)."""
     from mlflow.tracking import MlflowClient
 
@@ -150,7 +145,7 @@ def counter_then_create_rate(kind: str, folder: str, uri: str, experiment_id: st
     )
 
     client = MlflowClient(tracking_uri=uri)
-    backend = open_backend(kind, folder)
+    backend = open_backend(url, folder)
     started = time.perf_counter()
     for _ in range(n):
         version = reserve_run_name_version(backend, COUNTER_KEY + ":e2e")
@@ -192,20 +187,28 @@ def main() -> None:
     parser.add_argument("--baseline-operations", type=int, default=60)
     parser.add_argument("--existing", type=int, default=200, help="runs of the name already stored")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--postgres-url", default="", help="also race on this (empty) PostgreSQL database"
+    )
     args = parser.parse_args()
 
     rows: list[tuple[str, int, float]] = []
     with tempfile.TemporaryDirectory(prefix="bench-version-counter-") as tmp:
         root = Path(tmp)
-        for kind, label in (("file", "file backend"), ("sql", "SQL backend (SQLite)")):
-            timings = []
-            for repeat in range(args.repeats):
-                folder = root / f"{kind}-{repeat}"
-                folder.mkdir()
-                elapsed, versions = counter_rate(kind, str(folder), args.operations)
-                assert versions == list(range(1, args.operations + 1)), "versions not 1..N"
-                timings.append(elapsed)
-            rows.append((f"{label}: reserve + commit", args.operations, statistics.median(timings)))
+        timings = []
+        for repeat in range(args.repeats):
+            folder = root / f"sqlite-{repeat}"
+            folder.mkdir()
+            elapsed, versions = counter_rate("", str(folder), args.operations)
+            assert versions == list(range(1, args.operations + 1)), "versions not 1..N"
+            timings.append(elapsed)
+        rows.append(
+            (
+                "index database (SQLite): reserve + commit",
+                args.operations,
+                statistics.median(timings),
+            )
+        )
 
         store = root / "store"
         store.mkdir()
@@ -222,9 +225,15 @@ def main() -> None:
         e2e_folder = root / "e2e"
         e2e_folder.mkdir()
         e2e = counter_then_create_rate(
-            "file", str(e2e_folder), uri, experiment_id, args.baseline_operations
+            "", str(e2e_folder), uri, experiment_id, args.baseline_operations
         )
-        rows.append(("file backend: reserve + create_run + commit", args.baseline_operations, e2e))
+        rows.append(
+            (
+                "index database (SQLite): reserve + create_run + commit",
+                args.baseline_operations,
+                e2e,
+            )
+        )
 
         print()
         baseline_per_s = args.baseline_operations / search_create
@@ -237,10 +246,13 @@ def main() -> None:
             )
 
         print("\n8 processes x 50 reservations at once (spawned, released by a barrier):")
-        for kind, label in (("file", "file backend"), ("sql", "SQL backend (SQLite)")):
-            folder = root / f"race-{kind}"
+        databases = [("", "SQLite")] + (
+            [(args.postgres_url, "PostgreSQL")] if args.postgres_url else []
+        )
+        for url, label in databases:
+            folder = root / f"race-{label}"
             folder.mkdir()
-            elapsed, results = race(_counter_worker, (kind, str(folder), 50), 8)
+            elapsed, results = race(_counter_worker, (url, str(folder), 50), 8)
             versions = [version for worker in results for version in worker]
             duplicates = len(versions) - len(set(versions))
             print(

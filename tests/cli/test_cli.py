@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -121,11 +122,13 @@ def test_runs_find_without_any_key_is_bad_input():
     assert run(["runs", "find"]) == EXIT_BAD_INPUT
 
 
-def test_index_rebuild_restores_a_deleted_index(tmp_path: Path):
+def test_index_rebuild_refills_an_emptied_index(tmp_path: Path):
     assert _run_in_subprocess(tmp_path, "demo", "--trials", "1", "--folds", "1").returncode == 0
-    index_file = tmp_path / "outputs" / "cache" / "mlflow_index.json"
-    index_file.unlink()
+    index_file = tmp_path / "mlruns" / "index.db"
+    with sqlite3.connect(index_file) as db:
+        db.execute("DELETE FROM resume_ner_run_keys")
     rebuilt = _run_in_subprocess(tmp_path, "index", "rebuild")
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert "indexed 4 runs" in rebuilt.stdout
-    assert len(json.loads(index_file.read_text())) >= 1
+    with sqlite3.connect(index_file) as db:
+        assert db.execute("SELECT count(*) FROM resume_ner_run_keys").fetchone()[0] == 4

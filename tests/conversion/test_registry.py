@@ -10,12 +10,12 @@ from resume_ner.config.conversion import ConversionConfig
 from resume_ner.config.selection import SelectionConfig
 from resume_ner.conversion.registry import (
     register_and_promote,
-    resolve_model_reference,
 )
 from resume_ner.conversion.run import build_conversion_context, register_bundle, run_conversion
 from resume_ner.naming.policy import build_parent_training_id
 from resume_ner.selection.champion import ModelScore
 from resume_ner.serve.errors import ModelNotFoundError
+from resume_ner.serve.reference import resolve_model_reference
 
 SELECTION = SelectionConfig()
 CONFIG = ConversionConfig(quantize="never")
@@ -141,6 +141,6 @@ def test_model_references_resolve_to_the_run_of_the_version(setting):
     register(tracking, runs[0], name, ModelScore(0.8, 12.5))
 
     for reference in (f"{name}@champion", f"models:/{name}/1", f"models:/{name}@champion", runs[0]):
-        assert resolve_model_reference(tracking, reference)[0] == runs[0]
+        assert resolve_model_reference(tracking.reader, reference, name)[0] == runs[0]
     with pytest.raises(ModelNotFoundError, match="has no alias 'nobody'"):
-        resolve_model_reference(tracking, f"{name}@nobody")
+        resolve_model_reference(tracking.reader, f"{name}@nobody", name)

@@ -14,7 +14,7 @@ from resume_ner.data.readers import FORMATS
 from resume_ner.data.writers import write_documents
 from resume_ner.evaluation.run import evaluate_engine
 from resume_ner.serve.engine import InferenceEngine
-from resume_ner.serve.source import ModelSource, parse_model_reference
+from resume_ner.serve.reference import ModelSource, parse_model_reference
 
 
 def _document(doc_id: str, parts: list[tuple[str, str | None]]) -> Document:

@@ -103,7 +103,7 @@ def test_a_trial_run_is_found_by_its_trial_id(project, config_dir):
     tracking, [outcome] = _sweep(project, config_dir, n_trials=2)
     experiment = tracking.client.get_experiment_by_name("resume-ner-hpo")
     report = find_run_by_trial_id(
-        tracking.client,
+        tracking.reader,
         f"{outcome.study_name}:1",
         registry=project.registry,
         experiment_ids=[experiment.experiment_id],

@@ -12,11 +12,11 @@ from resume_ner.hpo.budget import TrialBudget, budget_lock_name
 from resume_ner.hpo.storage import HOST_ATTR, PID_ATTR, open_storage
 from resume_ner.hpo.study import open_study
 from resume_ner.hpo.workers import wait_for_running_trials
-from resume_ner.tracking.index.file import FileIndexBackend
+from resume_ner.tracking.index.sql import SqlIndexBackend
 
 
-def _backend(tmp_path) -> FileIndexBackend:
-    return FileIndexBackend(tmp_path / "index.json", tmp_path / "counter.json")
+def _backend(tmp_path) -> SqlIndexBackend:
+    return SqlIndexBackend(f"sqlite:///{tmp_path / 'index.db'}")
 
 
 class _NoTrialMayStart:

@@ -77,7 +77,7 @@ def scaleout_project(
     mlflow_yaml = {
         "tracking_uri": pg_mlflow_server.url,
         "naming": {"project_name": f"so-{uuid.uuid4().hex[:8]}"},
-        "index": {"backend": "sql", "sql_url": index_url},
+        "index": {"sql_url": index_url},
     }
     (config_dir / "mlflow.yaml").write_text(yaml.safe_dump(mlflow_yaml), encoding="utf-8")
     project = ScaleoutProject(

@@ -69,7 +69,7 @@ def _postgres_round(folder: Path, postgres: PostgresServer, server: MlflowServer
     mlflow_yaml = {
         "tracking_uri": server.url,
         "naming": {"project_name": f"cs-{uuid.uuid4().hex[:8]}"},
-        "index": {"backend": "sql", "sql_url": postgres.create_database("index")},
+        "index": {"sql_url": postgres.create_database("index")},
     }
     (config_dir / "mlflow.yaml").write_text(yaml.safe_dump(mlflow_yaml), encoding="utf-8")
     return Round(folder / "project", config_dir, server.url, study_storage)

@@ -117,7 +117,7 @@ def test_a_missing_index_database_exits_2_saying_to_create_it(
 ):
     config_dir = _config(
         tmp_path / "config",
-        mlflow={"index": {"backend": "sql", "sql_url": postgres.url("no_such_database")}},
+        mlflow={"index": {"sql_url": postgres.url("no_such_database")}},
     )
 
     code, _, err = _doctor(tmp_path, config_dir)
@@ -127,12 +127,12 @@ def test_a_missing_index_database_exits_2_saying_to_create_it(
     assert "createdb" in err
 
 
-def test_index_backend_sql_without_a_url_exits_2(tmp_path):
-    config_dir = _config(tmp_path / "config", mlflow={"index": {"backend": "sql"}})
+def test_the_removed_index_backend_setting_exits_2_saying_what_to_do(tmp_path):
+    config_dir = _config(tmp_path / "config", mlflow={"index": {"backend": "file"}})
 
     code, _, err = _doctor(tmp_path, config_dir)
 
-    assert code == 2 and "index.sql_url is not set" in err
+    assert code == 2 and "index.backend" in err and "delete index.backend" in err
 
 
 @pytest.mark.skipif(

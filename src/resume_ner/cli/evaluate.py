@@ -65,7 +65,7 @@ def evaluate(
     """Score a model on annotated resumes: strict and lenient entity F1, label errors."""
     from resume_ner.cli.serve import load_model
     from resume_ner.evaluation.run import evaluate_engine, load_gold
-    from resume_ner.serve.source import parse_model_reference
+    from resume_ner.serve.reference import parse_model_reference
 
     state = get_state(ctx)
     project = state.project

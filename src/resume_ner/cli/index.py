@@ -21,28 +21,41 @@ def rebuild(
         str | None, typer.Option("--tracking-uri", help="Override the tracking URI.")
     ] = None,
 ) -> None:
-    """Rebuild the run index and version-counter floors from the runs in MLflow."""
+    """Rebuild the run index and version-counter floors from the runs in MLflow.
+
+    Commands rebuild an index that is new, deleted or damaged by themselves; this rebuilds it
+    on demand. A damaged index file is set aside first.
+    """
+    from contextlib import closing
+
     from resume_ner.cli.console import console
-    from resume_ner.tracking.context import TrackingContext
-    from resume_ner.tracking.experiments import project_experiment_ids
+    from resume_ner.naming.policy import NamingPolicy
+    from resume_ner.naming.tags import TagsRegistry
+    from resume_ner.tracking.experiments import project_experiment_names
+    from resume_ner.tracking.index.backends import open_index_backend
     from resume_ner.tracking.index.run_index import rebuild_mlflow_index
+    from resume_ner.tracking.liveness import host_name
+    from resume_ner.tracking.setup import resolve_tracking_uri
+    from resume_ner.tracking.store.base import open_store_reader
 
     state = get_state(ctx)
-    tracking = ctx.with_resource(
-        TrackingContext.open(
-            state.paths, state.project, environ=state.environ, tracking_uri=tracking_uri
-        )
+    config = state.project.mlflow
+    uri = resolve_tracking_uri(
+        config, state.paths, environ=state.environ, tracking_uri=tracking_uri
     )
-    experiments = project_experiment_ids(tracking.client, tracking.policy)
+    reader = open_store_reader(uri, environ=state.environ)
+    policy = NamingPolicy.from_project(state.project)
+    index = ctx.with_resource(
+        closing(open_index_backend(config.index, state.paths, host=host_name(state.environ)))
+    )
+    experiments = reader.experiment_ids(project_experiment_names(policy))
     with console.status("rebuilding the run index from MLflow"):
         count = rebuild_mlflow_index(
-            tracking.index,
-            tracking.client,
+            index,
+            reader,
             list(experiments.values()),
-            registry=tracking.registry,
-            policy=tracking.policy,
-            max_entries=tracking.config.index.max_entries,
+            registry=TagsRegistry(state.project.tags),
+            policy=policy,
+            max_entries=config.index.max_entries,
         )
-    console.print(
-        f"indexed {count} runs from {len(experiments)} experiments ({tracking.tracking_uri})"
-    )
+    console.print(f"indexed {count} runs from {len(experiments)} experiments ({uri})")

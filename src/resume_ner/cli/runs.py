@@ -1,4 +1,9 @@
-"""``resume-ner runs``: find, list, show as a tree, and clean up runs."""
+"""``resume-ner runs``: find, list, show as a tree, and clean up runs.
+
+The read commands (``find``, ``ls``, ``tree``, ``lineage``) read the store through a store
+reader (:func:`~resume_ner.tracking.store.base.open_store_reader`): an SQLite store or a
+tracking server is read without importing MLflow, so that they answer in a fraction of a second.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,9 @@ from resume_ner.cli.state import CliState, get_state
 
 if TYPE_CHECKING:
     from resume_ner.naming.context import NamingContext
+    from resume_ner.naming.policy import NamingPolicy
+    from resume_ner.naming.tags import TagsRegistry
+    from resume_ner.tracking.store.base import StoreReader
 
 app = typer.Typer(
     help="Find, list and inspect the runs resume-ner tracks in MLflow.", no_args_is_help=True
@@ -105,39 +113,117 @@ def _print_report(report: dict[str, Any], as_json: bool) -> None:
         )
 
 
-def _fast_index_lookup(
-    state: CliState, run_key_hash: str, tracking_uri: str | None
-) -> dict[str, Any] | None:
-    """Answer from the run index, checking the run exists without importing MLflow."""
-    from resume_ner.tracking.index.backends import open_index_backend
-    from resume_ner.tracking.index.run_index import find_in_mlflow_index
-    from resume_ner.tracking.liveness import host_name
-    from resume_ner.tracking.probe import run_exists_without_mlflow
-    from resume_ner.tracking.setup import resolve_tracking_uri
+@dataclass
+class _Reading:
+    """What a read command needs: the store's reader, its URI, the tag names, naming policy and
+    the MLflow UI address its links point at."""
 
-    config = state.project.mlflow
-    if not config.index.enabled:
-        return None
+    reader: StoreReader
+    tracking_uri: str
+    registry: TagsRegistry
+    policy: NamingPolicy
+    ui_url: str | None = None
+
+
+def _open_reading(state: CliState, tracking_uri: str | None) -> _Reading:
+    """The reader of the project's tracking store."""
+    from resume_ner.naming.policy import NamingPolicy
+    from resume_ner.naming.tags import TagsRegistry
+    from resume_ner.tracking.setup import resolve_tracking_uri
+    from resume_ner.tracking.store.base import open_store_reader
+
     uri = resolve_tracking_uri(
-        config, state.paths, environ=state.environ, tracking_uri=tracking_uri
+        state.project.mlflow, state.paths, environ=state.environ, tracking_uri=tracking_uri
     )
-    with closing(
-        open_index_backend(config.index, state.paths, host=host_name(state.environ))
-    ) as index:
-        entry = find_in_mlflow_index(index, run_key_hash, tracking_uri=uri)
-    if entry is None or run_exists_without_mlflow(uri, entry.run_id) is not True:
+    _follow_a_move(state, uri)
+    return _Reading(
+        open_store_reader(uri, environ=state.environ),
+        uri,
+        TagsRegistry(state.project.tags),
+        NamingPolicy.from_project(state.project),
+        state.project.mlflow.ui_url,
+    )
+
+
+def _follow_a_move(state: CliState, tracking_uri: str) -> None:
+    """Point the artifact locations of the project's embedded store at this folder when the
+    project was moved (MLflow is imported only then: one SELECT tells whether it was)."""
+    from resume_ner.tracking.relocation import (
+        DEFAULT_EXPERIMENT_ID,
+        is_moved_root,
+        root_of_default_location,
+    )
+    from resume_ner.tracking.store.sqlite import SqliteStoreReader
+
+    paths = state.paths
+    if tracking_uri != f"sqlite:///{paths.mlflow_db}":
+        return
+    location = SqliteStoreReader(tracking_uri).experiment_location(str(DEFAULT_EXPERIMENT_ID))
+    here = paths.artifacts_dir.resolve().as_uri()
+    if is_moved_root(root_of_default_location(location), here):
+        from resume_ner.tracking.setup import initialize_store
+
+        initialize_store(tracking_uri, paths.artifacts_dir)
+
+
+def _open_index(ctx: typer.Context, state: CliState, reading: _Reading) -> Any:
+    """The project's index backend, rebuilt from the store first when it needs it."""
+    from resume_ner.tracking.index.backends import open_index_backend
+    from resume_ner.tracking.index.run_index import ensure_index_built
+    from resume_ner.tracking.liveness import host_name
+
+    config = state.project.mlflow.index
+    index = ctx.with_resource(
+        closing(open_index_backend(config, state.paths, host=host_name(state.environ)))
+    )
+    ensure_index_built(
+        index,
+        reading.reader,
+        registry=reading.registry,
+        policy=reading.policy,
+        max_entries=config.max_entries,
+    )
+    return index
+
+
+def _index_hit(state: CliState, reading: _Reading, run_key_hash: str) -> dict[str, Any] | None:
+    """The report of a lookup answered by the run index alone, read with the standard library;
+    ``None`` when the index cannot say (the full lookup then repairs and asks again)."""
+    from resume_ner.tracking.index.backends import index_url
+    from resume_ner.tracking.index.peek import IndexUnreadableError, peek_index_entry
+
+    try:
+        entry = peek_index_entry(index_url(state.project.mlflow.index, state.paths), run_key_hash)
+    except IndexUnreadableError:
         return None
-    return {
+    if entry is None:
+        return None
+    run = reading.reader.get_run(entry.run_id)
+    if run is None or run.info.lifecycle_stage != "active":
+        return None
+    if run.data.tags.get(reading.registry.key("grouping", "run_key_hash")) != run_key_hash:
+        return None
+    return _found_report(reading, run, "local_index", ["local_index"], [])
+
+
+def _found_report(
+    reading: _Reading, run: Any, strategy: str | None, tried: list[str], errors: list[str]
+) -> dict[str, Any]:
+    result: dict[str, Any] = {
         "found": True,
-        "run_id": entry.run_id,
-        "run_name": entry.run_name,
-        "experiment_id": entry.experiment_id,
-        "strategy_used": "local_index",
-        "strategies_attempted": ["local_index"],
-        "errors": [],
-        "tracking_uri": uri,
-        "url": _run_url(uri, entry.experiment_id, entry.run_id, config.ui_url),
+        "run_id": run.info.run_id,
+        "run_name": run.info.run_name,
+        "experiment_id": run.info.experiment_id,
+        "status": run.info.status,
+        "strategy_used": strategy,
+        "strategies_attempted": tried,
+        "errors": errors,
+        "tracking_uri": reading.tracking_uri,
     }
+    result["url"] = _run_url(
+        reading.tracking_uri, run.info.experiment_id, run.info.run_id, reading.ui_url
+    )
+    return result
 
 
 def _run_url(tracking_uri: str, experiment_id: str | None, run_id: str, ui_url: str | None) -> str:
@@ -223,8 +309,8 @@ def find(
 ) -> None:
     """Find a run by its id, its identity (key fields or run-key hash) or its output folder.
 
-    Prints the lookup report: which strategy found it and which were tried. Answered from the
-    run index without starting MLflow when the index knows the key.
+    Prints the lookup report: which strategy found it and which were tried. A run found by its
+    tags is written to the run index, which answers the next lookup.
     """
     from resume_ner.naming.keys import build_mlflow_run_key, build_mlflow_run_key_hash
 
@@ -254,80 +340,72 @@ def find(
         raise typer.BadParameter(
             "give --run-id, --run-key-hash, --output-dir or --stage with key fields"
         )
-    if run_key_hash and not run_id and not output_dir:
-        report = _fast_index_lookup(state, run_key_hash, tracking_uri)
-        if report is not None:
-            _print_report(report, as_json)
-            return
-    report = _find_with_mlflow(
-        ctx, state, context, run_id, run_key_hash, output_dir, experiment, strict, tracking_uri
-    )
+    reading = _open_reading(state, tracking_uri)
+    report = None
+    if run_key_hash and not run_id and not output_dir and state.project.mlflow.index.enabled:
+        report = _index_hit(state, reading, run_key_hash)
+    if report is None:
+        report = _find_in_store(
+            ctx, state, reading, context, run_id, run_key_hash, output_dir, experiment, strict
+        )
     _print_report(report, as_json)
     if not report["found"]:
         raise typer.Exit(1)
 
 
-def _find_with_mlflow(
+def _find_in_store(
     ctx: typer.Context,
     state: CliState,
+    reading: _Reading,
     context: NamingContext | None,
     run_id: str | None,
     run_key_hash: str | None,
     output_dir: Path | None,
     experiment: str | None,
     strict: bool | None,
-    tracking_uri: str | None,
 ) -> dict[str, Any]:
     from resume_ner.naming.policy import build_mlflow_experiment_name
-    from resume_ner.tracking.context import TrackingContext
-    from resume_ner.tracking.experiments import project_experiment_ids
+    from resume_ner.tracking.experiments import project_experiment_names
     from resume_ner.tracking.finder import find_mlflow_run
     from resume_ner.tracking.types import RunLookupReport
 
-    tracking = ctx.with_resource(
-        TrackingContext.open(
-            state.paths, state.project, environ=state.environ, tracking_uri=tracking_uri
-        )
-    )
+    config = state.project.mlflow
+    index = _open_index(ctx, state, reading) if config.index.enabled else None
     experiment_names = [experiment] if experiment else []
     if not experiment_names and context is not None:
-        experiment_names = [build_mlflow_experiment_name(context.process_type, tracking.policy)]
+        experiment_names = [build_mlflow_experiment_name(context.process_type, reading.policy)]
     if not experiment_names:
-        experiment_names = list(project_experiment_ids(tracking.client, tracking.policy))
+        experiment_names = list(
+            reading.reader.experiment_ids(project_experiment_names(reading.policy))
+        )
     report = RunLookupReport(found=False, errors=["no experiment of the project exists"])
     for name in experiment_names:
         report = find_mlflow_run(
-            tracking.client,
+            reading.reader,
             name,
-            registry=tracking.registry,
+            registry=reading.registry,
             context=context,
             run_id=run_id,
             output_dir=output_dir,
             run_key_hash=run_key_hash,
-            index=tracking.index if tracking.config.index.enabled else None,
-            tracking_uri=tracking.tracking_uri,
+            index=index,
+            max_entries=config.index.max_entries,
             strict=False if strict is None and len(experiment_names) > 1 else strict,
-            strict_default=tracking.config.run_finder.strict_mode_default,
+            strict_default=config.run_finder.strict_mode_default,
         )
         if report.found:
             break
-    result: dict[str, Any] = {
-        "found": report.found,
-        "run_id": report.run_id,
-        "strategy_used": report.strategy_used,
-        "strategies_attempted": list(report.strategies_attempted),
-        "errors": list(report.errors),
-        "tracking_uri": tracking.tracking_uri,
+    tried, errors = list(report.strategies_attempted), list(report.errors)
+    if report.found and report.run is not None:
+        return _found_report(reading, report.run, report.strategy_used, tried, errors)
+    return {
+        "found": False,
+        "run_id": None,
+        "strategy_used": None,
+        "strategies_attempted": tried,
+        "errors": errors,
+        "tracking_uri": reading.tracking_uri,
     }
-    if report.found and report.run_id:
-        run = tracking.client.get_run(report.run_id)
-        result["run_name"] = run.info.run_name
-        result["experiment_id"] = run.info.experiment_id
-        result["status"] = run.info.status
-        result["url"] = _run_url(
-            tracking.tracking_uri, run.info.experiment_id, run.info.run_id, tracking.config.ui_url
-        )
-    return result
 
 
 def _started(run: Any, fmt: str) -> str:
@@ -364,16 +442,8 @@ def list_runs(
     """
     from resume_ner.cli.console import console
     from resume_ner.cli.tables import Column, Row, render_table
-    from resume_ner.tracking.context import TrackingContext
-    from resume_ner.tracking.experiments import project_experiment_ids
-    from resume_ner.tracking.filters import (
-        UnquotableValueError,
-        and_filters,
-        attribute_equals,
-        can_quote,
-        tag_equals,
-    )
-    from resume_ner.tracking.queries import search_all_runs
+    from resume_ner.tracking.experiments import project_experiment_names
+    from resume_ner.tracking.store.base import RunQuery
 
     _check_stage(stage)
     if status is not None and status.upper() not in _STATUS_STYLES:
@@ -382,34 +452,21 @@ def list_runs(
             param_hint="--status",
         )
     state = get_state(ctx)
-    for option, value in (("--stage", stage), ("--status", status)):
-        if value is not None and not can_quote(value):  # checked before the store is opened
-            raise UnquotableValueError(
-                f"{option} {value!r}: an MLflow filter cannot hold both ' and \""
-            )
-    tracking = ctx.with_resource(
-        TrackingContext.open(
-            state.paths, state.project, environ=state.environ, tracking_uri=tracking_uri
-        )
+    reading = _open_reading(state, tracking_uri)
+    experiments = reading.reader.experiment_ids(
+        project_experiment_names(reading.policy, names=experiment or None)
     )
-    experiments = project_experiment_ids(tracking.client, tracking.policy, names=experiment or None)
-    runs = []
-    if experiments:
-        clauses = []
-        if stage:
-            clauses.append(tag_equals(tracking.registry.key("process", "stage"), stage))
-        if status:
-            clauses.append(attribute_equals("status", status.upper()))
-        runs = search_all_runs(
-            tracking.client,
-            list(experiments.values()),
-            filter_string=and_filters(*clauses),
-            order_by=["attributes.start_time DESC"],
+    stage_key = reading.registry.key("process", "stage")
+    runs = reading.reader.search_runs(
+        list(experiments.values()),
+        RunQuery(
+            tags={stage_key: stage} if stage else {},
+            status=status.upper() if status else None,
             max_results=limit,
-        )
+        ),
+    )
     names = {v: k for k, v in experiments.items()}
-    stage_key = tracking.registry.key("process", "stage")
-    parent_key = tracking.registry.key("mlflow", "parent_run_id")
+    parent_key = reading.registry.key("mlflow", "parent_run_id")
     if as_json:
         print_json(
             [
@@ -479,10 +536,9 @@ class _TreeNode:
         }
 
 
-def _run_tree(tracking: Any, runs: list[Any]) -> list[_TreeNode]:
+def _run_tree(registry: TagsRegistry, runs: list[Any]) -> list[_TreeNode]:
     """The runs nested by parent, each trial with its sweep's objective and each stopped run with
     why it stopped."""
-    registry = tracking.registry
     parent_key = registry.key("mlflow", "parent_run_id")
     stage_key = registry.key("process", "stage")
     metric_key = registry.key("objective", "metric")
@@ -557,24 +613,19 @@ def tree(
     """
     from resume_ner.cli.console import console, count_of
     from resume_ner.cli.tables import Column, render_table
-    from resume_ner.tracking.context import TrackingContext
-    from resume_ner.tracking.experiments import project_experiment_ids
-    from resume_ner.tracking.queries import search_all_runs
+    from resume_ner.tracking.experiments import project_experiment_names
+    from resume_ner.tracking.store.base import RunQuery
 
     state = get_state(ctx)
-    tracking = ctx.with_resource(
-        TrackingContext.open(
-            state.paths, state.project, environ=state.environ, tracking_uri=tracking_uri
-        )
+    reading = _open_reading(state, tracking_uri)
+    experiments = reading.reader.experiment_ids(
+        project_experiment_names(reading.policy, names=experiment or None)
     )
-    experiments = project_experiment_ids(tracking.client, tracking.policy, names=experiment or None)
-    stage_key = tracking.registry.key("process", "stage")
+    stage_key = reading.registry.key("process", "stage")
     report = []
     for name, experiment_id in experiments.items():
-        runs = search_all_runs(
-            tracking.client, [experiment_id], order_by=["attributes.start_time ASC"]
-        )
-        nodes = _run_tree(tracking, runs)
+        runs = reading.reader.search_runs([experiment_id], RunQuery(oldest_first=True))
+        nodes = _run_tree(reading.registry, runs)
         if as_json:
             report.append(
                 {
@@ -677,18 +728,17 @@ def lineage(
     """Print the chain from a model version or run back to its sweep, each link found by key."""
     from resume_ner.cli.console import console
     from resume_ner.cli.tables import Column, Row, render_table
-    from resume_ner.conversion.registry import resolve_model_reference
-    from resume_ner.tracking.context import TrackingContext
+    from resume_ner.serve.reference import resolve_model_reference
     from resume_ner.tracking.lineage import trace_lineage
 
     state = get_state(ctx)
-    tracking = ctx.with_resource(
-        TrackingContext.open(
-            state.paths, state.project, environ=state.environ, tracking_uri=tracking_uri
-        )
+    reading = _open_reading(state, tracking_uri)
+    run_id, how = resolve_model_reference(
+        reading.reader, reference, state.project.mlflow.registry.model_name
     )
-    run_id, how = resolve_model_reference(tracking, reference)
-    chain = trace_lineage(tracking, run_id, found_by=how)
+    chain = trace_lineage(
+        reading.reader, run_id, registry=reading.registry, policy=reading.policy, found_by=how
+    )
     if as_json:
         print_json(
             {

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from resume_ner.config.base import StrictModel
 from resume_ner.config.loader import load_config_file
@@ -96,14 +95,37 @@ class NamingSettings(StrictModel):
     run_name: RunNameNaming = RunNameNaming()
 
 
+#: Keys the index section had when the run index could also be kept in JSON files: what to do.
+_REMOVED_INDEX_KEYS = {
+    "backend": "the index is always a database now: an SQLite file in the project (mlruns/"
+    "index.db) unless index.sql_url names another (PostgreSQL for several machines); "
+    "delete index.backend",
+    "file_name": "the JSON index files are gone (the index is mlruns/index.db); delete it",
+    "counter_file_name": "the JSON counter file is gone (the counter lives in the index "
+    "database); delete it",
+}
+
+
 class IndexConfig(StrictModel):
+    """The run index and version counter: one database, by default an SQLite file in the project.
+
+    ``sql_url`` names another (an SQLAlchemy URL, PostgreSQL for several machines).
+    """
+
     enabled: bool = True
-    backend: Literal["file", "sql"] = "file"
     max_entries: int = Field(10_000, ge=1)
-    file_name: str = "mlflow_index.json"
-    counter_file_name: str = "run_name_counter.json"
     sql_url: str | None = None
     stale_reservation_minutes: float = Field(30.0, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_removed_keys(cls, data: object) -> object:
+        if isinstance(data, dict):
+            for key, advice in _REMOVED_INDEX_KEYS.items():
+                if key in data:
+                    shown = f"index.{key}: {data[key]!r}"
+                    raise ValueError(f"{shown} is no longer a setting: {advice}")
+        return data
 
 
 class RunFinderConfig(StrictModel):

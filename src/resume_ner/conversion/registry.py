@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from resume_ner.config.selection import SelectionConfig
 from resume_ner.conversion.run import register_bundle
-from resume_ner.errors import InputError
 from resume_ner.selection.champion import ChampionDecision, ModelScore, decide_champion
 from resume_ner.tracking.context import TrackingContext
 
@@ -22,10 +21,6 @@ if TYPE_CHECKING:
     from mlflow.entities.model_registry import ModelVersion
 
 logger = logging.getLogger(__name__)
-
-
-class ModelReferenceError(InputError):
-    """A model reference names no run or model version."""
 
 
 @dataclass(frozen=True)
@@ -158,32 +153,3 @@ def register_and_promote(
     else:
         champion_version = str(champion.version) if champion is not None else None
     return RegistrationOutcome(name, str(version), created, champion_version, decision)
-
-
-def resolve_model_reference(tracking: TrackingContext, reference: str) -> tuple[str, str]:
-    """The run behind ``reference`` and how it was found.
-
-    ``reference`` is read by :func:`~resume_ner.serve.source.parse_model_reference`: a run id,
-    ``NAME@ALIAS`` or ``NAME/VERSION`` (optionally prefixed with ``models:/``), or an alias
-    alone (``champion``) of ``mlflow.yaml``'s registered model.
-    Raises :class:`~resume_ner.serve.errors.ModelNotFoundError` when no such model version
-    exists, :class:`ModelReferenceError` when the version records no run.
-    """
-    from resume_ner.serve.source import parse_model_reference, resolve_model_version
-
-    source = parse_model_reference(reference, tracking.config.registry.model_name)
-    if source.run_id:
-        return source.run_id, "given run id"
-    if source.model_name is None:
-        raise ModelReferenceError(f"{reference} is a bundle folder, not a run or model version")
-    name = source.model_name
-    version = resolve_model_version(
-        tracking.client, name, alias=source.alias, version=source.version
-    )
-    if source.version:
-        how = f"version {source.version} of registered model {name}"
-    else:
-        how = f"alias {source.alias} of registered model {name} (version {version.version})"
-    if not version.run_id:
-        raise ModelReferenceError(f"{how} records no run")
-    return version.run_id, how

@@ -181,7 +181,13 @@ def describe_model_version(
     client = tracking.client
     training = client.get_run(final_training_run_id).data
     benchmark = client.get_run(benchmark_run_id).data.metrics if benchmark_run_id else {}
-    chain = trace_lineage(tracking, conversion_run_id)
+    chain = trace_lineage(
+        tracking.reader,
+        conversion_run_id,
+        registry=tracking.registry,
+        policy=tracking.policy,
+        index=tracking.index,
+    )
     prefix = tracking.registry.key("selection", "stable_score").rsplit(".", 1)[0] + "."
     tags = client.get_model_version(model_name, version).tags
     card = build_model_card(

@@ -31,6 +31,7 @@ from resume_ner.tracking.trackers.run_writer import RunWriter
 if TYPE_CHECKING:
     from mlflow.tracking import MlflowClient
 
+    from resume_ner.tracking.store.client import ClientStoreReader
     from resume_ner.tracking.trackers.sweep import MLflowSweepTracker
 
 logger = logging.getLogger(__name__)
@@ -83,7 +84,8 @@ class TrackingContext:
         environ: Mapping[str, str],
         tracking_uri: str | None = None,
     ) -> TrackingContext:
-        """Set MLflow up for ``project``'s ``mlflow.yaml`` and open the index backend.
+        """Set MLflow up for ``project``'s ``mlflow.yaml`` and open the index backend, rebuilding
+        the index from the store when it was never built (new, deleted or set aside as damaged).
 
         ``environ`` (the command's environment, read here once) may name the tracking store
         (``MLFLOW_TRACKING_URI``, Azure ML settings), this machine (``RESUME_NER_HOST``,
@@ -93,11 +95,12 @@ class TrackingContext:
         from mlflow.tracking import MlflowClient
 
         from resume_ner.tracking.index.backends import open_index_backend
+        from resume_ner.tracking.index.run_index import ensure_index_built
         from resume_ner.tracking.setup import setup_mlflow
 
         config = project.mlflow
         setup = setup_mlflow(config, paths=paths, tracking_uri=tracking_uri, environ=environ)
-        return cls(
+        session = cls(
             client=MlflowClient(tracking_uri=setup.tracking_uri),
             tracking_uri=setup.tracking_uri,
             project=project,
@@ -110,6 +113,18 @@ class TrackingContext:
             environ=dict(environ),
             user=login_name(environ),
         )
+        try:
+            ensure_index_built(
+                session.index,
+                session.reader,
+                registry=session.registry,
+                policy=session.policy,
+                max_entries=config.index.max_entries,
+            )
+        except BaseException:
+            session.close()
+            raise
+        return session
 
     @property
     def host(self) -> str:
@@ -120,6 +135,13 @@ class TrackingContext:
     def process(self) -> ProcessId:
         """This process as others see it through this session: :attr:`host` and its pid."""
         return self.index.process
+
+    @property
+    def reader(self) -> ClientStoreReader:
+        """The store reader of this session's client (runs as MLflow returns them)."""
+        from resume_ner.tracking.store.client import ClientStoreReader
+
+        return ClientStoreReader(self.client)
 
     @property
     def config(self) -> MlflowConfig:

@@ -25,6 +25,7 @@ from pathlib import Path
 from resume_ner.config.mlflow import IndexConfig, MlflowConfig
 from resume_ner.config.paths import ProjectPaths
 from resume_ner.tracking.errors import TrackingSetupError
+from resume_ner.tracking.index.backends import DEFAULT_INDEX_FILE
 from resume_ner.tracking.schema import MLFLOW, OPTUNA, SchemaOwner, hide_password, schema_mismatch
 from resume_ner.tracking.setup import is_direct_store, resolve_tracking_uri, sqlite_path
 
@@ -272,19 +273,15 @@ def check_schema(name: str, url: str, owner: SchemaOwner) -> CheckResult | None:
 def check_index(
     config: IndexConfig, paths: ProjectPaths, *, timeout_s: float = DEFAULT_TIMEOUT_S
 ) -> CheckResult:
-    """Whether the run index and version counter backend of ``mlflow.yaml`` can be used."""
+    """Whether the run index and version counter database of ``mlflow.yaml`` can be used."""
     name = "run index"
     if not config.enabled:
         return CheckResult(name, "-", True, "disabled (index.enabled is false)")
-    if config.backend == "sql":
-        if not config.sql_url:
-            return CheckResult(
-                name, "-", False, "index.backend is 'sql' but index.sql_url is not set"
-            )
+    if config.sql_url:
         return check_database(name, config.sql_url, timeout_s=timeout_s)
-    folder = paths.cache_dir
+    folder = paths.mlflow_dir
     ok, why = _writable_folder(folder)
-    return CheckResult(name, str(folder / config.file_name), ok, why or "index files writable")
+    return CheckResult(name, str(folder / DEFAULT_INDEX_FILE), ok, why or "index file writable")
 
 
 def run_checks(

@@ -26,23 +26,21 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
 
 from resume_ner.naming.context import NamingContext
 from resume_ner.naming.errors import NamingError
 from resume_ner.naming.keys import build_mlflow_run_key, build_mlflow_run_key_hash
 from resume_ner.naming.tags import TagsRegistry, build_mlflow_tags
 from resume_ner.tracking.errors import RunNotFoundError, TrackingError
-from resume_ner.tracking.filters import and_filters, tag_equals
 from resume_ner.tracking.index.base import IndexBackend
-from resume_ner.tracking.index.run_index import find_in_mlflow_index, remove_from_mlflow_index
-from resume_ner.tracking.queries import iter_all_runs, query_runs_by_tags
-from resume_ner.tracking.retry import is_transient_error, retry_with_backoff
+from resume_ner.tracking.index.run_index import (
+    DEFAULT_MAX_ENTRIES,
+    find_in_mlflow_index,
+    remove_from_mlflow_index,
+    update_mlflow_index,
+)
+from resume_ner.tracking.store.base import RunQuery, RunView, StoreReader
 from resume_ner.tracking.types import RunLookupReport
-
-if TYPE_CHECKING:
-    from mlflow.entities import Run
-    from mlflow.tracking import MlflowClient
 
 logger = logging.getLogger(__name__)
 
@@ -53,13 +51,8 @@ FALLBACK_STRATEGIES = ("tag_context", "run_name", "most_recent")
 #: The file in a stage's output folder that records its run: ``{"mlflow": {"run_id": ...}}``.
 METADATA_FILE = "metadata.json"
 
-NEWEST_FIRST = ("attributes.start_time DESC",)
 TRIAL_STAGE = "hpo_trial"
 _HASH = re.compile(r"[0-9a-f]{64}")
-# Answers that retrying cannot change; MLflow's REST client retries transport errors itself.
-_FINAL_ERROR_CODES = frozenset(
-    {"RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE", "PERMISSION_DENIED", "UNAUTHENTICATED"}
-)
 _CONTEXT_TAG_NAMES = (
     ("process", "stage"),
     ("process", "model"),
@@ -67,34 +60,14 @@ _CONTEXT_TAG_NAMES = (
     ("fingerprint", "spec_fp"),
     ("fingerprint", "variant"),
 )
+#: Failures a strategy records before the next one is tried (programming errors propagate).
+_EXPECTED_ERRORS = (TrackingError, NamingError, OSError, ValueError)
 
-T = TypeVar("T")
-Strategy = tuple[str, "Callable[[], Run | None] | None"]
+Strategy = tuple[str, "Callable[[], RunView | None] | None"]
 
 
 class _StaleIndexEntryError(TrackingError):
     """The index names a run that no longer carries the identity (removed from the index)."""
-
-
-def _expected_errors() -> tuple[type[BaseException], ...]:
-    """Failures a strategy records before the next one is tried (programming errors propagate)."""
-    from mlflow.exceptions import MlflowException
-
-    return (MlflowException, TrackingError, NamingError, OSError, ValueError)
-
-
-def _worth_retrying(exc: BaseException) -> bool:
-    if getattr(exc, "error_code", None) in _FINAL_ERROR_CODES:
-        return False
-    return is_transient_error(exc)
-
-
-def _call(func: Callable[[], T], operation: str) -> T:
-    return retry_with_backoff(func, operation_name=operation, retry_on=_worth_retrying)
-
-
-def _is_missing(exc: BaseException) -> bool:
-    return getattr(exc, "error_code", None) == "RESOURCE_DOES_NOT_EXIST"
 
 
 class _Lookup:
@@ -102,35 +75,37 @@ class _Lookup:
 
     def __init__(
         self,
-        client: MlflowClient,
+        reader: StoreReader,
         experiment_id: str,
         registry: TagsRegistry,
         report: RunLookupReport,
     ) -> None:
-        self.client = client
+        self.reader = reader
         self.experiment_id = experiment_id
         self.registry = registry
         self.report = report
 
-    def _rejection(self, run: Run) -> str | None:
+    def _rejection(self, run: RunView | None) -> str | None:
+        if run is None:
+            return "does not exist"
         if run.info.experiment_id != self.experiment_id:
             return f"is in experiment {run.info.experiment_id}, not {self.experiment_id}"
         if run.info.lifecycle_stage != "active":
             return "is deleted"
         return None
 
-    def _checked(self, strategy: str, run_id: str) -> Run | None:
-        run = _call(lambda: self.client.get_run(run_id), f"get run {run_id}")
+    def _checked(self, strategy: str, run_id: str) -> RunView | None:
+        run = self.reader.get_run(run_id)
         reason = self._rejection(run)
         if reason is not None:
             self.report.errors.append(f"{strategy}: run {run_id} {reason}")
             return None
         return run
 
-    def by_run_id(self, run_id: str) -> Run | None:
+    def by_run_id(self, run_id: str) -> RunView | None:
         return self._checked("direct_run_id", run_id)
 
-    def from_metadata(self, output_dir: Path) -> Run | None:
+    def from_metadata(self, output_dir: Path) -> RunView | None:
         path = output_dir / METADATA_FILE
         if not path.is_file():
             return None
@@ -143,59 +118,56 @@ class _Lookup:
             raise ValueError(f"{path}: mlflow.run_id is not a string: {run_id!r}")
         return self._checked("metadata_json", run_id)
 
-    def from_index(
-        self, index: IndexBackend, run_key_hash: str, tracking_uri: str | None
-    ) -> Run | None:
-        entry = find_in_mlflow_index(index, run_key_hash, tracking_uri=tracking_uri)
+    def from_index(self, index: IndexBackend, run_key_hash: str) -> RunView | None:
+        entry = find_in_mlflow_index(index, run_key_hash)
         if entry is None or entry.experiment_id != self.experiment_id:
             # An entry for another experiment is not stale: that experiment may be searched next.
             return None
-        from mlflow.exceptions import MlflowException
-
-        try:
-            run = _call(lambda: self.client.get_run(entry.run_id), f"get run {entry.run_id}")
-        except MlflowException as exc:
-            if not _is_missing(exc):
-                raise
-            reason = "does not exist"
-        else:
-            reason = self._rejection(run)
+        run = self.reader.get_run(entry.run_id)
+        reason = self._rejection(run)
+        if run is not None and reason is None:
             tagged = run.data.tags.get(self.registry.key("grouping", "run_key_hash"))
-            if reason is None and tagged and tagged != run_key_hash:
+            if tagged and tagged != run_key_hash:
                 reason = f"carries run-key hash {tagged}"
-            if reason is None:
-                return run
+        if reason is None:
+            return run
         removed = remove_from_mlflow_index(index, run_key_hash)
         raise _StaleIndexEntryError(
             f"stale entry for {run_key_hash}: run {entry.run_id} {reason}"
             + ("; removed from the index" if removed else "")
         )
 
-    def newest_tagged(self, tags: Mapping[str, str]) -> Run | None:
-        runs = _call(
-            lambda: query_runs_by_tags(
-                self.client,
-                [self.experiment_id],
-                tags,
-                status=None,
-                order_by=NEWEST_FIRST,
-                max_results=1,
-            ),
-            "search runs by tags",
-        )
+    def newest_tagged(self, tags: Mapping[str, str]) -> RunView | None:
+        runs = self.reader.search_runs([self.experiment_id], RunQuery(tags=tags, max_results=1))
         return runs[0] if runs else None
+
+    def tagged_and_indexed(
+        self, run_key_hash: str, index: IndexBackend | None, max_entries: int
+    ) -> RunView | None:
+        """The newest run tagged with ``run_key_hash``, written back to ``index`` (if given) so
+        that the next lookup is answered there."""
+        run = self.newest_tagged({self.registry.key("grouping", "run_key_hash"): run_key_hash})
+        if run is not None and index is not None:
+            update_mlflow_index(
+                index,
+                run_key_hash,
+                run.info.run_id,
+                run.info.experiment_id,
+                run_name=run.info.run_name,
+                max_entries=max_entries,
+            )
+        return run
 
 
 def _run_strategies(report: RunLookupReport, strategies: Sequence[Strategy]) -> RunLookupReport:
     """Try ``strategies`` in order until one returns a run; fill ``report`` on the way."""
-    failures = _expected_errors()
     for name, attempt in strategies:
         if attempt is None:
             continue
         report.strategies_attempted.append(name)
         try:
             run = attempt()
-        except failures as exc:
+        except _EXPECTED_ERRORS as exc:
             detail = (
                 str(exc)
                 if isinstance(exc, _StaleIndexEntryError)
@@ -232,7 +204,7 @@ def _not_found_message(experiment_name: str, report: RunLookupReport) -> str:
 
 
 def find_mlflow_run(
-    client: MlflowClient,
+    reader: StoreReader,
     experiment_name: str,
     *,
     registry: TagsRegistry,
@@ -241,39 +213,35 @@ def find_mlflow_run(
     output_dir: Path | str | None = None,
     run_key_hash: str | None = None,
     index: IndexBackend | None = None,
-    tracking_uri: str | None = None,
+    max_entries: int = DEFAULT_MAX_ENTRIES,
     strict: bool | None = None,
     strict_default: bool = True,
 ) -> RunLookupReport:
     """Find the run in ``experiment_name`` by the strategies of this module, in priority order.
 
-    A strategy is tried only when its input is given: ``run_id``; ``output_dir``; ``index``
-    with ``run_key_hash`` (or one built from ``context``); the run-key hash; ``context`` for
-    the fallbacks, which only a non-strict lookup tries. ``strict=None`` takes
-    ``strict_default`` (the configured ``run_finder.strict_mode_default``). Index entries are
-    read for ``tracking_uri`` (default: the client's). Raises
+    ``reader`` reads the tracking store (:mod:`resume_ner.tracking.store`). A strategy is tried
+    only when its input is given: ``run_id``; ``output_dir``; ``index`` with ``run_key_hash``
+    (or one built from ``context``); the run-key hash; ``context`` for the fallbacks, which only
+    a non-strict lookup tries. A run found by its run-key hash tag is written back to ``index``
+    (bounded by ``max_entries``). ``strict=None`` takes ``strict_default`` (the configured
+    ``run_finder.strict_mode_default``). Raises
     :class:`~resume_ner.tracking.errors.RunNotFoundError` (with the report) when a strict lookup
     finds nothing, the experiment missing included; a non-strict one returns ``found=False``.
-    ``MlflowException`` is raised when the experiment cannot be read at all.
+    :class:`~resume_ner.tracking.store.base.StoreReadError` is raised when the experiment
+    cannot be read at all.
     """
     strict = strict_default if strict is None else strict
     report = RunLookupReport(found=False)
-    experiment = _call(
-        lambda: client.get_experiment_by_name(experiment_name),
-        f"get experiment {experiment_name}",
-    )
-    if experiment is None or experiment.lifecycle_stage != "active":
-        state = "does not exist" if experiment is None else "is deleted"
-        report.errors.append(f"experiment {experiment_name!r} {state}")
+    experiment_id = reader.experiment_ids([experiment_name]).get(experiment_name)
+    if experiment_id is None:
+        report.errors.append(f"experiment {experiment_name!r} does not exist or is deleted")
     else:
         if run_key_hash is None and context is not None:
             try:
                 run_key_hash = build_mlflow_run_key_hash(build_mlflow_run_key(context))
             except NamingError as exc:
                 report.errors.append(f"run key: {exc}")
-        lookup = _Lookup(client, experiment.experiment_id, registry, report)
-        hash_key = registry.key("grouping", "run_key_hash")
-        uri = tracking_uri or client.tracking_uri
+        lookup = _Lookup(reader, experiment_id, registry, report)
         strategies: list[Strategy] = [
             ("direct_run_id", partial(lookup.by_run_id, run_id) if run_id else None),
             (
@@ -282,13 +250,15 @@ def find_mlflow_run(
             ),
             (
                 "local_index",
-                partial(lookup.from_index, index, run_key_hash, uri)
+                partial(lookup.from_index, index, run_key_hash)
                 if index is not None and run_key_hash
                 else None,
             ),
             (
                 "tag_run_key_hash",
-                partial(lookup.newest_tagged, {hash_key: run_key_hash}) if run_key_hash else None,
+                partial(lookup.tagged_and_indexed, run_key_hash, index, max_entries)
+                if run_key_hash
+                else None,
             ),
         ]
         if not strict and context is not None:
@@ -311,7 +281,7 @@ def find_mlflow_run(
 
 
 def find_run_by_trial_id(
-    client: MlflowClient,
+    reader: StoreReader,
     trial_key_hash_or_trial_id: str,
     *,
     registry: TagsRegistry,
@@ -319,13 +289,13 @@ def find_run_by_trial_id(
 ) -> RunLookupReport:
     """The trial run (stage ``hpo_trial``) with this trial key hash or trial id.
 
-    A 64-character hex value is first looked up as the ``grouping.trial_key_hash`` tag
-    (``tag_trial_key_hash``), then any value as the ``hpo.trial_id`` tag (``tag_trial_id``).
-    Among the runs a strategy matches, the newest FINISHED run is preferred; without one, the
-    newest run not tagged as interrupted (a pruned run ended KILLED, or a RUNNING one); runs
-    tagged as interrupted are never returned. Only ``experiment_ids`` are searched
-    (``ValueError`` when empty). Store errors are recorded in the report, which says
-    ``found=False`` when no run matched.
+    ``reader`` reads the tracking store (:mod:`resume_ner.tracking.store`). A 64-character hex
+    value is first looked up as the ``grouping.trial_key_hash`` tag (``tag_trial_key_hash``),
+    then any value as the ``hpo.trial_id`` tag (``tag_trial_id``). Among the runs a strategy
+    matches, the newest FINISHED run is preferred; without one, the newest run not tagged as
+    interrupted (a pruned run ended KILLED, or a RUNNING one); runs tagged as interrupted are
+    never returned. Only ``experiment_ids`` are searched (``ValueError`` when empty). Store
+    errors are recorded in the report, which says ``found=False`` when no run matched.
     """
     if not experiment_ids:
         raise ValueError("find_run_by_trial_id needs the experiment ids to search")
@@ -335,11 +305,11 @@ def find_run_by_trial_id(
     stage_key = registry.key("process", "stage")
     interrupted_key = registry.key("process", "interrupted")
 
-    def finished_else_newest(tag_key: str) -> Run | None:
+    def finished_else_newest(tag_key: str) -> RunView | None:
         # MLflow filters cannot say "tag missing OR not true"; the interrupted tag is read here.
-        query = and_filters(tag_equals(tag_key, value), tag_equals(stage_key, TRIAL_STAGE))
-        newest: Run | None = None
-        for run in iter_all_runs(client, experiment_ids, query, NEWEST_FIRST, page_size=100):
+        query = RunQuery(tags={tag_key: value, stage_key: TRIAL_STAGE})
+        newest: RunView | None = None
+        for run in reader.search_runs(experiment_ids, query):
             if run.data.tags.get(interrupted_key, "").strip().lower() == "true":
                 continue
             if run.info.status == "FINISHED":

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 from resume_ner.naming.context import NamingContext
 from resume_ner.naming.tags import TagsRegistry
 from resume_ner.tracking.errors import TrackingError
-from resume_ner.tracking.experiments import project_experiment_ids
+from resume_ner.tracking.experiments import project_experiment_names
+from resume_ner.tracking.store.base import RunQuery, RunView, StoreReader
 
 if TYPE_CHECKING:
-    from mlflow.entities import Run
-
-    from resume_ner.tracking.context import TrackingContext
+    from resume_ner.naming.policy import NamingPolicy
+    from resume_ner.tracking.index.base import IndexBackend
 
 
 @dataclass(frozen=True)
@@ -59,27 +59,33 @@ class LineageError(TrackingError):
     """A link of a lineage chain cannot be found by its key, or contradicts the recorded id."""
 
 
+@dataclass(frozen=True)
+class _Store:
+    """What the links are looked up in: the store, the tag names, the naming policy, the index."""
+
+    reader: StoreReader
+    registry: TagsRegistry
+    policy: NamingPolicy
+    index: IndexBackend | None
+
+
 def _by_tags(
-    tracking: TrackingContext, stage: str, named: Mapping[str, str | None], expected: str | None
-) -> tuple[Run, str]:
+    store: _Store, stage: str, named: Mapping[str, str | None], expected: str | None
+) -> tuple[RunView, str]:
     """The FINISHED ``stage`` run whose tags (registry names) equal ``named``; when several
     carry them, the one whose id is ``expected``."""
-    from resume_ner.tracking.queries import query_runs_by_tags
-
     missing = [name for name, value in named.items() if not value]
     if missing:
         raise LineageError(f"cannot look up the {stage} run: no {', '.join(missing)} recorded")
-    registry = tracking.registry
+    registry = store.registry
     required_stage = registry["process.stage"]
     required = {required_stage: stage}
     required.update({registry[name]: str(value) for name, value in named.items()})
-    runs = query_runs_by_tags(
-        tracking.client,
-        list(
-            project_experiment_ids(tracking.client, tracking.policy, process_types=[stage]).values()
-        ),
-        required,
-        order_by=["attributes.start_time DESC"],
+    experiments = store.reader.experiment_ids(
+        project_experiment_names(store.policy, process_types=[stage])
+    )
+    runs = store.reader.search_runs(
+        list(experiments.values()), RunQuery(tags=required, status="FINISHED")
     )
     described = ", ".join(
         f"{key}={_short(value)}" for key, value in required.items() if key != required_stage
@@ -99,12 +105,13 @@ def _short(value: str, length: int = 12) -> str:
     return value if len(value) <= length else value[:length] + "..."
 
 
-def _trained_model(tracking: TrackingContext, run: Run) -> tuple[Run, str]:
+def _trained_model(store: _Store, run: RunView) -> tuple[RunView, str]:
     """The training run (final or refit) a conversion or benchmark run was made from."""
-    from resume_ner.naming.policy import parse_parent_training_id
-    from resume_ner.tracking.reuse import find_stage_run
+    from resume_ner.naming.policy import build_mlflow_experiment_name, parse_parent_training_id
+    from resume_ner.tracking.errors import RunNotFoundError
+    from resume_ner.tracking.finder import find_mlflow_run
 
-    registry = tracking.registry
+    registry = store.registry
     tags = run.data.tags
     expected = tags.get(registry["lineage.parent_run_id"])
     parent_id = tags.get(registry["training.parent_training_id"])
@@ -119,8 +126,18 @@ def _trained_model(tracking: TrackingContext, run: Run) -> tuple[Run, str]:
         exec_fp=parsed["exec_fp"],
         variant=parsed["variant"],
     )
-    report = find_stage_run(tracking, context)
-    if report is not None and report.run.info.status == "FINISHED":
+    try:
+        report = find_mlflow_run(
+            store.reader,
+            build_mlflow_experiment_name("final_training", store.policy),
+            registry=registry,
+            context=context,
+            index=store.index,
+            strict=True,
+        )
+    except RunNotFoundError:
+        report = None
+    if report is not None and report.run is not None and report.run.info.status == "FINISHED":
         if expected is not None and report.run.info.run_id != expected:
             raise LineageError(
                 f"the final training found by key {parent_id} is {report.run.info.run_id}, but "
@@ -128,20 +145,20 @@ def _trained_model(tracking: TrackingContext, run: Run) -> tuple[Run, str]:
             )
         return report.run, f"run key of {_short(parent_id, 40)} ({report.strategy_used})"
     # A candidate model (a refit) is named by its run-key hash instead of a spec fingerprint.
-    return _by_tags(tracking, "hpo_refit", {"grouping.run_key_hash": parsed["spec_fp"]}, expected)
+    return _by_tags(store, "hpo_refit", {"grouping.run_key_hash": parsed["spec_fp"]}, expected)
 
 
-def _next_link(tracking: TrackingContext, run: Run) -> tuple[Run, str] | None:
-    registry = tracking.registry
+def _next_link(store: _Store, run: RunView) -> tuple[RunView, str] | None:
+    registry = store.registry
     tags = run.data.tags
     stage = tags.get(registry["process.stage"])
     if stage in ("conversion", "benchmarking"):
-        return _trained_model(tracking, run)
+        return _trained_model(store, run)
     if stage == "final_training":
         if tags.get(registry["lineage.source"]) != "hpo":
             return None
         return _by_tags(
-            tracking,
+            store,
             "hpo_refit",
             {
                 "grouping.study_key_hash": tags.get(registry["lineage.hpo_study_key_hash"]),
@@ -151,7 +168,7 @@ def _next_link(tracking: TrackingContext, run: Run) -> tuple[Run, str] | None:
         )
     if stage == "hpo_refit":
         return _by_tags(
-            tracking,
+            store,
             "hpo_trial",
             {
                 "grouping.study_key_hash": tags.get(registry["grouping.study_key_hash"]),
@@ -162,7 +179,7 @@ def _next_link(tracking: TrackingContext, run: Run) -> tuple[Run, str] | None:
     if stage in ("hpo_trial", "hpo_trial_fold"):
         expected = tags.get(registry["mlflow.parent_run_id"]) if stage == "hpo_trial" else None
         return _by_tags(
-            tracking,
+            store,
             "hpo_sweep",
             {"grouping.study_key_hash": tags.get(registry["grouping.study_key_hash"])},
             expected,
@@ -171,18 +188,28 @@ def _next_link(tracking: TrackingContext, run: Run) -> tuple[Run, str] | None:
 
 
 def trace_lineage(
-    tracking: TrackingContext, run_id: str, *, found_by: str = "given"
+    reader: StoreReader,
+    run_id: str,
+    *,
+    registry: TagsRegistry,
+    policy: NamingPolicy,
+    index: IndexBackend | None = None,
+    found_by: str = "given",
 ) -> list[LineageLink]:
     """The chain from run ``run_id`` back to the sweep it came from, first link first.
 
+    ``reader`` reads the store; a final training is looked up in ``index`` first when given.
     Each step is found by key: a conversion's or benchmark's model by its parent training id,
     a final training's refit by the study and trial keys of its lineage tags, a refit's trial
     by its keys, a trial's sweep by the study key; the id the lineage recorded must be the run
     found. A final training without HPO lineage ends the chain. Raises :class:`LineageError`
-    when a link cannot be found or contradicts the recorded id, and what MLflow raises.
+    when a link cannot be found or contradicts the recorded id (or ``run_id`` does not exist),
+    and :class:`~resume_ner.tracking.store.base.StoreReadError` when the store cannot be read.
     """
-    registry = tracking.registry
-    run = tracking.client.get_run(run_id)
+    store = _Store(reader, registry, policy, index)
+    run = reader.get_run(run_id)
+    if run is None:
+        raise LineageError(f"run {run_id} does not exist")
     chain: list[LineageLink] = []
     seen: set[str] = set()
     how = found_by
@@ -196,6 +223,6 @@ def trace_lineage(
                 how,
             )
         )
-        step = _next_link(tracking, run)
+        step = _next_link(store, run)
         run, how = step if step is not None else (None, "")
     return chain

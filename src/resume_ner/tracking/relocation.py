@@ -36,9 +36,28 @@ LOCATION_COLUMNS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+def root_of_default_location(location: str | None) -> str | None:
+    """The artifact root a store was last opened with, from its Default experiment's location
+    (``<root>/0``); ``None`` for a location of another shape or none."""
+    suffix = f"/{DEFAULT_EXPERIMENT_ID}"
+    if not location or not location.endswith(suffix):
+        return None
+    return location[: -len(suffix)]
+
+
+def is_moved_root(old_root: str | None, new_root: str) -> bool:
+    """Whether a store recorded with ``old_root`` was moved to ``new_root``: the roots differ
+    and end in the same two folders (a moved project keeps its ``.../mlruns/artifacts`` layout;
+    a root of another shape was chosen by something else, ``mlflow ui`` say, and is not ours to
+    move)."""
+    new_root = new_root.rstrip("/")
+    if old_root is None or old_root == new_root:
+        return False
+    return old_root.rsplit("/", 2)[-2:] == new_root.rsplit("/", 2)[-2:]
+
+
 def recorded_artifact_root(engine: Engine) -> str | None:
-    """The artifact root the store was last opened with: its Default experiment's location
-    without the experiment id, ``None`` when the store has no Default experiment."""
+    """The artifact root the store was last opened with (:func:`root_of_default_location`)."""
     import sqlalchemy as sa
 
     with engine.connect() as connection:
@@ -46,10 +65,7 @@ def recorded_artifact_root(engine: Engine) -> str | None:
             sa.text("SELECT artifact_location FROM experiments WHERE experiment_id = :id"),
             {"id": DEFAULT_EXPERIMENT_ID},
         ).scalar()
-    suffix = f"/{DEFAULT_EXPERIMENT_ID}"
-    if not location or not location.endswith(suffix):
-        return None
-    return location[: -len(suffix)]
+    return root_of_default_location(location)
 
 
 def relocate_artifact_root(engine: Engine, artifact_root_uri: str) -> str | None:
@@ -64,11 +80,7 @@ def relocate_artifact_root(engine: Engine, artifact_root_uri: str) -> str | None
 
     new_root = artifact_root_uri.rstrip("/")
     old_root = recorded_artifact_root(engine)
-    if old_root is None or old_root == new_root:
-        return None
-    # A moved project keeps its layout (``.../mlruns/artifacts``); a root of another shape was
-    # chosen by something else (``mlflow ui`` creating the store, say) and is not ours to move.
-    if old_root.rsplit("/", 2)[-2:] != new_root.rsplit("/", 2)[-2:]:
+    if old_root is None or not is_moved_root(old_root, new_root):
         return None
     tables = set(sa.inspect(engine).get_table_names())
     with engine.begin() as connection:

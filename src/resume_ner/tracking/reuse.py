@@ -19,12 +19,12 @@ def find_stage_run(tracking: TrackingContext, context: NamingContext) -> RunLook
     """
     try:
         report = find_mlflow_run(
-            tracking.client,
+            tracking.reader,
             build_mlflow_experiment_name(context.process_type, tracking.policy),
             registry=tracking.registry,
             context=context,
             index=tracking.index if tracking.config.index.enabled else None,
-            tracking_uri=tracking.tracking_uri,
+            max_entries=tracking.config.index.max_entries,
             strict=True,
         )
     except RunNotFoundError:

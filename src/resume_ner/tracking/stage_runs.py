@@ -121,7 +121,6 @@ def start_stage_run(
             run_key_hash,
             run_id,
             run.info.experiment_id,
-            tracking.tracking_uri,
             run_name=run_name,
             max_entries=tracking.config.index.max_entries,
         )

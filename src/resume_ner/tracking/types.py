@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from mlflow.entities import Run
+    from resume_ner.tracking.store.base import RunView
 
 
 @dataclass
@@ -17,7 +17,7 @@ class RunLookupReport:
     winning one (``strategy_used``) included; strategies whose inputs were not given are not
     tried. ``errors`` holds one line per problem met on the way (a store error, a stale index
     entry, a run in another experiment), also when a later strategy found the run. ``run`` is
-    the run that was found, as MLflow returned it, so that callers need not fetch it again.
+    the run that was found, as the store reader returned it, so that callers need not fetch it again.
     """
 
     found: bool
@@ -25,4 +25,4 @@ class RunLookupReport:
     strategy_used: str | None = None
     strategies_attempted: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    run: Run | None = field(default=None, repr=False, compare=False)
+    run: RunView | None = field(default=None, repr=False, compare=False)

@@ -20,7 +20,7 @@ def trial_context(**changes) -> NamingContext:
 
 def lookup(tracking, value: str):
     return find_run_by_trial_id(
-        tracking.client,
+        tracking.reader,
         value,
         registry=tracking.registry,
         experiment_ids=[tracking.experiment_id_for("hpo_trial")],
@@ -74,7 +74,7 @@ def test_only_interrupted_runs_means_not_found(tracking, make_run):
 
 def test_needs_the_experiments_to_search(tracking):
     with pytest.raises(ValueError, match="experiment ids"):
-        find_run_by_trial_id(tracking.client, TRIAL, registry=tracking.registry, experiment_ids=[])
+        find_run_by_trial_id(tracking.reader, TRIAL, registry=tracking.registry, experiment_ids=[])
 
 
 def test_prefers_the_finished_run_over_a_newer_running_orphan_and_a_pruned_run(tracking, make_run):

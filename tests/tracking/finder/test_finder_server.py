@@ -6,7 +6,6 @@ import pytest
 from finder_helpers import experiment_name_of, training_context
 
 from resume_ner.tracking.finder import find_mlflow_run
-from resume_ner.tracking.probe import run_exists_without_mlflow
 from resume_ner.tracking.stage_runs import start_stage_run
 
 pytestmark = pytest.mark.server
@@ -14,7 +13,7 @@ pytestmark = pytest.mark.server
 
 def find(tracking, **lookup):
     return find_mlflow_run(
-        tracking.client,
+        tracking.reader,
         experiment_name_of(tracking),
         registry=tracking.registry,
         strict=True,
@@ -41,7 +40,7 @@ def test_server_lookup_of_an_unknown_run_id_goes_on_to_the_tag_search(
     assert report.run_id == run.info.run_id
     assert report.strategies_attempted == ["direct_run_id", "tag_run_key_hash"]
     assert report.errors[0].startswith("direct_run_id: ")
-    assert "RESOURCE_DOES_NOT_EXIST" in report.errors[0]
+    assert report.errors[0].endswith("does not exist")
 
 
 def test_server_lookup_through_the_index(server_tracking):
@@ -64,13 +63,3 @@ def test_server_lookup_past_a_stale_index_entry(server_tracking, make_server_run
 
     assert report.run_id == survivor.info.run_id
     assert report.strategies_attempted == ["local_index", "tag_run_key_hash"]
-
-
-def test_probe_asks_the_server_over_http(server_tracking, make_server_run):
-    run = make_server_run(training_context(model="server-probe"))
-    uri = server_tracking.tracking_uri
-
-    assert run_exists_without_mlflow(uri, run.info.run_id) is True
-    assert run_exists_without_mlflow(uri, "0" * 32) is False
-    server_tracking.client.delete_run(run.info.run_id)
-    assert run_exists_without_mlflow(uri, run.info.run_id) is False

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
-from filelock import FileLock
 from finder_helpers import experiment_name_of, run_key_hash_of, training_context
 
 from resume_ner.tracking.finder import find_mlflow_run
-from resume_ner.tracking.index.file import FileIndexBackend
 from resume_ner.tracking.index.run_index import find_in_mlflow_index, update_mlflow_index
+from resume_ner.tracking.index.sql import SqlIndexBackend
 from resume_ner.tracking.stage_runs import start_stage_run
 
 
 def find(tracking, **lookup):
     lookup.setdefault("registry", tracking.registry)
     lookup.setdefault("strict", False)
-    return find_mlflow_run(tracking.client, experiment_name_of(tracking), **lookup)
+    return find_mlflow_run(tracking.reader, experiment_name_of(tracking), **lookup)
 
 
 def write_metadata(folder: Path, run_id: str) -> Path:
@@ -86,7 +86,7 @@ def test_finder_takes_the_newest_run_with_the_run_key_hash(tracking, make_run):
     assert report.strategy_used == "tag_run_key_hash"
 
 
-def test_finder_falls_back_to_tag_search_when_index_entry_is_stale(tracking, make_run):
+def test_finder_replaces_a_stale_index_entry_by_the_run_its_tag_search_finds(tracking, make_run):
     context = training_context()
     stage_run = start_stage_run(tracking, context)
     tracking.client.delete_run(stage_run.run_id)
@@ -98,14 +98,15 @@ def test_finder_falls_back_to_tag_search_when_index_entry_is_stale(tracking, mak
     assert report.strategy_used == "tag_run_key_hash"
     assert report.strategies_attempted == ["local_index", "tag_run_key_hash"]
     assert any("local_index" in e and "stale" in e and stage_run.run_id in e for e in report.errors)
-    assert find_in_mlflow_index(tracking.index, stage_run.run_key_hash) is None
+    entry = find_in_mlflow_index(tracking.index, stage_run.run_key_hash)
+    assert entry.run_id == survivor.info.run_id
 
 
-def test_finder_removes_an_index_entry_whose_run_never_existed(tracking, make_run):
+def test_finder_replaces_an_index_entry_whose_run_never_existed(tracking, make_run):
     context = training_context()
     key_hash = run_key_hash_of(context)
     experiment_id = tracking.experiment_id_for("final_training")
-    update_mlflow_index(tracking.index, key_hash, "0" * 32, experiment_id, tracking.tracking_uri)
+    update_mlflow_index(tracking.index, key_hash, "0" * 32, experiment_id)
     run = make_run(context)
 
     report = find(tracking, run_key_hash=key_hash, index=tracking.index, strict=True)
@@ -113,7 +114,7 @@ def test_finder_removes_an_index_entry_whose_run_never_existed(tracking, make_ru
     assert report.run_id == run.info.run_id
     assert report.strategy_used == "tag_run_key_hash"
     assert any("does not exist" in e for e in report.errors)
-    assert find_in_mlflow_index(tracking.index, key_hash) is None
+    assert find_in_mlflow_index(tracking.index, key_hash).run_id == run.info.run_id
 
 
 def test_finder_keeps_an_index_entry_that_belongs_to_another_experiment(tracking, make_run):
@@ -122,7 +123,7 @@ def test_finder_keeps_an_index_entry_that_belongs_to_another_experiment(tracking
     other_experiment = tracking.client.create_experiment("elsewhere")
 
     report = find_mlflow_run(
-        tracking.client,
+        tracking.reader,
         "elsewhere",
         registry=tracking.registry,
         context=context,
@@ -189,7 +190,7 @@ def test_most_recent_finds_nothing_when_only_other_stages_have_runs(tracking, ma
     make_run(training_context())
 
     report = find_mlflow_run(
-        tracking.client,
+        tracking.reader,
         experiment_name_of(tracking),
         registry=tracking.registry,
         context=sweep_context,
@@ -221,7 +222,7 @@ def test_an_unknown_run_id_is_recorded_and_the_search_goes_on(tracking, make_run
 
     assert report.run_id == run.info.run_id
     assert report.strategies_attempted == ["direct_run_id", "tag_run_key_hash"]
-    assert report.errors[0].startswith("direct_run_id: MlflowException")
+    assert report.errors[0] == f"direct_run_id: run {'f' * 32} does not exist"
 
 
 def test_a_run_id_from_another_experiment_is_not_accepted(tracking, make_run, project):
@@ -277,12 +278,17 @@ def test_the_run_key_hash_finds_runs_in_any_status(tracking, make_run, status):
 
 
 def test_a_locked_index_is_recorded_and_the_tag_search_goes_on(tracking, make_run, tmp_path):
-    index = FileIndexBackend(tmp_path / "index.json", tmp_path / "counter.json", lock_timeout=0.2)
+    index = SqlIndexBackend(f"sqlite:///{tmp_path / 'index.db'}", busy_timeout_s=0.2)
     run = make_run(training_context())
-
-    with FileLock(tmp_path / "index.json.lock"):  # another process is writing the index
+    writer = sqlite3.connect(tmp_path / "index.db", isolation_level=None)
+    writer.execute("BEGIN EXCLUSIVE")  # another process is writing the index
+    try:
         report = find(tracking, context=training_context(), index=index, strict=True)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+        index.close()
 
     assert report.run_id == run.info.run_id
     assert report.strategies_attempted == ["local_index", "tag_run_key_hash"]
-    assert report.errors[0].startswith("local_index: IndexLockTimeoutError")
+    assert report.errors[0].startswith("local_index: IndexBackendError")

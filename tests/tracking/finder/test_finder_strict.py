@@ -15,7 +15,7 @@ def test_a_strict_lookup_that_finds_nothing_raises_with_the_report(tracking, mak
 
     with pytest.raises(RunNotFoundError) as raised:
         find_mlflow_run(
-            tracking.client,
+            tracking.reader,
             experiment_name_of(tracking),
             registry=tracking.registry,
             context=training_context(),
@@ -38,7 +38,7 @@ def test_a_strict_lookup_never_tries_the_fallbacks(tracking, make_run):
 
     with pytest.raises(RunNotFoundError) as raised:
         find_mlflow_run(
-            tracking.client,
+            tracking.reader,
             experiment_name_of(tracking),
             registry=tracking.registry,
             context=training_context(run_name="named"),
@@ -57,9 +57,9 @@ def test_strict_none_takes_the_strict_default(tracking, make_run):
     }
 
     with pytest.raises(RunNotFoundError):
-        find_mlflow_run(tracking.client, experiment_name_of(tracking), **lookup)
+        find_mlflow_run(tracking.reader, experiment_name_of(tracking), **lookup)
     report = find_mlflow_run(
-        tracking.client, experiment_name_of(tracking), strict_default=False, **lookup
+        tracking.reader, experiment_name_of(tracking), strict_default=False, **lookup
     )
 
     assert report.found and report.strategy_used == "tag_context"
@@ -68,7 +68,7 @@ def test_strict_none_takes_the_strict_default(tracking, make_run):
 def test_the_strict_default_is_on(tracking):
     with pytest.raises(RunNotFoundError):
         find_mlflow_run(
-            tracking.client,
+            tracking.reader,
             experiment_name_of(tracking),
             registry=tracking.registry,
             context=training_context(),
@@ -79,7 +79,7 @@ def test_an_explicit_strict_false_overrides_a_strict_default(tracking):
     tracking.experiment_id_for("final_training")
 
     report = find_mlflow_run(
-        tracking.client,
+        tracking.reader,
         experiment_name_of(tracking),
         registry=tracking.registry,
         context=training_context(),
@@ -95,7 +95,7 @@ def test_an_explicit_strict_false_overrides_a_strict_default(tracking):
 
 def test_a_non_strict_lookup_in_a_missing_experiment_reports_not_found(tracking):
     report = find_mlflow_run(
-        tracking.client,
+        tracking.reader,
         "no-such-experiment",
         registry=tracking.registry,
         context=training_context(),
@@ -104,13 +104,13 @@ def test_a_non_strict_lookup_in_a_missing_experiment_reports_not_found(tracking)
 
     assert not report.found
     assert report.strategies_attempted == []
-    assert report.errors == ["experiment 'no-such-experiment' does not exist"]
+    assert report.errors == ["experiment 'no-such-experiment' does not exist or is deleted"]
 
 
 def test_a_strict_lookup_in_a_missing_experiment_raises(tracking):
     with pytest.raises(RunNotFoundError, match="no-such-experiment"):
         find_mlflow_run(
-            tracking.client,
+            tracking.reader,
             "no-such-experiment",
             registry=tracking.registry,
             run_id="f" * 32,
@@ -123,7 +123,7 @@ def test_a_deleted_experiment_counts_as_missing(tracking, make_run):
     tracking.client.delete_experiment(run.info.experiment_id)
 
     report = find_mlflow_run(
-        tracking.client,
+        tracking.reader,
         experiment_name_of(tracking),
         registry=tracking.registry,
         run_id=run.info.run_id,
@@ -131,7 +131,9 @@ def test_a_deleted_experiment_counts_as_missing(tracking, make_run):
     )
 
     assert not report.found
-    assert report.errors == [f"experiment {experiment_name_of(tracking)!r} is deleted"]
+    assert report.errors == [
+        f"experiment {experiment_name_of(tracking)!r} does not exist or is deleted"
+    ]
 
 
 def test_a_strict_lookup_with_nothing_to_search_by_says_so(tracking):
@@ -139,5 +141,5 @@ def test_a_strict_lookup_with_nothing_to_search_by_says_so(tracking):
 
     with pytest.raises(RunNotFoundError, match="give run_id, output_dir, run_key_hash or context"):
         find_mlflow_run(
-            tracking.client, experiment_name_of(tracking), registry=tracking.registry, strict=True
+            tracking.reader, experiment_name_of(tracking), registry=tracking.registry, strict=True
         )

@@ -1,5 +1,4 @@
-"""Backends for the index tests: the file backend, the SQL backend on SQLite, and the SQL
-backend on PostgreSQL (a fresh database per test on the session's real server, see
+"""Backends for the index tests: the index database on SQLite, and on PostgreSQL (a fresh database per test on the session's real server, see
 ``tests/postgres_server.py``)."""
 
 from __future__ import annotations
@@ -20,25 +19,15 @@ from resume_ner.tracking.index.base import IndexBackend
 
 
 @pytest.fixture
-def file_spec(tmp_path: Path) -> BackendSpec:
-    cache = tmp_path / "outputs" / "cache"
-    return BackendSpec(
-        "file",
-        index_path=str(cache / "mlflow_index.json"),
-        counter_path=str(cache / "run_name_counter.json"),
-    )
-
-
-@pytest.fixture
 def sqlite_spec(tmp_path: Path) -> BackendSpec:
-    return BackendSpec("sql", url=f"sqlite:///{tmp_path / 'index.db'}")
+    return BackendSpec(url=f"sqlite:///{tmp_path / 'index.db'}")
 
 
 @pytest.fixture
 def postgresql_spec(postgres: PostgresServer) -> Iterator[BackendSpec]:  # noqa: F811
     url = postgres.create_database("resume_ner_index")
     try:
-        yield BackendSpec("sql", url=url)
+        yield BackendSpec(url=url)
     finally:
         postgres.drop_database(url)
 

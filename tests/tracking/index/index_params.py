@@ -8,8 +8,6 @@ import pytest
 
 #: Backend kinds (fixture names without ``_spec``); PostgreSQL runs on the session's own server.
 BACKEND_KINDS: list[Any] = [
-    "file",
     "sqlite",
     pytest.param("postgresql", marks=pytest.mark.postgres),
 ]
-SQL_KINDS: list[Any] = BACKEND_KINDS[1:]

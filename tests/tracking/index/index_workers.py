@@ -19,16 +19,9 @@ from resume_ner.tracking.index.base import IndexBackend
 class BackendSpec:
     """How to open one backend again in another process."""
 
-    kind: str  # "file" or "sql"
-    index_path: str = ""
-    counter_path: str = ""
-    url: str = ""
+    url: str
 
     def open(self) -> IndexBackend:
-        if self.kind == "file":
-            from resume_ner.tracking.index.file import FileIndexBackend
-
-            return FileIndexBackend(Path(self.index_path), Path(self.counter_path))
         from resume_ner.tracking.index.sql import SqlIndexBackend
 
         return SqlIndexBackend(self.url)
@@ -61,9 +54,7 @@ def update_index(spec: BackendSpec, worker: int, count: int, start: Any, out: An
     backend = spec.open()
     start.wait()
     for number in range(count):
-        update_mlflow_index(
-            backend, f"hash-{worker}-{number}", f"run-{worker}-{number}", "1", "sqlite:///store.db"
-        )
+        update_mlflow_index(backend, f"hash-{worker}-{number}", f"run-{worker}-{number}", "1")
     backend.close()
     out.put(worker)
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
 from resume_ner.naming.keys import build_counter_key
 from resume_ner.tracking.index.base import IndexBackend
-from resume_ner.tracking.index.file import FileIndexBackend
 from resume_ner.tracking.index.run_index import (
     find_in_mlflow_index,
     rebuild_mlflow_index,
@@ -18,6 +16,8 @@ from resume_ner.tracking.index.run_index import (
     version_from_run_name,
 )
 from resume_ner.tracking.index.version_counter import reserve_run_name_version
+from resume_ner.tracking.store.client import ClientStoreReader
+from resume_ner.tracking.store.sqlite import SqliteStoreReader
 
 HASH_A = "a" * 64
 HASH_B = "b" * 64
@@ -45,7 +45,7 @@ def _counter_key(project, run_key_hash: str, stage: str = "hpo_trial") -> str:
 def _rebuild(project, backend: IndexBackend, experiment_ids: list[str], **options) -> int:
     return rebuild_mlflow_index(
         backend,
-        project.client,
+        SqliteStoreReader(project.tracking_uri),
         experiment_ids,
         registry=project.registry,
         policy=project.policy,
@@ -63,19 +63,19 @@ def test_rebuild_restores_an_entry_for_the_newest_run_of_each_hash(project, back
 
     assert _rebuild(project, backend, [experiment]) == 2
 
-    entry = find_in_mlflow_index(backend, HASH_A, project.tracking_uri)
+    entry = find_in_mlflow_index(backend, HASH_A)
     assert (entry.run_id, entry.experiment_id, entry.run_name) == (
         newest_a,
         experiment,
         "local_m_hpo_trial_a.2",
     )
-    assert find_in_mlflow_index(backend, HASH_B, project.tracking_uri).run_id == only_b
+    assert find_in_mlflow_index(backend, HASH_B).run_id == only_b
 
 
 def test_rebuild_replaces_entries_that_mlflow_does_not_have(project, backend: IndexBackend):
     experiment = project.experiment()
     _create_run(project, experiment, HASH_A, "local_m_hpo_trial_a.1")
-    update_mlflow_index(backend, "f" * 64, "gone", experiment, project.tracking_uri)
+    update_mlflow_index(backend, "f" * 64, "gone", experiment)
     _rebuild(project, backend, [experiment])
     assert find_in_mlflow_index(backend, "f" * 64) is None
 
@@ -102,13 +102,22 @@ def test_rebuild_never_lowers_a_counter(project, backend: IndexBackend):
     assert reserve_run_name_version(backend, _counter_key(project, HASH_A)) == 10
 
 
-def test_rebuild_pages_through_every_run(project, backend: IndexBackend):
+def test_rebuild_through_mlflows_client_reads_the_same_entries(project, backend: IndexBackend):
     experiment = project.experiment()
-    hashes = [f"{number:064x}" for number in range(7)]
+    hashes = [f"{number:064x}" for number in range(3)]
     for number, run_key_hash in enumerate(hashes):
         _create_run(project, experiment, run_key_hash, f"local_m_hpo_trial_{number}.1")
 
-    assert _rebuild(project, backend, [experiment], page_size=2) == 7
+    written = rebuild_mlflow_index(
+        backend,
+        ClientStoreReader(project.client),
+        [experiment],
+        registry=project.registry,
+        policy=project.policy,
+        max_entries=100,
+    )
+
+    assert written == 3
     assert {entry.run_key_hash for entry in backend.list_entries()} == set(hashes)
 
 
@@ -141,18 +150,10 @@ def test_rebuild_covers_every_experiment_given(project, backend: IndexBackend):
     assert _rebuild(project, backend, [first, second]) == 2
 
 
-def test_rebuild_restores_an_unreadable_counter_file(project, tmp_path: Path):
-    cache = tmp_path / "cache"
-    backend = FileIndexBackend(cache / "mlflow_index.json", cache / "run_name_counter.json")
-    experiment = project.experiment()
-    _create_run(project, experiment, HASH_A, "local_m_hpo_trial_a.4")
-    cache.mkdir()
-    (cache / "run_name_counter.json").write_text('{"format": 1, "coun')
-
-    _rebuild(project, backend, [experiment])
-
-    assert reserve_run_name_version(backend, _counter_key(project, HASH_A)) == 5
-    assert len(list(cache.glob("run_name_counter.json.corrupt-*"))) == 1
+def test_rebuild_marks_the_index_as_built(project, backend: IndexBackend):
+    assert backend.built_at() is None
+    _rebuild(project, backend, [project.experiment()])
+    assert backend.built_at() is not None
 
 
 @pytest.mark.parametrize(
@@ -170,3 +171,23 @@ def test_version_is_read_from_the_suffix_the_policy_formats(project, name, fmt, 
     run_name = settings.run_name.model_copy(update={"auto_increment": auto})
     policy = replace(project.policy, settings=settings.model_copy(update={"run_name": run_name}))
     assert version_from_run_name(name, policy) == expected
+
+
+def test_a_tracking_session_rebuilds_a_deleted_index_when_it_opens(project):
+    from resume_ner.tracking.context import TrackingContext
+    from resume_ner.tracking.index.backends import open_index_backend
+
+    experiment = project.experiment("resume-ner-hpo")
+    run_id = _create_run(project, experiment, HASH_A, "local_m_hpo_trial_a.3")
+    (project.paths.mlflow_dir / "index.db").unlink(missing_ok=True)
+
+    with TrackingContext.open(
+        project.paths, project.project, tracking_uri=project.tracking_uri, environ={}
+    ) as tracking:
+        assert find_in_mlflow_index(tracking.index, HASH_A).run_id == run_id
+        assert reserve_run_name_version(tracking.index, _counter_key(project, HASH_A)) == 4
+    reopened = open_index_backend(project.config.index, project.paths)
+    try:
+        assert reopened.built_at() is not None
+    finally:
+        reopened.close()

@@ -14,40 +14,26 @@ from resume_ner.tracking.index.run_index import (
     update_mlflow_index,
 )
 
-URI = "sqlite:///project/mlruns/mlflow.db"
-
 
 def _hash(number: int) -> str:
     return f"{number:064x}"
 
 
 def test_entry_is_found_by_its_run_key_hash(backend: IndexBackend):
-    update_mlflow_index(backend, _hash(1), "run-1", "7", URI, run_name="local_x.1")
-    entry = find_in_mlflow_index(backend, _hash(1), URI)
+    update_mlflow_index(backend, _hash(1), "run-1", "7", run_name="local_x.1")
+    entry = find_in_mlflow_index(backend, _hash(1))
     assert entry is not None
-    assert (entry.run_id, entry.experiment_id, entry.tracking_uri, entry.run_name) == (
-        "run-1",
-        "7",
-        URI,
-        "local_x.1",
-    )
-    assert find_in_mlflow_index(backend, _hash(2), URI) is None
+    assert (entry.run_id, entry.experiment_id, entry.run_name) == ("run-1", "7", "local_x.1")
+    assert find_in_mlflow_index(backend, _hash(2)) is None
 
 
-def test_entry_recorded_for_another_tracking_uri_is_not_returned(backend: IndexBackend):
-    update_mlflow_index(backend, _hash(1), "run-1", "7", URI)
-    assert find_in_mlflow_index(backend, _hash(1), "http://127.0.0.1:5000") is None
-    assert find_in_mlflow_index(backend, _hash(1)) is not None
+def test_an_entry_names_no_tracking_uri_so_it_survives_a_move_of_the_store():
+    assert "tracking_uri" not in IndexEntry.__dataclass_fields__
 
 
-@pytest.mark.parametrize("missing", ["run_key_hash", "run_id", "experiment_id", "tracking_uri"])
-def test_update_requires_hash_run_experiment_and_tracking_uri(backend: IndexBackend, missing: str):
-    values = {
-        "run_key_hash": _hash(1),
-        "run_id": "run-1",
-        "experiment_id": "7",
-        "tracking_uri": URI,
-    }
+@pytest.mark.parametrize("missing", ["run_key_hash", "run_id", "experiment_id"])
+def test_update_requires_hash_run_and_experiment(backend: IndexBackend, missing: str):
+    values = {"run_key_hash": _hash(1), "run_id": "run-1", "experiment_id": "7"}
     values[missing] = ""
     with pytest.raises(ValueError, match=missing):
         update_mlflow_index(backend, **values)
@@ -55,13 +41,13 @@ def test_update_requires_hash_run_experiment_and_tracking_uri(backend: IndexBack
 
 
 def test_update_replaces_the_entry_of_the_same_hash(backend: IndexBackend):
-    update_mlflow_index(backend, _hash(1), "run-old", "7", URI)
-    update_mlflow_index(backend, _hash(1), "run-new", "7", URI)
+    update_mlflow_index(backend, _hash(1), "run-old", "7")
+    update_mlflow_index(backend, _hash(1), "run-new", "7")
     assert [entry.run_id for entry in backend.list_entries()] == ["run-new"]
 
 
 def test_remove_reports_whether_there_was_an_entry(backend: IndexBackend):
-    update_mlflow_index(backend, _hash(1), "run-1", "7", URI)
+    update_mlflow_index(backend, _hash(1), "run-1", "7")
     assert remove_from_mlflow_index(backend, _hash(1)) is True
     assert remove_from_mlflow_index(backend, _hash(1)) is False
     assert find_in_mlflow_index(backend, _hash(1)) is None
@@ -69,7 +55,7 @@ def test_remove_reports_whether_there_was_an_entry(backend: IndexBackend):
 
 def test_entries_are_stamped_with_utc_time(backend: IndexBackend):
     before = datetime.now(UTC)
-    update_mlflow_index(backend, _hash(1), "run-1", "7", URI)
+    update_mlflow_index(backend, _hash(1), "run-1", "7")
     stamp = find_in_mlflow_index(backend, _hash(1)).updated_at
     assert stamp.endswith("+00:00")
     assert before <= parse_utc_iso(stamp) <= datetime.now(UTC)
@@ -79,7 +65,7 @@ def test_index_never_exceeds_max_entries_and_keeps_the_most_recently_updated(
     backend: IndexBackend,
 ):
     for number in range(12):
-        update_mlflow_index(backend, _hash(number), f"run-{number}", "7", URI, max_entries=5)
+        update_mlflow_index(backend, _hash(number), f"run-{number}", "7", max_entries=5)
         assert len(backend.list_entries()) <= 5
     kept = {entry.run_key_hash for entry in backend.list_entries()}
     assert kept == {_hash(number) for number in range(7, 12)}
@@ -87,9 +73,9 @@ def test_index_never_exceeds_max_entries_and_keeps_the_most_recently_updated(
 
 def test_updating_an_old_entry_saves_it_from_eviction(backend: IndexBackend):
     for number in range(3):
-        update_mlflow_index(backend, _hash(number), f"run-{number}", "7", URI, max_entries=3)
-    update_mlflow_index(backend, _hash(0), "run-0", "7", URI, max_entries=3)
-    update_mlflow_index(backend, _hash(3), "run-3", "7", URI, max_entries=3)
+        update_mlflow_index(backend, _hash(number), f"run-{number}", "7", max_entries=3)
+    update_mlflow_index(backend, _hash(0), "run-0", "7", max_entries=3)
+    update_mlflow_index(backend, _hash(3), "run-3", "7", max_entries=3)
     kept = {entry.run_key_hash for entry in backend.list_entries()}
     assert kept == {_hash(0), _hash(2), _hash(3)}
 
@@ -98,11 +84,9 @@ def test_replacing_the_index_keeps_the_newest_entry_per_hash_within_the_bound(
     backend: IndexBackend,
 ):
     def entry(number: int, run_id: str, day: int) -> IndexEntry:
-        return IndexEntry(
-            _hash(number), run_id, "7", URI, None, f"2025-01-{day:02d}T00:00:00+00:00"
-        )
+        return IndexEntry(_hash(number), run_id, "7", None, f"2025-01-{day:02d}T00:00:00+00:00")
 
-    update_mlflow_index(backend, _hash(9), "run-9", "7", URI)
+    update_mlflow_index(backend, _hash(9), "run-9", "7")
     backend.replace_entries(
         [entry(1, "old", 1), entry(1, "new", 5), entry(2, "two", 3), entry(3, "three", 2)],
         max_entries=2,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from index_params import SQL_KINDS
+from index_params import BACKEND_KINDS
 from index_workers import BackendSpec, open_only, run_together
 from sqlalchemy import create_engine, inspect
 
@@ -23,7 +23,8 @@ def test_tables_are_created_with_their_documented_names(tmp_path: Path):
     finally:
         engine.dispose()
     assert {
-        "resume_ner_run_index",
+        "resume_ner_run_keys",
+        "resume_ner_index_state",
         "resume_ner_version_counter",
         "resume_ner_reservations",
     } <= tables
@@ -41,7 +42,7 @@ def test_reopening_a_database_keeps_its_counters(tmp_path: Path):
         second.close()
 
 
-@pytest.mark.parametrize("kind", SQL_KINDS)
+@pytest.mark.parametrize("kind", BACKEND_KINDS)
 def test_processes_opening_a_fresh_database_at_once_all_succeed(
     kind: str, request: pytest.FixtureRequest
 ):

@@ -1,7 +1,7 @@
-"""The run index (run-key hash -> run id) and the run-name version counter.
+"""The run index (run-key hash -> MLflow experiment and run ids), the run-name version counter,
+and the leases and heartbeats of the processes that share them.
 
-Both live behind one backend interface (:class:`~resume_ner.tracking.index.base.IndexBackend`)
-with two implementations: JSON files with append-only journals under a file lock (one machine)
-and SQL tables through SQLAlchemy (several machines sharing PostgreSQL). Only the rebuild from
-MLflow (``rebuild_mlflow_index``) imports MLflow, inside the function.
+All of them live in one database through SQLAlchemy (:mod:`resume_ner.tracking.index.sql`): an
+SQLite file in the project by default, a PostgreSQL database for several machines. The index is
+rebuilt from the tracking store when it was never built or its file was damaged or deleted.
 """

@@ -8,29 +8,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from resume_ner.errors import InputError
 from resume_ner.tracking.errors import TrackingError
 from resume_ner.tracking.locks import ProcessLock
 
-#: The command that repairs a corrupt index or version counter; error messages point at it.
-REBUILD_COMMAND = "resume-ner index rebuild"
+#: The tables of the run index and of the index's own state (``built_at``); the run index's
+#: columns are the fields of :class:`IndexEntry`.
+RUN_KEYS_TABLE = "resume_ner_run_keys"
+STATE_TABLE = "resume_ner_index_state"
+BUILT_AT = "built_at"
 
 
 class IndexBackendError(TrackingError):
     """The run index or version counter could not be read or written."""
-
-
-class IndexLockTimeoutError(IndexBackendError):
-    """The lock guarding an index file was not obtained in time; nothing was read or written."""
-
-
-class IndexCorruptError(InputError, IndexBackendError):
-    """Stored version-counter state cannot be read.
-
-    Versions are not restarted behind the user's back (that would hand out names already in
-    use); the message says to run ``resume-ner index rebuild``, which restores the counters
-    from the run names in MLflow.
-    """
 
 
 def utc_now_iso() -> str:
@@ -60,12 +49,12 @@ def parse_utc_iso(timestamp: str) -> datetime:
 
 @dataclass(frozen=True)
 class IndexEntry:
-    """Where the run with a given identity (run-key hash) lives."""
+    """Where the run with a given identity (run-key hash) lives: its experiment and run ids,
+    which stay the same when the project or its store moves."""
 
     run_key_hash: str
     run_id: str
     experiment_id: str
-    tracking_uri: str
     run_name: str | None = None
     updated_at: str = ""
 
@@ -134,7 +123,6 @@ def with_normalized_time(entry: IndexEntry) -> IndexEntry:
         entry.run_key_hash,
         entry.run_id,
         entry.experiment_id,
-        entry.tracking_uri,
         entry.run_name,
         stamp,
     )
@@ -275,12 +263,16 @@ class IndexBackend(ABC):
         needs no heartbeat; ``acquire`` raises ``TimeoutError`` after ``timeout_s``.
         """
 
-    def discard_corrupt_counters(self) -> bool:
-        """Set unreadable counter state aside so that a rebuild can restore it; whether any was.
+    # --- the rebuild from MLflow ------------------------------------------------------------
 
-        Backends whose storage cannot be partly corrupt (a database) have nothing to discard.
-        """
-        return False
+    @abstractmethod
+    def built_at(self) -> str | None:
+        """When the index was last filled from the tracking store; ``None`` when it never was
+        (a new, deleted or set-aside index file), so that it is rebuilt before use."""
+
+    @abstractmethod
+    def mark_built(self) -> None:
+        """Record that the index was filled from the tracking store now."""
 
     @abstractmethod
     def close(self) -> None:

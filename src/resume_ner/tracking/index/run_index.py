@@ -1,9 +1,11 @@
-"""The run index: run-key hash -> where the run with that identity lives.
+"""The run index: run-key hash -> the experiment and run ids of the run with that identity.
 
-The index is a cache in front of a tag search in MLflow. It is bounded (the least recently
-updated entries are evicted), never fatal when its storage is damaged, and can be rebuilt from
-MLflow with :func:`rebuild_mlflow_index`, which also restores the version-counter floors from
-the run names it finds. Only the rebuild imports MLflow.
+The index is a cache in front of a tag search in the tracking store. It is bounded (the least
+recently updated entries are evicted) and keyed by what survives a move of the project or its
+store. :func:`rebuild_mlflow_index` fills it from the store, version-counter floors included (from
+the run names it finds); :func:`ensure_index_built` does so once for an index that was never
+filled (new, deleted or set aside as damaged). The store is read through a
+:class:`~resume_ner.tracking.store.base.StoreReader`, so that neither imports MLflow on their own.
 """
 
 from __future__ import annotations
@@ -16,17 +18,16 @@ from typing import TYPE_CHECKING
 
 from resume_ner.naming.errors import NamingError
 from resume_ner.naming.keys import build_counter_key
+from resume_ner.tracking.experiments import project_experiment_names
 from resume_ner.tracking.index.base import (
     IndexBackend,
     IndexBackendError,
     IndexEntry,
     utc_now_iso,
 )
+from resume_ner.tracking.store.base import RunQuery, RunView, StoreReader
 
 if TYPE_CHECKING:
-    from mlflow.entities import Run
-    from mlflow.tracking import MlflowClient
-
     # Typing only: the lookups below must stay cheap to import (no configuration models).
     from resume_ner.naming.policy import NamingPolicy
     from resume_ner.naming.tags import TagsRegistry
@@ -34,14 +35,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_ENTRIES = 10_000
-SEARCH_PAGE_SIZE = 1000
+#: Seconds a process waits for another that is rebuilding the index.
+REBUILD_LOCK_TIMEOUT_S = 300.0
 
 # A number no format would contain by itself; it marks where the version sits in the suffix.
 _VERSION_MARKER = 918_273_645
-
-
-def _same_tracking_uri(left: str, right: str) -> bool:
-    return left.rstrip("/") == right.rstrip("/")
 
 
 def update_mlflow_index(
@@ -49,25 +47,19 @@ def update_mlflow_index(
     run_key_hash: str,
     run_id: str,
     experiment_id: str,
-    tracking_uri: str,
     *,
     run_name: str | None = None,
     max_entries: int = DEFAULT_MAX_ENTRIES,
 ) -> None:
-    """Record that the run identified by ``run_key_hash`` is ``run_id`` at ``tracking_uri``.
+    """Record that the run identified by ``run_key_hash`` is ``run_id`` in ``experiment_id``.
 
     The entry is stamped with the current UTC time; the least recently updated entries are
     evicted beyond ``max_entries``. Raises ``ValueError`` when any of ``run_key_hash``,
-    ``run_id``, ``experiment_id`` or ``tracking_uri`` is empty. The index is a cache and the run
-    already exists, so a backend failure (a lock not obtained, a database or disk error) is
-    logged as a warning instead of raised: the run is then found by its tags.
+    ``run_id`` or ``experiment_id`` is empty. The index is a cache and the run already exists,
+    so a backend failure (a lock not obtained, a database or disk error) is logged as a warning
+    instead of raised: the run is then found by its tags.
     """
-    required = {
-        "run_key_hash": run_key_hash,
-        "run_id": run_id,
-        "experiment_id": experiment_id,
-        "tracking_uri": tracking_uri,
-    }
+    required = {"run_key_hash": run_key_hash, "run_id": run_id, "experiment_id": experiment_id}
     missing = [name for name, value in required.items() if not value]
     if missing:
         raise ValueError(f"an index entry needs {', '.join(missing)}")
@@ -75,7 +67,6 @@ def update_mlflow_index(
         run_key_hash=run_key_hash,
         run_id=run_id,
         experiment_id=str(experiment_id),
-        tracking_uri=tracking_uri,
         run_name=run_name,
         updated_at=utc_now_iso(),
     )
@@ -85,31 +76,16 @@ def update_mlflow_index(
         logger.warning("run %s was not recorded in the run index %r: %s", run_id, backend, exc)
 
 
-def find_in_mlflow_index(
-    backend: IndexBackend, run_key_hash: str, tracking_uri: str | None = None
-) -> IndexEntry | None:
+def find_in_mlflow_index(backend: IndexBackend, run_key_hash: str) -> IndexEntry | None:
     """The entry for ``run_key_hash``, or ``None``.
 
-    With ``tracking_uri`` given, an entry recorded for another tracking URI is not returned
-    (a run id means nothing in another store). A corrupt index file reads as empty; a backend
-    that cannot be read (lock not obtained, database down) raises
+    A backend that cannot be read (lock not obtained, database down) raises
     :class:`~resume_ner.tracking.index.base.IndexBackendError`, so that a finder can report it
     before falling back to a tag search.
     """
     if not run_key_hash:
         return None
-    entry = backend.get_entry(run_key_hash)
-    if entry is None:
-        return None
-    if tracking_uri is not None and not _same_tracking_uri(entry.tracking_uri, tracking_uri):
-        logger.debug(
-            "index entry for %s points at %s, not %s; ignored",
-            run_key_hash,
-            entry.tracking_uri,
-            tracking_uri,
-        )
-        return None
-    return entry
+    return backend.get_entry(run_key_hash)
 
 
 def remove_from_mlflow_index(backend: IndexBackend, run_key_hash: str) -> bool:
@@ -126,7 +102,7 @@ def version_from_run_name(run_name: str, policy: NamingPolicy) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _start_time_iso(run: Run) -> str:
+def _start_time_iso(run: RunView) -> str:
     if not run.info.start_time:
         return utc_now_iso()
     moment = datetime.fromtimestamp(run.info.start_time / 1000, tz=UTC)
@@ -135,51 +111,33 @@ def _start_time_iso(run: Run) -> str:
 
 def rebuild_mlflow_index(
     backend: IndexBackend,
-    client: MlflowClient,
+    reader: StoreReader,
     experiment_ids: Sequence[str],
     *,
     registry: TagsRegistry,
     policy: NamingPolicy,
     max_entries: int,
-    tracking_uri: str | None = None,
-    page_size: int = SEARCH_PAGE_SIZE,
 ) -> int:
     """Rebuild the index and the version-counter floors from the runs in ``experiment_ids``.
 
-    Pages through every run tagged with a run-key hash. The index is replaced by one entry per
-    hash, for its newest active run (at most ``max_entries``, newest first), recorded for
-    ``tracking_uri`` (default: the client's). Each counter key (project, stage, run-key hash and
-    env tags) is raised to the highest version found in its runs' names, deleted runs included,
-    so that no version in use is handed out again; an unreadable counter is first set aside.
-    Returns the number of index entries written. Raises ``MlflowException`` when the search fails.
+    Reads every run tagged with a run-key hash through ``reader``. The index is replaced by one
+    entry per hash, for its newest active run (at most ``max_entries``, newest first). Each
+    counter key (project, stage, run-key hash and env tags) is raised to the highest version
+    found in its runs' names, deleted runs included, so that no version in use is handed out
+    again. The index is then marked as built. Returns the number of index entries written.
+    Raises :class:`~resume_ner.tracking.store.base.StoreReadError` when the store cannot be read.
     """
-    from mlflow.entities import ViewType
-
-    from resume_ner.tracking.queries import iter_all_runs
-
     hash_key = registry.key("grouping", "run_key_hash")
     project_key = registry.key("process", "project")
     stage_key = registry.key("process", "stage")
     env_key = registry.key("process", "env")
-    uri = tracking_uri or client.tracking_uri
 
     newest: dict[str, IndexEntry] = {}
     floors: dict[str, int] = {}
-    scanned = 0
-    runs = (
-        iter_all_runs(
-            client,
-            experiment_ids,
-            f"tags.`{hash_key}` LIKE '%'",
-            order_by=["attributes.start_time DESC"],
-            run_view_type=ViewType.ALL,
-            page_size=page_size,
-        )
-        if experiment_ids
-        else iter(())
+    runs = reader.search_runs(
+        list(experiment_ids), RunQuery(has_tag=hash_key, include_deleted=True)
     )
     for run in runs:
-        scanned += 1
         tags = run.data.tags
         run_key_hash = tags.get(hash_key, "")
         if not run_key_hash:
@@ -203,7 +161,6 @@ def rebuild_mlflow_index(
             run_key_hash=run_key_hash,
             run_id=run.info.run_id,
             experiment_id=run.info.experiment_id,
-            tracking_uri=uri,
             run_name=run.info.run_name,
             updated_at=_start_time_iso(run),
         )
@@ -212,13 +169,53 @@ def rebuild_mlflow_index(
             newest[run_key_hash] = entry
 
     backend.replace_entries(newest.values(), max_entries)
-    backend.discard_corrupt_counters()
     backend.ensure_versions_at_least(floors)
+    backend.mark_built()
     written = min(len(newest), max_entries)
     logger.info(
         "rebuilt the run index from %d runs: %d entries, %d version counters",
-        scanned,
+        len(runs),
         written,
         len(floors),
     )
+    return written
+
+
+def ensure_index_built(
+    backend: IndexBackend,
+    reader: StoreReader,
+    *,
+    registry: TagsRegistry,
+    policy: NamingPolicy,
+    max_entries: int,
+) -> int | None:
+    """Rebuild the index from the store behind ``reader`` if it was never built (a new index, or
+    one whose file was deleted or set aside as damaged); the entries written, ``None`` when it
+    was built already.
+
+    One process rebuilds while others opening the same index wait for it. A rebuild that finds
+    runs is announced with a warning. Raises what :func:`rebuild_mlflow_index` raises and
+    ``TimeoutError`` when another process's rebuild holds the lock too long.
+    """
+    if backend.built_at() is not None:
+        return None
+    with backend.lock("index rebuild", timeout_s=REBUILD_LOCK_TIMEOUT_S):
+        if backend.built_at() is not None:
+            return None
+        experiments = reader.experiment_ids(project_experiment_names(policy))
+        written = rebuild_mlflow_index(
+            backend,
+            reader,
+            list(experiments.values()),
+            registry=registry,
+            policy=policy,
+            max_entries=max_entries,
+        )
+    if written:
+        logger.warning(
+            "the run index %r was new or had been set aside: rebuilt it from %s (%d runs)",
+            backend,
+            reader.tracking_uri,
+            written,
+        )
     return written

@@ -1,6 +1,13 @@
-"""The SQL backend: the run index and the version counter as tables (SQLAlchemy 2 Core).
+"""The index backend: the run index, the version counter, leases and heartbeats as tables
+(SQLAlchemy 2 Core), in an SQLite file of the project by default or in a PostgreSQL database that
+several machines share.
 
-It is meant for several machines sharing one PostgreSQL database, and works on SQLite too.
+The run index is keyed by what survives a move (run-key hash -> experiment and run ids), so a
+project copied elsewhere keeps using it. It is a cache of what MLflow holds: an SQLite file that
+cannot be read (truncated, overwritten) is set aside with a warning and a new one is created,
+which, like a deleted file, records no build time, so that the next command rebuilds it from
+MLflow (:func:`~resume_ner.tracking.index.run_index.ensure_index_built`), version-counter floors
+included.
 Handing out a version is one transaction around one atomic upsert
 (``INSERT ... ON CONFLICT DO UPDATE SET next_version = next_version + 1 RETURNING``), so two
 processes never get the same version whatever the isolation level. On SQLite every writing
@@ -16,8 +23,10 @@ import logging
 import os
 import re
 import socket
+import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +53,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from resume_ner.tracking.index.base import (
+    BUILT_AT,
+    RUN_KEYS_TABLE,
+    STATE_TABLE,
     IndexBackend,
     IndexBackendError,
     IndexEntry,
@@ -75,15 +87,22 @@ _READ_ONLY_OPTION = "resume_ner_read_only"
 metadata = MetaData()
 
 run_index_table = Table(
-    "resume_ner_run_index",
+    RUN_KEYS_TABLE,
     metadata,
     Column("run_key_hash", String(128), primary_key=True),
     Column("run_id", String(64), nullable=False),
     Column("experiment_id", String(64), nullable=False),
-    Column("tracking_uri", Text, nullable=False),
     Column("run_name", String(512), nullable=True),
     Column("updated_at", String(40), nullable=False),
-    Index("ix_resume_ner_run_index_updated_at", "updated_at"),
+    Index("ix_resume_ner_run_keys_updated_at", "updated_at"),
+)
+
+#: Facts about the index itself: ``built_at``, when it was last filled from MLflow.
+state_table = Table(
+    STATE_TABLE,
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
 )
 
 version_counter_table = Table(
@@ -144,15 +163,47 @@ def _install_sqlite_transactions(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-class SqlIndexBackend(IndexBackend):
-    """The run index and version counter in three tables of the database at ``url``.
+def set_aside_if_damaged(path: Path) -> Path | None:
+    """Move the SQLite file at ``path`` aside when it is not a readable database; where to.
 
-    ``url`` is an SQLAlchemy URL: ``postgresql+psycopg://user@host:5432/db`` for several
-    machines, or ``sqlite:///path/index.db``. Tables are created when missing, also when several
-    processes open a fresh database at once. ``busy_timeout_s`` is how long an SQLite writer
-    waits for the database lock; ``host`` is the name this machine records (default: its host
-    name). Raises :class:`IndexBackendError` for an unsupported database
-    or when the database cannot be reached or set up.
+    A file SQLite cannot open or whose quick check fails (truncated, overwritten) is renamed to
+    ``<name>.damaged-<UTC time>`` with a warning. A missing file is left missing.
+    """
+    if not path.is_file():
+        return None
+    try:
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            verdict = connection.execute("PRAGMA quick_check").fetchone()
+        finally:
+            connection.close()
+        if verdict is not None and verdict[0] == "ok":
+            return None
+        problem = verdict[0] if verdict else "no answer"
+    except sqlite3.DatabaseError as exc:
+        problem = str(exc)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    aside = path.with_name(f"{path.name}.damaged-{stamp}")
+    path.replace(aside)
+    logger.warning(
+        "the run index %s is damaged (%s); moved it to %s, and it is rebuilt from MLflow",
+        path,
+        problem,
+        aside.name,
+    )
+    return aside
+
+
+class SqlIndexBackend(IndexBackend):
+    """The run index, version counter, leases and heartbeats in tables of the database at ``url``.
+
+    ``url`` is an SQLAlchemy URL: ``sqlite:///path/index.db`` on one machine (a damaged file is
+    set aside first, :func:`set_aside_if_damaged`), ``postgresql+psycopg://user@host:5432/db``
+    for several. Tables are created when missing, also when several processes open a fresh
+    database at once. ``busy_timeout_s`` is how long an SQLite writer waits for the database
+    lock; ``host`` is the name this machine records (default: its host name). Raises
+    :class:`IndexBackendError` for an unsupported database or when the database cannot be
+    reached or set up.
     """
 
     def __init__(
@@ -176,11 +227,14 @@ class SqlIndexBackend(IndexBackend):
         self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         try:
             if dialect == "sqlite":
+                if self._database and self._database != ":memory:":
+                    with store_init_lock(self._raw_url):
+                        set_aside_if_damaged(Path(self._database))
                 self._engine = create_engine(parsed, connect_args={"timeout": busy_timeout_s})
                 _install_sqlite_transactions(self._engine)
             else:
                 self._engine = create_engine(parsed, pool_pre_ping=True)
-        except (SQLAlchemyError, ImportError) as exc:
+        except (SQLAlchemyError, ImportError, OSError) as exc:
             raise IndexBackendError(f"cannot open the index database {self.url}: {exc}") from exc
         self._create_tables()
 
@@ -491,6 +545,22 @@ class SqlIndexBackend(IndexBackend):
             folder / f"{Path(self._database or 'index').name}.{slug}.lock", timeout_s=timeout_s
         )
 
+    # --- the rebuild from MLflow ------------------------------------------------------------
+
+    def built_at(self) -> str | None:
+        table = state_table
+        with self._read() as conn:
+            return conn.execute(select(table.c.value).where(table.c.name == BUILT_AT)).scalar()
+
+    def mark_built(self) -> None:
+        table = state_table
+        statement = self._insert(table).values(name=BUILT_AT, value=utc_now_iso())
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c.name], set_={"value": statement.excluded.value}
+        )
+        with self._errors(), self._write() as conn:
+            conn.execute(statement)
+
     def close(self) -> None:
         self._engine.dispose()
 
@@ -500,7 +570,6 @@ def _entry_row(entry: IndexEntry) -> dict[str, Any]:
         "run_key_hash": entry.run_key_hash,
         "run_id": entry.run_id,
         "experiment_id": entry.experiment_id,
-        "tracking_uri": entry.tracking_uri,
         "run_name": entry.run_name,
         "updated_at": entry.updated_at,
     }
@@ -520,7 +589,6 @@ def _entry_from_row(row: Mapping[str, Any]) -> IndexEntry:
         run_key_hash=row["run_key_hash"],
         run_id=row["run_id"],
         experiment_id=row["experiment_id"],
-        tracking_uri=row["tracking_uri"],
         run_name=row["run_name"],
         updated_at=row["updated_at"],
     )

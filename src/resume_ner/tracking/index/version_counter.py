@@ -34,7 +34,7 @@ def reserve_run_name_version(
     A ``run_id`` that already holds a live reservation of ``counter_key`` gets the same version
     back, so a retried call does not use up versions. Raises ``ValueError`` for an empty
     ``counter_key`` and :class:`~resume_ner.tracking.index.base.IndexBackendError` when the
-    backend fails (``IndexCorruptError`` for an unreadable counter).
+    backend fails.
     """
     _require_counter_key(counter_key)
     return backend.reserve_version(counter_key, run_id)
