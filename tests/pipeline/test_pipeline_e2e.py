@@ -575,10 +575,6 @@ def test_a_copied_project_keeps_working_after_the_original_is_deleted(piped, tmp
         gone.rename(project.root)
 
 
-#: The run index, keyed on the tracking URI, is outside what this test covers.
-RUN_INDEX_FILES = ("mlflow_index.json",)
-
-
 def _places_naming(root: Path, folder: str) -> list[str]:
     """Every file under ``root`` whose bytes hold ``folder``, every row of the MLflow store
     (its SQL dump) that does, and every ONNX node whose metadata or doc string does."""
@@ -589,7 +585,7 @@ def _places_naming(root: Path, folder: str) -> list[str]:
     needle = folder.encode()
     found = []
     for path in sorted(root.rglob("*")):
-        if not path.is_file() or path.name.startswith(RUN_INDEX_FILES):
+        if not path.is_file():
             continue
         if needle in path.read_bytes():
             found.append(str(path.relative_to(root)))

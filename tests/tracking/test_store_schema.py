@@ -78,7 +78,7 @@ def test_a_store_of_an_older_mlflow_is_told_to_be_upgraded_with_mlflow_db_upgrad
     assert done.returncode == 2
     (line,) = _error_lines(done.stderr)
     assert older in line
-    assert line.endswith(f"mlflow db upgrade {db}")
+    assert line.endswith(f"mlflow db upgrade sqlite:///{db}")  # the command takes the URI
     assert "pip install" not in line
 
 

@@ -126,7 +126,9 @@ class _Reading:
 
 
 def _open_reading(state: CliState, tracking_uri: str | None) -> _Reading:
-    """The reader of the project's tracking store."""
+    """The reader of the project's tracking store. Raises
+    :class:`~resume_ner.tracking.schema.StoreSchemaError` when an SQLite store's schema is not
+    the installed MLflow's."""
     from resume_ner.naming.policy import NamingPolicy
     from resume_ner.naming.tags import TagsRegistry
     from resume_ner.tracking.setup import resolve_tracking_uri

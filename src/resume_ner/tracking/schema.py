@@ -198,7 +198,7 @@ def schema_mismatch(url: str, owner: SchemaOwner, *, shown: str | None = None) -
     return (
         f"the {owner.name} store at {where} has schema revision {stored}, older than "
         f"{installed} installed here expects ({expected}): back the store up, then upgrade "
-        f"it: {_command(owner.upgrade_store)} {where}"
+        f"it: {_command(owner.upgrade_store)} {hide_password(url)}"
     )
 
 

@@ -142,11 +142,15 @@ def open_store_reader(
 ) -> StoreReader:
     """The reader of the store at ``tracking_uri``: ``sqlite:///`` files through MLflow's schema,
     ``http(s)://`` servers through MLflow's REST API (neither imports MLflow; a server gets the
-    credentials MLflow would send, from ``environ``), anything else through ``MlflowClient``."""
+    credentials MLflow would send, from ``environ``), anything else through ``MlflowClient``.
+    Raises :class:`~resume_ner.tracking.schema.StoreSchemaError` when an SQLite store's schema is
+    not the installed MLflow's (the message says which side to upgrade)."""
     scheme = urllib.parse.urlsplit(tracking_uri).scheme.lower()
     if scheme == "sqlite":
+        from resume_ner.tracking.schema import MLFLOW, check_store_schema
         from resume_ner.tracking.store.sqlite import SqliteStoreReader
 
+        check_store_schema(tracking_uri, MLFLOW)
         return SqliteStoreReader(tracking_uri)
     if scheme in ("http", "https"):
         from resume_ner.tracking.store.rest import RestStoreReader, auth_headers
