@@ -21,22 +21,20 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bench_find_run import mlflow_server
+
 CLI = [sys.executable, "-m", "resume_ner"]
 BASELINE = 'python -c "import mlflow"'
-SERVER_START_TIMEOUT_S = 120.0
 
 
 def fill_store(root: Path, runs: int) -> str:
@@ -82,53 +80,6 @@ def timed(command: list[str]) -> tuple[float, float]:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def mlflow_server(db: Path, folder: Path) -> Iterator[str]:
-    """An ``mlflow server --workers 1`` on ``db``; its process group is stopped on exit."""
-    port = free_port()
-    with (folder / "server.log").open("wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable, "-m", "mlflow", "server",
-                "--workers", "1",
-                "--host", "127.0.0.1",
-                "--port", str(port),
-                "--backend-store-uri", f"sqlite:///{db}",
-                "--artifacts-destination", str(folder / "server-artifacts"),
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError("mlflow server exited early")
-                try:
-                    with urllib.request.urlopen(f"{url}/health", timeout=2):
-                        break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise RuntimeError("mlflow server did not start in time") from None
-                    time.sleep(0.5)
-            yield url
-        finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
 
 
 def main() -> None:
