@@ -54,7 +54,11 @@ def show_metric_chart(page, url: str, experiment_id: str, run_id: str, metric: s
     search.wait_for(timeout=180_000)
     search.fill(metric)
     page.get_by_text(metric, exact=True).first.wait_for(timeout=60_000)
-    page.locator("svg.main-svg path.js-line, svg.main-svg .bars").first.wait_for(timeout=60_000)
+    # "attached", not visible: a metric that stays level draws a flat line, whose box has no
+    # height, and Playwright calls an element without height hidden.
+    page.locator("svg.main-svg path.js-line, svg.main-svg .bars").first.wait_for(
+        state="attached", timeout=60_000
+    )
     return page.evaluate(CHARTS_JS)
 
 
