@@ -45,7 +45,7 @@ def test_plan_on_a_new_postgres_study_storage_says_no_study_exists_yet(
         assert result.returncode == 0, output[-3000:]
         # Nothing exists yet: the sweep, its four trials and every later run are to be created.
         assert "no sweep run carries this study's run key" in output, output[-3000:]
-        assert ("study is new" if command == "hpo" else "4 trial(s) to run") in output
+        assert ("study is new" if command == "hpo" else "4 trials to run") in output
         assert not re.search(r"│ (reuse|resume|join)\b", output)
         assert "nothing was run or created" in output
         assert _tables(storage) == []

@@ -25,6 +25,12 @@ RESUME = (
 MARKS_JS = """() => Array.from(document.querySelectorAll('mark.entity')).map(m => [
     m.dataset.label, m.firstChild.textContent, m.dataset.score, getComputedStyle(m).backgroundColor
 ])"""
+#: The text the page shows, without the label and score badges of its marks.
+SHOWN_TEXT_JS = """() => {
+    const copy = document.getElementById('text').cloneNode(true);
+    copy.querySelectorAll('mark.entity').forEach(m => m.replaceWith(m.firstChild.textContent));
+    return copy.textContent;
+}"""
 DROP_JS = """async ([name, type, data]) => {
     const bytes = Uint8Array.from(atob(data), c => c.charCodeAt(0));
     const transfer = new DataTransfer();
@@ -76,11 +82,12 @@ def test_a_dropped_pdf_is_read_and_its_text_shown_highlighted(api_url, tmp_path)
         shown = _shown(page)
         page.screenshot(path=str(tmp_path / "pdf.png"), full_page=True)
         answer = json.loads(page.inner_text("#json"))
-        text = page.inner_text("#text")
+        text = page.evaluate(SHOWN_TEXT_JS)
 
     assert answer["media_type"] == "application/pdf"
     assert answer["filename"] == "cv.pdf"
     assert [mark[:3] for mark in shown] == _expected(api_url, answer["text"])
+    assert text == answer["text"]
     assert "Jane Doe" in text
 
 
