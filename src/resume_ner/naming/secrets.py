@@ -217,7 +217,11 @@ SECRET_SHAPES: tuple[SecretShape, ...] = (
     ),
     SecretShape(
         "URL password",
-        re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@]*:(?P<secret>[^\s/@]+)@[^\s/@]"),
+        # The look-behind starts a scheme only where a run of its characters starts, so that a
+        # long run (a hash, a base64 blob) is scanned once, not from every one of its characters.
+        re.compile(
+            r"(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@]*:(?P<secret>[^\s/@]+)@[^\s/@]"
+        ),
         _body("secret", lambda text: not text.startswith(_ALREADY_REDACTED)),
     ),
     SecretShape("Anthropic API key", re.compile(r"sk-ant-[A-Za-z0-9_\-]{20,}")),
@@ -292,7 +296,9 @@ SECRET_SHAPES: tuple[SecretShape, ...] = (
     SecretShape(
         "secret assignment",
         re.compile(
-            r"(?P<name>[A-Za-z][A-Za-z0-9_.\-]*)[\"']?\s*[=:]\s*" + _ASSIGNED_VALUE,
+            # A name starts where its run of name characters starts (linear in the text).
+            r"(?<![A-Za-z0-9_.\-])(?P<name>[A-Za-z][A-Za-z0-9_.\-]*)[\"']?\s*[=:]\s*"
+            + _ASSIGNED_VALUE,
             re.IGNORECASE,
         ),
         _is_assigned_secret,
