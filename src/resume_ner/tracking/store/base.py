@@ -6,7 +6,8 @@ import urllib.parse
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from itertools import islice
+from typing import Any, Protocol, TypeVar
 
 from resume_ner.tracking.errors import TrackingError
 from resume_ner.tracking.filters import (
@@ -30,6 +31,9 @@ class RunView(Protocol):
 
     info: Any
     data: Any
+
+
+RunViewT = TypeVar("RunViewT", bound=RunView)
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,12 @@ class RunQuery:
         """Whether ``run`` has every tag value of this query (for values a filter cannot hold)."""
         tags = run.data.tags
         return all(tags.get(key) == str(value) for key, value in self.tags.items())
+
+    def take(self, runs: Iterable[RunViewT], *, checked_here: bool) -> list[RunViewT]:
+        """The first ``max_results`` of ``runs`` (the pages a store answered), kept only when
+        they :meth:`matches` where ``checked_here`` says the filter could not hold every value."""
+        kept = (run for run in runs if not checked_here or self.matches(run))
+        return list(islice(kept, self.max_results))
 
 
 class StoreReader(ABC):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from itertools import islice
 from typing import TYPE_CHECKING, TypeVar
 
 from resume_ner.tracking.retry import is_transient_error, retry_with_backoff
@@ -91,8 +90,7 @@ class ClientStoreReader(StoreReader):
                 if not token:
                     return
 
-        runs = (run for run in pages() if not checked_here or query.matches(run))
-        return list(islice(runs, query.max_results))
+        return query.take(pages(), checked_here=bool(checked_here))
 
     def model_version_run(
         self, model_name: str, *, alias: str | None = None, version: str | None = None

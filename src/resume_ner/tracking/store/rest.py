@@ -15,7 +15,6 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from itertools import islice
 from typing import Any
 
 from resume_ner.tracking.store.base import (
@@ -148,8 +147,7 @@ class RestStoreReader(StoreReader):
                 if not token:
                     return
 
-        runs = (run for run in pages() if not checked_here or query.matches(run))
-        return list(islice(runs, query.max_results))
+        return query.take(pages(), checked_here=bool(checked_here))
 
     def model_version_run(
         self, model_name: str, *, alias: str | None = None, version: str | None = None
