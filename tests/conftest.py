@@ -68,7 +68,6 @@ class TrackingProject:
     def tracking_context(self, config: MlflowConfig | None = None):
         """A tracking context on this project's store (with ``config`` instead, if given),
         closed with the project (:meth:`close`)."""
-        from dataclasses import replace
 
         from resume_ner.tracking.context import TrackingContext
         from resume_ner.tracking.index.backends import open_index_backend
@@ -77,7 +76,7 @@ class TrackingProject:
         session = TrackingContext(
             client=self.client,
             tracking_uri=self.tracking_uri,
-            project=replace(self.project, mlflow=config),
+            project=self.project.replace(mlflow=config),
             policy=self.policy,
             registry=self.registry,
             index=open_index_backend(config.index, self.paths),

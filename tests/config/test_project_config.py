@@ -56,6 +56,43 @@ def test_it_round_trips_through_pickle(tmp_path: Path):
     assert pickle.loads(pickle.dumps(project)) == project
 
 
+def test_a_section_is_read_on_first_use_and_check_reads_the_named_ones(tmp_path: Path):
+    (tmp_path / "hpo.yaml").write_text("n_trials: many\n", encoding="utf-8")
+    (tmp_path / "train.yaml").write_text("epochs: 3\n", encoding="utf-8")
+
+    project = ProjectConfig.open(tmp_path)
+    project.check("mlflow", "train")
+
+    assert project.train.epochs == 3
+    with pytest.raises(ConfigError) as error:
+        project.check()
+    assert error.value.file == tmp_path / "hpo.yaml"
+    with pytest.raises(ConfigError):
+        ProjectConfig.load(tmp_path)
+
+
+def test_opening_a_folder_with_a_misnamed_file_fails_before_any_section_is_read(tmp_path: Path):
+    (tmp_path / "mlfow.yaml").write_text("tracking_uri: http://127.0.0.1:5000\n", encoding="utf-8")
+
+    with pytest.raises(ConfigError) as error:
+        ProjectConfig.open(tmp_path)
+
+    assert "mlflow.yaml" in str(error.value)
+
+
+def test_replace_gives_a_copy_with_other_sections(tmp_path: Path):
+    project = ProjectConfig.load(write_config_dir(tmp_path / "config"))
+    other_train = project.train.model_copy(update={"epochs": 7})
+
+    copy = project.replace(train=other_train)
+
+    assert copy.train.epochs == 7
+    assert copy.hpo == project.hpo
+    assert project.train.epochs != 7
+    with pytest.raises(TypeError):
+        project.replace(trian=other_train)
+
+
 @pytest.fixture
 def read_counts(monkeypatch: pytest.MonkeyPatch) -> Counter[Path]:
     """Every opening of a file, counted by resolved path (the files are really read)."""

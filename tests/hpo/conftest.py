@@ -16,15 +16,3 @@ from hpo_helpers import write_config_dir
 def config_dir(tmp_path: Path) -> Path:
     """A config folder with tiny data (24 documents), a tiny model, 1 epoch, 4 trials x 3 folds."""
     return write_config_dir(tmp_path / "config")
-
-
-@pytest.fixture(scope="session")
-def cli_app():
-    """The ``resume-ner`` app with the ``hpo`` command (registered here until the app has it)."""
-    from resume_ner.cli.app import app
-
-    if not any(command.name == "hpo" for command in app.registered_commands):
-        from resume_ner.cli.hpo import register
-
-        register(app)
-    return app

@@ -6,7 +6,6 @@ import math
 import os
 import signal
 import sys
-import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,25 +145,9 @@ def runs_by_stage(client, experiment_ids: list[str], registry) -> dict[str, list
     return grouped
 
 
-CLI_SCRIPT = textwrap.dedent(
-    """
-    import sys
-    from resume_ner.cli.app import app, run
-    if not any(command.name == "hpo" for command in app.registered_commands):
-        from resume_ner.cli.hpo import register
-        register(app)
-    sys.exit(run(sys.argv[1:]))
-    """
-)
-
-
 def cli_command(*args: str) -> list[str]:
-    """The command line that runs ``resume-ner ARGS`` in a fresh Python process.
-
-    The same as ``python -m resume_ner ARGS``; the script adds the ``hpo`` command to the app
-    only if the app does not have it yet.
-    """
-    return [sys.executable, "-c", CLI_SCRIPT, *args]
+    """The command line that runs ``resume-ner ARGS`` in a fresh Python process."""
+    return [sys.executable, "-m", "resume_ner", *args]
 
 
 def kill(pid: int) -> None:

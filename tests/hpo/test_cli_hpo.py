@@ -44,7 +44,7 @@ def _new_project(folder: Path, template_db: Path) -> Project:
 
 
 @pytest.fixture(scope="module")
-def swept(tmp_path_factory, template_mlflow_db, cli_app) -> tuple[Project, int, str]:
+def swept(tmp_path_factory, template_mlflow_db) -> tuple[Project, int, str]:
     """A project after one real ``resume-ner hpo`` (4 trials x 3 folds, 1 epoch, tiny model).
 
     Takes about 20-40 s on 2 cores, shared by the tests of this module.
@@ -157,9 +157,7 @@ def test_plan_on_the_complete_sweep_says_reuse_and_creates_nothing(swept, capsys
     assert sorted(r.info.run_id for group in project.runs().values() for r in group) == before
 
 
-def test_plan_on_a_new_project_lists_what_would_be_created_and_writes_nothing(
-    tmp_path, cli_app, capsys
-):
+def test_plan_on_a_new_project_lists_what_would_be_created_and_writes_nothing(tmp_path, capsys):
     from resume_ner.cli.app import run
 
     config_dir = write_config_dir(tmp_path / "config")
@@ -171,9 +169,7 @@ def test_plan_on_a_new_project_lists_what_would_be_created_and_writes_nothing(
     assert list(root.iterdir()) == []
 
 
-def test_a_bad_hpo_yaml_exits_2_naming_the_file_and_key_and_writes_nothing(
-    tmp_path, cli_app, capsys
-):
+def test_a_bad_hpo_yaml_exits_2_naming_the_file_and_key_and_writes_nothing(tmp_path, capsys):
     from resume_ner.cli.app import run
 
     config_dir = write_config_dir(tmp_path / "config")

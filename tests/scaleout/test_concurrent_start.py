@@ -84,11 +84,8 @@ AT_ONCE_SCRIPT = textwrap.dedent(
 
     import mlflow, optuna, sqlalchemy
     import resume_ner.hpo.sweep, resume_ner.training.run
-    from resume_ner.cli.app import app, run
+    from resume_ner.cli.app import run
 
-    if not any(command.name == "hpo" for command in app.registered_commands):
-        from resume_ner.cli.hpo import register
-        register(app)
     gate = Path(sys.argv[1])
     (gate / f"ready-{os.getpid()}").touch()
     while not (gate / "go").exists():

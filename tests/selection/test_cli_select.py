@@ -48,18 +48,6 @@ class Outcome:
 
 
 @pytest.fixture(scope="module")
-def cli_app():
-    """The ``resume-ner`` app with the ``select`` command (registered here until the app has it)."""
-    from resume_ner.cli.app import app
-
-    if not any(command.name == "select" for command in app.registered_commands):
-        from resume_ner.cli.select import register
-
-        register(app)
-    return app
-
-
-@pytest.fixture(scope="module")
 def cli_store(tmp_path_factory, template_mlflow_db) -> Iterator[CliStore]:
     """The two families (about 3 s to build, shared by the tests of this module)."""
     root = tmp_path_factory.mktemp("select-cli")
@@ -77,7 +65,7 @@ def cli_store(tmp_path_factory, template_mlflow_db) -> Iterator[CliStore]:
 
 
 @pytest.fixture
-def select_cli(cli_app, cli_store: CliStore, monkeypatch: pytest.MonkeyPatch):
+def select_cli(cli_store: CliStore, monkeypatch: pytest.MonkeyPatch):
     """Run ``resume-ner --root <store> [--config-dir DIR] select ARGS``; capture its consoles."""
     from rich.console import Console
 

@@ -320,13 +320,12 @@ def test_missing_azure_ai_ml_names_the_extra_to_install(
 
 @pytest.mark.skipif(AZURE_EXTRA_INSTALLED, reason="the Azure extra is installed here")
 def test_opening_tracking_for_azure_ml_without_the_extra_fails_before_creating_anything(tmp_path):
-    from dataclasses import replace
 
     from resume_ner.config.paths import ProjectPaths
     from resume_ner.config.project import ProjectConfig
     from resume_ner.tracking.context import TrackingContext
 
-    project = replace(ProjectConfig.load(), mlflow=_azure_mlflow_config())
+    project = ProjectConfig.load().replace(mlflow=_azure_mlflow_config())
     with pytest.raises(TrackingSetupError, match=r"pip install 'resume-ner\[azure\]'"):
         TrackingContext.open(ProjectPaths.at(tmp_path / "project"), project, environ={})
     assert not (tmp_path / "project").exists()

@@ -9,6 +9,7 @@ the values wait in spool files for ``resume-ner runs sync``), 1 on any other fai
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import logging
 import os
@@ -20,50 +21,69 @@ from typing import Annotated, Any, get_args
 import typer
 import typer.main
 
-from resume_ner.cli import data as data_cli
-from resume_ner.cli import demo as demo_cli
-from resume_ner.cli import doctor as doctor_cli
-from resume_ner.cli import evaluate as evaluate_cli
-from resume_ner.cli import hpo as hpo_cli
-from resume_ner.cli import index as index_cli
-from resume_ner.cli import models as models_cli
-from resume_ner.cli import pipeline as pipeline_cli
-from resume_ner.cli import runs as runs_cli
-from resume_ner.cli import select as select_cli
-from resume_ner.cli import serve as serve_cli
-from resume_ner.cli import train as train_cli
-from resume_ner.cli.preflight import check_group_configuration
 from resume_ner.cli.state import get_state, resolve_state
 from resume_ner.errors import InputError, ResumeNerError
-from resume_ner.tracking.azureml import ARTIFACT_TIMEOUT_ENV
 from resume_ner.tracking.errors import UnsentValuesError
 
 EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
 EXIT_UNSENT = 3
+#: azureml-mlflow's upload time-out (seconds), which large checkpoints outlast.
+ARTIFACT_TIMEOUT_ENV = "AZUREML_ARTIFACTS_DEFAULT_TIMEOUT"
 
-app = typer.Typer(
-    name="resume-ner",
-    help="Train, tune, select, convert, benchmark and serve a resume NER model, tracked in MLflow.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-app.add_typer(data_cli.app, name="data")
-app.add_typer(runs_cli.app, name="runs", callback=check_group_configuration)
-app.add_typer(index_cli.app, name="index", callback=check_group_configuration)
-demo_cli.register(app)
-doctor_cli.register(app)
-evaluate_cli.register(app)
-hpo_cli.register(app)
-models_cli.register(app)
-pipeline_cli.register(app)
-select_cli.register(app)
-serve_cli.register(app)
-train_cli.register(app)
+#: The module that adds each command (or command group) to the root app with its
+#: ``register(app)``, in the order ``--help`` lists them. A command line imports only the module
+#: of the command it runs, so that reading runs does not pay for importing the training commands.
+COMMAND_MODULES = {
+    "demo": "resume_ner.cli.demo",
+    "doctor": "resume_ner.cli.doctor",
+    "evaluate": "resume_ner.cli.evaluate",
+    "hpo": "resume_ner.cli.hpo",
+    "convert": "resume_ner.cli.models",
+    "benchmark": "resume_ner.cli.models",
+    "pipeline": "resume_ner.cli.pipeline",
+    "select": "resume_ner.cli.select",
+    "serve": "resume_ner.cli.serve",
+    "train": "resume_ner.cli.train",
+    "data": "resume_ner.cli.data",
+    "runs": "resume_ner.cli.runs",
+    "index": "resume_ner.cli.index",
+}
+
+#: Options of the root command that take a value (the value is not a command name).
+_ROOT_VALUE_OPTIONS = ("--root", "--config-dir")
 
 
-@app.callback()
+def build_app(command: str | None = None) -> typer.Typer:
+    """The root ``resume-ner`` app: with every command, or with ``command`` (a name of
+    :data:`COMMAND_MODULES`) and ``init`` only."""
+    app = typer.Typer(
+        name="resume-ner",
+        help="Train, tune, select, convert, benchmark and serve a resume NER model, "
+        "tracked in MLflow.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+    )
+    app.callback()(root)
+    modules = [COMMAND_MODULES[command]] if command in COMMAND_MODULES else COMMAND_MODULES.values()
+    for module in dict.fromkeys(modules):
+        importlib.import_module(module).register(app)
+    app.command()(init)
+    return app
+
+
+def command_name(argv: list[str]) -> str | None:
+    """The command ``argv`` runs: its first word that is neither a root option nor its value."""
+    words = iter(argv)
+    for word in words:
+        if word in _ROOT_VALUE_OPTIONS:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
 def root(
     ctx: typer.Context,
     root_dir: Annotated[
@@ -150,7 +170,6 @@ def quiet_libraries(verbosity: int) -> None:
         os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
 
 
-@app.command()
 def init(
     ctx: typer.Context,
     force: Annotated[bool, typer.Option("--force", help="Overwrite files that exist.")] = False,
@@ -200,10 +219,11 @@ def _reflowed(text: str | None) -> str | None:
     )
 
 
-def build_command() -> Any:
-    """The click command of :data:`app`, its options labelled with plain words (``N``,
-    ``PATH``) instead of the Python types Typer shows (``<int>``, ``<list[str]>``)."""
-    command = typer.main.get_command(app)
+def build_command(argv: list[str] | None = None) -> Any:
+    """The click command that runs ``argv`` (without it: every command), its options labelled
+    with plain words (``N``, ``PATH``) instead of the Python types Typer shows (``<int>``,
+    ``<list[str]>``)."""
+    command = typer.main.get_command(build_app(command_name(argv or [])))
 
     def label(node: Any) -> None:
         node.help = _reflowed(node.help)
@@ -233,7 +253,7 @@ def build_command() -> Any:
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI with ``argv`` and return its exit code (see the module docstring)."""
     try:
-        result = build_command()(args=argv, prog_name="resume-ner", standalone_mode=False)
+        result = build_command(argv)(args=argv, prog_name="resume-ner", standalone_mode=False)
     except InputError as exc:
         _print_error(str(exc))
         return EXIT_BAD_INPUT

@@ -18,6 +18,11 @@ app = typer.Typer(
 )
 
 
+def register(root: typer.Typer) -> None:
+    """Add the ``data`` command group to the ``root`` app."""
+    root.add_typer(app, name="data")
+
+
 def _fail(message: str) -> typer.Exit:
     from rich.markup import escape
 

@@ -14,6 +14,14 @@ app = typer.Typer(
 )
 
 
+def register(root: typer.Typer) -> None:
+    """Add the ``index`` command group to the ``root`` app; its commands start once the
+    configuration files they read are valid."""
+    from resume_ner.cli.preflight import check_read_configuration
+
+    root.add_typer(app, name="index", callback=check_read_configuration)
+
+
 @app.command()
 def rebuild(
     ctx: typer.Context,

@@ -19,6 +19,7 @@ def checked_state(ctx: typer.Context, *, data: bool = False) -> CliState:
     would). Raises the first :class:`~resume_ner.errors.InputError` naming the file and key."""
     state = get_state(ctx)
     project = state.project
+    project.check()
     if data:
         from resume_ner.data.corpus import load_corpus
 
@@ -26,6 +27,11 @@ def checked_state(ctx: typer.Context, *, data: bool = False) -> CliState:
     return state
 
 
-def check_group_configuration(ctx: typer.Context) -> None:
-    """Callback of a command group: check every configuration file before any of its commands."""
-    checked_state(ctx)
+#: The configuration files the ``runs`` and ``index`` commands read: they find and list runs,
+#: and a half-edited training file should not stop them.
+READ_SECTIONS = ("mlflow", "naming", "tags")
+
+
+def check_read_configuration(ctx: typer.Context) -> None:
+    """Callback of the ``runs`` and ``index`` groups: check the files their commands read."""
+    get_state(ctx).project.check(*READ_SECTIONS)

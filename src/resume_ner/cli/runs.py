@@ -27,6 +27,16 @@ if TYPE_CHECKING:
 app = typer.Typer(
     help="Find, list and inspect the runs resume-ner tracks in MLflow.", no_args_is_help=True
 )
+
+
+def register(root: typer.Typer) -> None:
+    """Add the ``runs`` command group to the ``root`` app; its commands start once the
+    configuration files they read are valid."""
+    from resume_ner.cli.preflight import check_read_configuration
+
+    root.add_typer(app, name="runs", callback=check_read_configuration)
+
+
 sync_cli.register(app)
 
 TrackingUriOption = Annotated[

@@ -36,13 +36,15 @@ class CliState:
 
     @cached_property
     def project(self) -> ProjectConfig:
-        """Every configuration file, loaded and validated on first use, once per invocation.
+        """The configuration, once per invocation: each file read and validated on first use.
 
-        Raises :class:`~resume_ner.config.errors.ConfigError` naming the file and key.
+        Raises :class:`~resume_ner.config.errors.ConfigError` naming a file of the folder that
+        looks like configuration but is none, and later, on a section's first use, the file
+        and key of its first problem.
         """
         from resume_ner.config.project import ProjectConfig
 
-        return ProjectConfig.load(self.config_dir)
+        return ProjectConfig.open(self.config_dir)
 
 
 def resolve_state(root: Path | None, config_dir: Path | None) -> CliState:

@@ -143,14 +143,14 @@ def render_table(console: Console, columns: Sequence[Column], rows: Sequence[Row
         text.rstrip()
         return text
 
-    console.print(line([c.header for c in columns], {}, header=True), soft_wrap=True)
+    # One print of the whole table: Rich's per-call overhead is most of the time of 1,000 rows.
+    lines = [line([c.header for c in columns], {}, header=True)]
     for row in rows:
-        console.print(line(row.cells, row.styles), soft_wrap=True, highlight=False)
+        lines.append(line(row.cells, row.styles))
         for i in below:
             if row.cells[i]:
-                for below_line in _wrap_below(row.cells[i], row.below_indent, limit):
-                    console.print(
-                        Text(below_line, style=row.styles.get(i, "dim")),
-                        soft_wrap=True,
-                        highlight=False,
-                    )
+                lines += [
+                    Text(below_line, style=row.styles.get(i, "dim"))
+                    for below_line in _wrap_below(row.cells[i], row.below_indent, limit)
+                ]
+    console.print(Text("\n").join(lines), soft_wrap=True, highlight=False)

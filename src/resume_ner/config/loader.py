@@ -15,14 +15,17 @@ import re
 from collections.abc import Iterator, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
-
-import yaml
-from pydantic import BaseModel, ValidationError
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from resume_ner.config.errors import ConfigError
 
-ModelT = TypeVar("ModelT", bound=BaseModel)
+if TYPE_CHECKING:
+    import yaml
+    from pydantic import BaseModel
+
+# yaml and pydantic are imported where a file is read: ``--help`` and the command tree need
+# neither, and together they are a third of the command line's start-up.
+ModelT = TypeVar("ModelT", bound="BaseModel")
 
 #: The configuration files; any of them makes a folder a resume-ner config folder, so that a
 #: folder holding only ``data.yaml`` is not silently ignored.
@@ -73,12 +76,16 @@ def default_config_dir() -> Path:
 
 
 def _key_name(node: yaml.Node) -> str:
+    import yaml
+
     return str(node.value) if isinstance(node, yaml.ScalarNode) else f"<{node.tag}>"
 
 
 def _duplicate_keys(node: yaml.Node, path: str = "") -> Iterator[tuple[str, int, int]]:
     """``(dotted key, first line, second line)`` for every key a mapping under ``node`` holds
     twice (YAML's loaders keep the last value without a word)."""
+    import yaml
+
     if isinstance(node, yaml.MappingNode):
         seen: dict[tuple[str, str], int] = {}
         for key, value in node.value:
@@ -102,7 +109,11 @@ def read_yaml(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(path, None, f"cannot be read ({exc.strerror or exc})") from exc
-    loader = yaml.SafeLoader(text)
+    import yaml
+
+    # libyaml's parser when PyYAML has it: the pure-Python one is most of a read command's
+    # time spent on configuration.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
         node = loader.get_single_node()
         for key, first, second in _duplicate_keys(node):
@@ -130,6 +141,8 @@ def read_yaml(path: Path) -> dict[str, Any]:
 
 def validate_mapping(path: Path, data: dict[str, Any], model: type[ModelT]) -> ModelT:
     """Validate ``data`` (read from ``path``) into ``model``, translating pydantic errors."""
+    from pydantic import ValidationError
+
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -170,6 +183,8 @@ def _without_nulls(value: Any) -> Any:
 
 def _flow(value: Any) -> str:
     # Unset options inside a one-line mapping (a search parameter's ``step``) are left out.
+    import yaml
+
     value = _without_nulls(value) if isinstance(value, Mapping) else value
     text = yaml.safe_dump(value, default_flow_style=True, width=10**6, sort_keys=False).strip()
     return text.removesuffix("...").strip()

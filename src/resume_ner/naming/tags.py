@@ -16,7 +16,6 @@ from typing import Any
 from resume_ner.config.tags import TagsConfig
 from resume_ner.naming.context import NamingContext
 from resume_ner.naming.errors import TagKeyError
-from resume_ner.naming.secrets import is_secret_name, redact_secret_value
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +78,9 @@ def redact_secrets(values: Mapping[str, Any]) -> dict[str, Any]:
     """``values`` without the entries whose names look like secrets, and with token-shaped
     values redacted (:func:`~resume_ner.naming.secrets.redact_secret_value`), nested mappings
     too. Each dropped or redacted entry is named in a warning."""
+    # The secret patterns are imported by the commands that write, not by those that read.
+    from resume_ner.naming.secrets import is_secret_name, redact_secret_value
+
     cleaned: dict[str, Any] = {}
     for name, value in values.items():
         if is_secret_name(str(name)):
@@ -95,6 +97,8 @@ def redact_secrets(values: Mapping[str, Any]) -> dict[str, Any]:
 def clean_tags(tags: Mapping[str, Any], max_length: int = DEFAULT_TAG_MAX_LENGTH) -> dict[str, str]:
     """``tags`` ready to log: ``None`` values dropped, token-shaped values redacted (with a
     warning naming the key), every value through :func:`sanitize_tag_value`."""
+    from resume_ner.naming.secrets import redact_secret_value
+
     return {
         key: sanitize_tag_value(redact_secret_value(key, value), max_length)
         for key, value in tags.items()

@@ -16,9 +16,6 @@ from resume_ner.tracking.errors import TrackingSetupError
 logger = logging.getLogger(__name__)
 
 AZURE_EXTRA_HINT = "install the Azure extra: pip install 'resume-ner[azure]'"
-#: azureml-mlflow's upload time-out (seconds), which large checkpoints outlast; the command
-#: line sets it (:func:`resume_ner.cli.app.main`).
-ARTIFACT_TIMEOUT_ENV = "AZUREML_ARTIFACTS_DEFAULT_TIMEOUT"
 _PATCH_MARKER = "_resume_ner_patched"
 
 
