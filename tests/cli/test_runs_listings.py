@@ -145,3 +145,24 @@ def test_find_prints_the_run_link_whole_beside_a_report_that_fits_80_columns(
         "?workflowType=machine_learning",
     ]
     assert all(len(line) <= 80 for line in report)
+
+
+def test_tree_shows_the_newest_runs_up_to_its_limit_and_says_older_ones_were_left_out(demo_root):
+    code, output = _cli(demo_root, "runs", "tree", "--limit", "3", "--json")
+    assert code == 0
+    (group,) = [g for g in json.loads(output) if g["experiment"] == "resume-ner-hpo"]
+    assert group["older_runs_left_out"] is True
+
+    def count(nodes: list[dict]) -> int:
+        return sum(1 + count(node["children"]) for node in nodes)
+
+    assert count(group["runs"]) == 3
+
+    code, output = _cli(demo_root, "runs", "tree", "--limit", "3")
+    assert "the newest 3 runs; --limit 0 shows every run" in output
+
+    code, output = _cli(demo_root, "runs", "tree", "--limit", "0", "--json")
+    (group,) = [g for g in json.loads(output) if g["experiment"] == "resume-ner-hpo"]
+    assert group["older_runs_left_out"] is False
+    (sweep,) = group["runs"]
+    assert len([c for c in sweep["children"] if c["stage"] == "hpo_trial"]) == 3

@@ -39,6 +39,10 @@ def register(root: typer.Typer) -> None:
 
 sync_cli.register(app)
 
+#: How many of an experiment's newest runs ``runs tree`` shows by default (``runs ls``: 50): a
+#: sweep of 20 trials with 5 folds each and its refit is 122 runs; more scroll off a terminal.
+TREE_LIMIT = 200
+
 TrackingUriOption = Annotated[
     str | None, typer.Option("--tracking-uri", help="Override the tracking URI.")
 ]
@@ -615,13 +619,22 @@ def _tree_rows(nodes: list[_TreeNode], prefix: str = "", top: bool = True) -> li
 def tree(
     ctx: typer.Context,
     experiment: ExperimentOption = None,
+    limit: Annotated[
+        int,
+        typer.Option(
+            "--limit",
+            min=0,
+            help="The newest runs of each experiment to show; 0 shows every run.",
+        ),
+    ] = TREE_LIMIT,
     tracking_uri: TrackingUriOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Show the nested runs (sweep > trials > folds, refit) of the project's experiments.
 
     Sweeps show their best objective value and trials their objective; a KILLED or FAILED run
-    shows why it stopped. Run ids are printed whole.
+    shows why it stopped. Run ids are printed whole. A run whose parent is older than the
+    newest ``--limit`` runs is shown at the top level.
     """
     from resume_ner.cli.console import console, count_of
     from resume_ner.cli.tables import Column, render_table
@@ -636,7 +649,13 @@ def tree(
     stage_key = reading.registry.key("process", "stage")
     report = []
     for name, experiment_id in experiments.items():
-        runs = reading.reader.search_runs([experiment_id], RunQuery(oldest_first=True))
+        # One run more than shown says whether older ones were left out.
+        newest = reading.reader.search_runs(
+            [experiment_id], RunQuery(max_results=limit + 1 if limit else None)
+        )
+        truncated = bool(limit) and len(newest) > limit
+        runs = newest[:limit] if truncated else newest
+        runs.reverse()
         nodes = _run_tree(reading.registry, runs)
         if as_json:
             report.append(
@@ -644,10 +663,14 @@ def tree(
                     "experiment": name,
                     "experiment_id": experiment_id,
                     "runs": [node.as_dict(stage_key) for node in nodes],
+                    "older_runs_left_out": truncated,
                 }
             )
             continue
-        console.print(f"[bold]{name}[/] ({count_of(len(runs), 'run')})", highlight=False)
+        shown = count_of(len(runs), "run")
+        if truncated:
+            shown = f"the newest {shown}; --limit 0 shows every run"
+        console.print(f"[bold]{name}[/] ({shown})", highlight=False)
         rows = _tree_rows(nodes)
         if not rows:
             continue
