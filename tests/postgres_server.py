@@ -37,6 +37,9 @@ POSTGRES_BIN_GLOB = "/usr/lib/postgresql/*/bin"
 POSTGRES_USER = "postgres"
 POSTGRES_START_TIMEOUT_S = 60
 MLFLOW_START_TIMEOUT_S = 120.0
+#: ``mlflow server``'s environment: without its job runner, which starts about eight processes
+#: that each import MLflow (some 25 s of CPU at every start) for GenAI jobs these runs never use.
+SERVER_ENV = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
 MLFLOW_STOP_TIMEOUT_S = 5.0
 
 
@@ -234,6 +237,7 @@ class MlflowServer:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
                 cwd=self.root,
+                env=SERVER_ENV,
             )  # fmt: skip
         deadline = time.monotonic() + timeout_s
         while not self.is_healthy():
