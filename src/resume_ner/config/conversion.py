@@ -105,9 +105,9 @@ class ConversionConfig(StrictModel):
     quantize_per_channel: bool = True
     parity_sample_size: int = Field(64, ge=1)
     atol: float = Field(1e-3, gt=0.0)
-    session: SessionConfig = SessionConfig()
-    recognizers: RecognizerConfig = RecognizerConfig()
-    calibration: CalibrationConfig = CalibrationConfig()
+    session: SessionConfig = Field(default_factory=SessionConfig)
+    recognizers: RecognizerConfig = Field(default_factory=RecognizerConfig)
+    calibration: CalibrationConfig = Field(default_factory=CalibrationConfig)
 
 
 def load_conversion_config(config_dir: Path | None = None) -> ConversionConfig:

@@ -91,7 +91,7 @@ class DataConfig(StrictModel):
     )
     labels: list[str] = Field(default_factory=lambda: list(DEFAULT_LABELS), min_length=1)
     label_map: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_LABEL_MAP))
-    split: SplitConfig = SplitConfig()
+    split: SplitConfig = Field(default_factory=SplitConfig)
     max_length: int = Field(128, ge=8, le=8192)
     stride: int = Field(32, ge=0)
     label_all_subwords: bool = False

@@ -44,10 +44,10 @@ class HpoTracking(StageTracking):
 
 
 class TrackingSwitches(StrictModel):
-    hpo: HpoTracking = HpoTracking(log_checkpoint=False)
-    training: StageTracking = StageTracking()
-    conversion: StageTracking = StageTracking()
-    benchmark: StageTracking = StageTracking()
+    hpo: HpoTracking = Field(default_factory=lambda: HpoTracking(log_checkpoint=False))
+    training: StageTracking = Field(default_factory=StageTracking)
+    conversion: StageTracking = Field(default_factory=StageTracking)
+    benchmark: StageTracking = Field(default_factory=StageTracking)
 
     def for_stage(self, stage: str) -> StageTracking:
         """Switches for a stage name (``hpo``, ``training``, ``conversion``, ``benchmark``)."""
@@ -85,14 +85,14 @@ class AutoIncrement(StrictModel):
 
 
 class RunNameNaming(StrictModel):
-    auto_increment: AutoIncrement = AutoIncrement()
+    auto_increment: AutoIncrement = Field(default_factory=AutoIncrement)
 
 
 class NamingSettings(StrictModel):
     project_name: str = Field("resume-ner", min_length=1, max_length=64)
     env: str = Field("local", min_length=1, max_length=32)
-    tags: TagsNaming = TagsNaming()
-    run_name: RunNameNaming = RunNameNaming()
+    tags: TagsNaming = Field(default_factory=TagsNaming)
+    run_name: RunNameNaming = Field(default_factory=RunNameNaming)
 
 
 #: Keys the index section had when the run index could also be kept in JSON files: what to do.
@@ -221,13 +221,13 @@ class MlflowConfig(StrictModel):
 
     tracking_uri: str | None = None
     ui_url: str | None = Field(None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
-    azure_ml: AzureMLConfig = AzureMLConfig()
-    tracking: TrackingSwitches = TrackingSwitches()
-    naming: NamingSettings = NamingSettings()
-    index: IndexConfig = IndexConfig()
-    run_finder: RunFinderConfig = RunFinderConfig()
-    registry: ModelRegistryConfig = ModelRegistryConfig()
-    artifacts: ArtifactsConfig = ArtifactsConfig()
+    azure_ml: AzureMLConfig = Field(default_factory=AzureMLConfig)
+    tracking: TrackingSwitches = Field(default_factory=TrackingSwitches)
+    naming: NamingSettings = Field(default_factory=NamingSettings)
+    index: IndexConfig = Field(default_factory=IndexConfig)
+    run_finder: RunFinderConfig = Field(default_factory=RunFinderConfig)
+    registry: ModelRegistryConfig = Field(default_factory=ModelRegistryConfig)
+    artifacts: ArtifactsConfig = Field(default_factory=ArtifactsConfig)
 
 
 def load_mlflow_config(config_dir: Path | None = None) -> MlflowConfig:

@@ -98,7 +98,7 @@ class ModelConfig(StrictModel):
             "tiny-minilm": TinyPreset(learning_rate=3e-3, vocabulary_from="minilm"),
         }
     )
-    other: OtherBackbones = OtherBackbones(max_length=256)
+    other: OtherBackbones = Field(default_factory=lambda: OtherBackbones(max_length=256))
 
     @model_validator(mode="after")
     def _vocabularies_come_from_packages(self) -> ModelConfig:

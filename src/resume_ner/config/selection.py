@@ -38,10 +38,10 @@ class LatencySource(StrictModel):
 class SelectionConfig(StrictModel):
     """Everything ``selection.yaml`` holds (see the module docstring for the rule)."""
 
-    objective: ObjectiveConfig = ObjectiveConfig()
+    objective: ObjectiveConfig = Field(default_factory=ObjectiveConfig)
     f1_weight: float = Field(0.7, ge=0.0)
     latency_weight: float = Field(0.3, ge=0.0)
-    latency: LatencySource = LatencySource()
+    latency: LatencySource = Field(default_factory=LatencySource)
     #: A sweep with fewer finished trials is not compared (one lucky trial is not evidence).
     min_trials_per_group: int = Field(3, ge=1)
     #: A sweep's stable score is the median objective of its best this-many trials.

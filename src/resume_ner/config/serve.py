@@ -112,12 +112,12 @@ class ServeConfig(StrictModel):
 
     host: str = Field("127.0.0.1", min_length=1)
     port: int = Field(8000, ge=0, le=65_535)
-    model: ServeModelConfig = ServeModelConfig()
-    limits: ServeLimits = ServeLimits()
-    timeouts: ServeTimeouts = ServeTimeouts()
-    connections: ServeConnections = ServeConnections()
-    queue: ServeQueue = ServeQueue()
-    documents: ServeDocuments = ServeDocuments()
+    model: ServeModelConfig = Field(default_factory=ServeModelConfig)
+    limits: ServeLimits = Field(default_factory=ServeLimits)
+    timeouts: ServeTimeouts = Field(default_factory=ServeTimeouts)
+    connections: ServeConnections = Field(default_factory=ServeConnections)
+    queue: ServeQueue = Field(default_factory=ServeQueue)
+    documents: ServeDocuments = Field(default_factory=ServeDocuments)
     #: Worker processes sharing the port, each with the model and its own inference threads.
     workers: int = Field(1, ge=1)
     #: Inference calls running at once; more wait. One call already uses every core.

@@ -46,7 +46,7 @@ class TrainConfig(StrictModel):
     seed: int = 42
     num_threads: int | None = Field(2, ge=1)
     label_all_subwords: bool | None = None
-    early_stopping: EarlyStoppingConfig = EarlyStoppingConfig()
+    early_stopping: EarlyStoppingConfig = Field(default_factory=EarlyStoppingConfig)
 
 
 def load_train_config(config_dir: Path | None = None) -> TrainConfig:
