@@ -10,9 +10,9 @@ from resume_ner.config.benchmark import load_benchmark_config
 from resume_ner.config.errors import ConfigError
 
 
-def test_shipped_defaults_compare_four_runtimes_at_three_batch_sizes_and_two_lengths():
+def test_shipped_defaults_compare_four_runtimes_at_two_batch_sizes_and_two_lengths():
     config = load_benchmark_config()
-    assert config.batch_sizes == [1, 8, 32]
+    assert config.batch_sizes == [1, 8]
     assert config.sequence_lengths == [128, 256]
     assert config.runtimes == ["eager", "onnx_fp32", "onnx_int8", "hf_pipeline"]
     assert config.baseline_runtime == "eager"

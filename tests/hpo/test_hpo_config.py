@@ -26,7 +26,7 @@ def test_the_shipped_hpo_yaml_is_there_to_be_written_by_init():
 
 def test_the_default_sweep_is_small_enough_for_the_demo():
     config = HpoConfig()
-    assert config.backbones == ["auto"] and config.n_trials == 4 and config.cv.k_folds == 2
+    assert config.backbones == ["auto"] and config.n_trials == 3 and config.cv.k_folds == 1
     assert config.epochs is not None and config.epochs <= 2
     assert config.sampler.seed is not None and config.sampler.name == "tpe"
 

@@ -21,7 +21,7 @@ RUNTIME_NAMES: tuple[RuntimeName, ...] = ("eager", "onnx_fp32", "onnx_int8", "hf
 class BenchmarkConfig(StrictModel):
     """Everything ``benchmark.yaml`` holds."""
 
-    batch_sizes: list[int] = Field(default_factory=lambda: [1, 8, 32], min_length=1)
+    batch_sizes: list[int] = Field(default_factory=lambda: [1, 8], min_length=1)
     sequence_lengths: list[int] = Field(default_factory=lambda: [128, 256], min_length=1)
     runtimes: list[RuntimeName] = Field(default_factory=lambda: list(RUNTIME_NAMES), min_length=1)
     baseline_runtime: RuntimeName = "eager"

@@ -85,7 +85,7 @@ class PrunerConfig(StrictModel):
 class CvConfig(StrictModel):
     """K-fold cross-validation over the HPO pool (train + validation); ``k_folds: 1`` = no CV."""
 
-    k_folds: int = Field(2, ge=1, le=20)
+    k_folds: int = Field(1, ge=1, le=20)
     seed: int = 42
 
 
@@ -137,7 +137,7 @@ class HpoConfig(StrictModel):
     backbone_search_spaces: dict[str, dict[str, SearchParameter]] = Field(
         default_factory=default_backbone_search_spaces
     )
-    n_trials: int = Field(4, ge=1, le=100_000)
+    n_trials: int = Field(3, ge=1, le=100_000)
     epochs: int | None = Field(2, ge=1)
     timeout_s: float | None = Field(None, gt=0)
     objective: ObjectiveConfig = Field(default_factory=ObjectiveConfig)
