@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from resume_ner.data.documents import Document, Span
 from resume_ner.data.errors import AlignmentError
 from resume_ner.data.labels import OUTSIDE, split_tag
+from resume_ner.data.span_edges import fit_span_edges
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -322,7 +323,9 @@ def spans_from_words(
     text: str, words: Sequence[WordPrediction], id2label: Mapping[int, str]
 ) -> list[PredictedSpan]:
     """Merge word tags into spans: ``B-X`` opens one, ``I-X`` continues an ``X`` run (or opens
-    one after ``O`` or another type), ``O`` closes. Span edges are trimmed of whitespace.
+    one after ``O`` or another type), ``O`` closes. Span edges are fitted to the annotation
+    conventions (:func:`~resume_ner.data.span_edges.fit_span_edges`): no surrounding whitespace
+    or punctuation, and no span without a letter or digit.
 
     Raises :class:`ValueError` for an id not in ``id2label`` or a tag that is not BIO.
     """
@@ -333,13 +336,10 @@ def spans_from_words(
         if current is None:
             return
         label, start, end, word_scores = current
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if start < end:
+        fitted = fit_span_edges(text, start, end)
+        if fitted is not None:
             score = None if None in word_scores else sum(word_scores) / len(word_scores)
-            spans.append(PredictedSpan(start, end, label, score))
+            spans.append(PredictedSpan(*fitted, label, score))
 
     for word in words:
         if word.label_id not in id2label:
