@@ -20,8 +20,8 @@ from resume_ner.data.alignment import (
     spans_from_words,
 )
 from resume_ner.data.documents import Document, Span
-from resume_ner.data.span_edges import fit_span_edges
 from resume_ner.data.labels import LabelSchema
+from resume_ner.data.span_edges import fit_span_edges
 from resume_ner.data.synthetic import generate_documents
 
 LABELS = ("NAME", "SKILL", "EMAIL", "LOCATION")
