@@ -8,7 +8,6 @@ when the section is first used (a read command needs three of the eleven files),
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -29,35 +28,20 @@ if TYPE_CHECKING:
     from resume_ner.config.train import TrainConfig
 
 
-def _loader(module: str, function: str) -> Callable[[Path | None], object]:
-    """``module.function``, imported when it is first called."""
-
-    def load(config_dir: Path | None) -> object:
-        return getattr(importlib.import_module(f"resume_ner.config.{module}"), function)(config_dir)
-
-    load.__name__ = function
-    return load
-
-
-#: The loader of each configuration file; the file's stem names its :class:`ProjectConfig`
-#: section.
-LOADERS: dict[str, Callable[[Path | None], object]] = {
-    f"{stem}.yaml": _loader(stem, f"load_{stem}_config")
-    for stem in (
-        "benchmark",
-        "conversion",
-        "data",
-        "hpo",
-        "mlflow",
-        "model",
-        "naming",
-        "selection",
-        "serve",
-        "tags",
-        "train",
-    )
-}
-SECTIONS = tuple(Path(name).stem for name in LOADERS)
+#: The configuration sections, each named after its file's stem.
+SECTIONS = (
+    "benchmark",
+    "conversion",
+    "data",
+    "hpo",
+    "mlflow",
+    "model",
+    "naming",
+    "selection",
+    "serve",
+    "tags",
+    "train",
+)
 
 
 class ProjectConfig:
@@ -100,22 +84,22 @@ class ProjectConfig:
         first problem.
         """
         for section in sections or SECTIONS:
-            self._section(section)
+            getattr(self, section)
 
     def replace(self, **sections: Any) -> ProjectConfig:
         """A copy with ``sections`` (name: parsed section) instead of this one's."""
         return type(self)(self.config_dir, **{**self._sections, **sections})
 
-    def _section(self, name: str) -> Any:
+    def _section(self, name: str, load: Callable[[Path | None], object]) -> Any:
         if name not in self._sections:
-            self._sections[name] = LOADERS[f"{name}.yaml"](self.config_dir)
+            self._sections[name] = load(self.config_dir)
         return self._sections[name]
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ProjectConfig):
             return NotImplemented
         return self.config_dir == other.config_dir and all(
-            self._section(name) == other._section(name) for name in SECTIONS
+            getattr(self, name) == getattr(other, name) for name in SECTIONS
         )
 
     __hash__ = None  # type: ignore[assignment]
@@ -125,44 +109,79 @@ class ProjectConfig:
 
     @property
     def benchmark(self) -> BenchmarkConfig:
-        return cast("BenchmarkConfig", self._section("benchmark"))
+        from resume_ner.config.benchmark import load_benchmark_config
+
+        return cast("BenchmarkConfig", self._section("benchmark", load_benchmark_config))
 
     @property
     def conversion(self) -> ConversionConfig:
-        return cast("ConversionConfig", self._section("conversion"))
+        from resume_ner.config.conversion import load_conversion_config
+
+        return cast("ConversionConfig", self._section("conversion", load_conversion_config))
 
     @property
     def data(self) -> DataConfig:
-        return cast("DataConfig", self._section("data"))
+        from resume_ner.config.data import load_data_config
+
+        return cast("DataConfig", self._section("data", load_data_config))
 
     @property
     def hpo(self) -> HpoConfig:
-        return cast("HpoConfig", self._section("hpo"))
+        from resume_ner.config.hpo import load_hpo_config
+
+        return cast("HpoConfig", self._section("hpo", load_hpo_config))
 
     @property
     def mlflow(self) -> MlflowConfig:
-        return cast("MlflowConfig", self._section("mlflow"))
+        from resume_ner.config.mlflow import load_mlflow_config
+
+        return cast("MlflowConfig", self._section("mlflow", load_mlflow_config))
 
     @property
     def model(self) -> ModelConfig:
-        return cast("ModelConfig", self._section("model"))
+        from resume_ner.config.model import load_model_config
+
+        return cast("ModelConfig", self._section("model", load_model_config))
 
     @property
     def naming(self) -> NamingConfig:
-        return cast("NamingConfig", self._section("naming"))
+        from resume_ner.config.naming import load_naming_config
+
+        return cast("NamingConfig", self._section("naming", load_naming_config))
 
     @property
     def selection(self) -> SelectionConfig:
-        return cast("SelectionConfig", self._section("selection"))
+        from resume_ner.config.selection import load_selection_config
+
+        return cast("SelectionConfig", self._section("selection", load_selection_config))
 
     @property
     def serve(self) -> ServeConfig:
-        return cast("ServeConfig", self._section("serve"))
+        from resume_ner.config.serve import load_serve_config
+
+        return cast("ServeConfig", self._section("serve", load_serve_config))
 
     @property
     def tags(self) -> TagsConfig:
-        return cast("TagsConfig", self._section("tags"))
+        from resume_ner.config.tags import load_tags_config
+
+        return cast("TagsConfig", self._section("tags", load_tags_config))
 
     @property
     def train(self) -> TrainConfig:
-        return cast("TrainConfig", self._section("train"))
+        from resume_ner.config.train import load_train_config
+
+        return cast("TrainConfig", self._section("train", load_train_config))
+
+
+def _section_loader(name: str) -> Callable[[Path | None], object]:
+    def load(config_dir: Path | None) -> object:
+        return getattr(ProjectConfig(config_dir), name)
+
+    return load
+
+
+#: The loader of each configuration file (by its section's property, which imports it).
+LOADERS: dict[str, Callable[[Path | None], object]] = {
+    f"{name}.yaml": _section_loader(name) for name in SECTIONS
+}
