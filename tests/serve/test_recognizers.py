@@ -120,6 +120,46 @@ def test_date_ranges_and_years_are_not_phone_numbers():
     assert find_phones(text) == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Rua Itapecerica, 1432 – Belo Horizonte/MG – CEP 30710-580",  # noqa: RUF001
+        "Centre for Population Health Research, P.O. Box 40100-00100, Nairobi",
+        "Geólogo Senior RUT: 15.555.321-4",
+        "Date of Birth   : 14-03-1990",
+        "CNIC            : 35202-5550117-3",
+        "P.Eng., Engineers and Geoscientists BC (EGBC) - PMP #1489223",
+        "born 1990-03-14 in Lahore",
+    ],
+)
+def test_postcodes_identity_numbers_and_dates_of_birth_are_not_phone_numbers(text):
+    assert find_phones(text) == []
+
+
+def test_a_phone_number_span_has_no_surrounding_space_and_keeps_its_opening_bracket():
+    text = "Phone: (+84) 912 555 307\nMobile: 0917 555 3826 / (046) 555-2290"
+    assert [text[p.start : p.end] for p in find_phones(text, ("PH",))] == [
+        "(+84) 912 555 307",
+        "0917 555 3826",
+        "(046) 555-2290",
+    ]
+
+
+def test_referees_addresses_and_numbers_are_no_entities_and_shield_their_text():
+    text = (
+        "Maricel Dela Cruz\nmaricel@example.ph | 0917 555 3826\n\n"
+        "CHARACTER REFERENCES\n"
+        "Ms. Rowena Santos – Operations Manager – 0918 555 4410\n"  # noqa: RUF001
+        "Mr. Jerome Lacson – jerome.lacson@vcsi.com.ph\n"  # noqa: RUF001
+    )
+    referee = text.index("jerome.lacson")
+    model = [_entity(text, referee, referee + 6, "NAME")]
+
+    merged = merge_patterns(text, model, PatternRecognizers(LABELS))
+
+    assert _spans(merged) == [("EMAIL", "maricel@example.ph"), ("PHONE", "0917 555 3826")]
+
+
 # -- the served path ---------------------------------------------------------------------------
 
 

@@ -9,8 +9,9 @@ token classifier cuts them into pieces (an address is many word pieces). The pat
 - ``PHONE``: :mod:`phonenumbers`' matcher at ``POSSIBLE`` leniency on every run of digits and
   phone separators of one line, without a region for a run that starts with ``+`` and once per
   region of :data:`PHONE_REGIONS` (national forms) otherwise, keeping candidates with 7-15
-  digits that are not dates (``03/2019 - 05/2021``, ``2015 - 2019``, ``2019-03``); overlapping
-  candidates keep the longest. The matcher's cost grows faster than the length of what it is
+  digits that are not dates (``03/2019 - 05/2021``, ``2015 - 2019``, ``2019-03``,
+  ``14-03-1990``) nor follow a word that says what else they are (``CEP``, ``P.O. Box``, ``RUT``,
+  ``CNIC``, ``Date of Birth``, ``#``); overlapping candidates keep the longest. The matcher's cost grows faster than the length of what it is
   given, so a run longer than :data:`_MAX_RUN_CHARS` is looked at in overlapping windows of
   that length (every number of up to half of it lies whole in one), and a text gets at most
   :data:`_MAX_PHONE_PIECES` runs or windows looked at: the cost is linear in the text and
@@ -18,6 +19,9 @@ token classifier cuts them into pieces (an address is many word pieces). The pat
   phone numbers);
 - ``URL``: ``http(s)://...``, ``www....`` and bare ``domain.tld/path`` (``linkedin.com/in/...``),
   without trailing punctuation.
+
+E-mail addresses and phone numbers after a references heading are the referees': they become
+:data:`REFEREE_CONTACT` spans, which no model has as a label.
 
 A pattern span whose label the model does not have (``URL`` for the shipped labels) is a
 *shield*: it yields no entity, but still removes model spans that overlap it, so a URL is never
@@ -72,10 +76,31 @@ _URL_TRAILING = ".,;:!?'\""
 _PHONE_CANDIDATE = re.compile(r"[+(]?\d[\d \t().\/-]{5,}\d\)?")
 _DATE = re.compile(
     r"[–—]"  # noqa: RUF001
+    r"|(?<![\d/.-])\d{1,2}[/.-]\d{1,2}[/.-](?:19|20)\d\d(?![\d/.-])"
+    r"|(?<![\d/.-])(?:19|20)\d\d[/.-]\d{1,2}[/.-]\d{1,2}(?![\d/.-])"
     r"|(?<![\d/.-])\d{1,2}[/.-](?:19|20)\d\d(?![\d/.-])"
     r"|(?<![\d/.-])(?:19|20)\d\d[/.-]\d{1,2}(?![\d/.-])"
     r"|^\(?(?:19|20)\d\d\s*[-/]\s*(?:19|20)?\d\d\)?$"
 )
+
+#: What, written just before a number, says it is no phone number: a postcode, a post box, an
+#: identity, tax or licence number, a date of birth (``CEP 30710-580``, ``RUT: 15.555.321``,
+#: ``PMP #1489223``).
+_NOT_A_PHONE_BEFORE = re.compile(
+    r"(?:\b(?:CEP|ZIP(?:\s*code)?|post\s*code|postal\s*code|P\.?\s*O\.?\s*Box|RUT|CNIC|CPF|"
+    r"DNI|NIF|NIE|SSN|ID|passport(?:\s*no)?|licen[cs]e(?:\s*(?:no|number))?|"
+    r"date\s+of\s+birth|DOB|born)|#|\bNo)\s*[:.#]?\s*$",
+    re.IGNORECASE,
+)
+_BEFORE_CHARS = 32
+#: A line that opens the referees' section: what follows is other people's contact details.
+_REFERENCES_HEADING = re.compile(
+    r"^[\W_]*(?:(?:character|professional|personal|work)\s+)?(?:references|referees|refer[eê]ncias|referencias|r[ée]f[ée]rences|referenzen|"
+    r"referenze)\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+#: The label of an e-mail address or phone number in the referees' section: a shield, no entity.
+REFEREE_CONTACT = "REFEREE_CONTACT"
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,9 +149,28 @@ def find_phones(text: str, regions: Sequence[str] = PHONE_REGIONS) -> list[Patte
             for match in matcher:
                 raw = match.raw_string
                 digits = sum(char.isdigit() for char in raw)
-                if _MIN_PHONE_DIGITS <= digits <= _MAX_PHONE_DIGITS and not _DATE.search(raw):
-                    candidates.add((offset + match.start, offset + match.end))
+                start = offset + match.start
+                before = text[max(0, start - _BEFORE_CHARS) : start]
+                if (
+                    _MIN_PHONE_DIGITS <= digits <= _MAX_PHONE_DIGITS
+                    and not _DATE.search(raw)
+                    and not _NOT_A_PHONE_BEFORE.search(before)
+                ):
+                    candidates.add(_phone_edges(text, start, offset + match.end))
     return [PatternSpan(start, end, "PHONE") for start, end in _longest_first(candidates)]
+
+
+def _phone_edges(text: str, start: int, end: int) -> tuple[int, int]:
+    """A matched number without surrounding whitespace, with the ``(`` of ``(+84) 912 ...``
+    that the matcher left out."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    covered = text[start:end]
+    if covered.count(")") > covered.count("(") and text[start - 1 : start] == "(":
+        start -= 1
+    return start, end
 
 
 def _phone_pieces(text: str) -> Iterator[tuple[str, int]]:
@@ -197,7 +241,17 @@ class PatternRecognizers:
         """The pattern spans of ``text``, non-overlapping (longest wins), in text order."""
         found = [*find_urls(text), *find_emails(text), *find_phones(text, self.phone_regions)]
         by_range = {(span.start, span.end): span for span in found}
-        return [by_range[key] for key in _longest_first(by_range)]
+        spans = [by_range[key] for key in _longest_first(by_range)]
+        heading = _REFERENCES_HEADING.search(text)
+        if heading is None:
+            return spans
+        # Referees' addresses and numbers are not the candidate's: they shield their text.
+        return [
+            PatternSpan(span.start, span.end, REFEREE_CONTACT)
+            if span.start >= heading.start() and span.label in ("EMAIL", "PHONE")
+            else span
+            for span in spans
+        ]
 
     def merge(self, text: str, model_spans: Sequence[S]) -> tuple[list[S], list[PatternSpan]]:
         """Model spans of ``text`` kept by the merge rule, and the pattern entities to add.

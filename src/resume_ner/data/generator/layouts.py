@@ -5,7 +5,7 @@ Each layout is a function ``(Writer) -> None`` registered in :data:`LAYOUTS`: pl
 Markdown, PDF-extracted text (lines broken at odd places), experience as a table, two columns
 interleaved line by line, Europass, a LinkedIn export and an academic CV. The spans follow
 docs/annotation.md: labels, headings, dates, companies, URLs, certifications and referees'
-names are never entities.
+names and contact details are never entities.
 """
 
 from __future__ import annotations
@@ -413,14 +413,13 @@ class Writer:
             if not r.referees:
                 b.line(rng.choice(self.language.references))
             for referee, title, company in r.referees:
-                # Referees are other people: their names and titles are not entities, their
-                # e-mail addresses and phone numbers are (every address and number is).
+                # Referees are other people: their names, titles, addresses and numbers are not
+                # entities (the candidate's contact details are).
                 prefix = rng.choice(("", "Dr. ", "Mr. ", "Ms. ", "Prof. "))
                 b.line(f"{prefix}{referee.name}, {title}, {company}")
-                b.entity(referee.email, "EMAIL")
+                b.add(referee.email)
                 if rng.random() < 0.7:
-                    b.add(" | ")
-                    b.entity(referee.phone, "PHONE")
+                    b.add(f" | {referee.phone}")
                 b.line()
 
 
