@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from resume_ner.data.documents import Document
@@ -16,12 +15,8 @@ def test_the_same_texts_give_the_same_vocabulary(default_corpus: list[Document])
     )
 
 
-def test_building_on_the_default_corpus_takes_under_two_seconds(default_corpus, tiny_tokenizer):
-    texts = [d.text for d in default_corpus]
-    started = time.perf_counter()
-    tokenizer = build_wordpiece_tokenizer(texts, vocab_size=4000)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 2.0, f"took {elapsed:.2f} s"
+def test_a_tokenizer_built_on_the_default_corpus_fills_most_of_its_vocabulary(default_corpus):
+    tokenizer = build_wordpiece_tokenizer([d.text for d in default_corpus], vocab_size=4000)
     assert 1000 < len(tokenizer) <= 4000
 
 
