@@ -18,7 +18,7 @@ from resume_ner.config.errors import ConfigError
 def test_default_data_config_is_a_quick_synthetic_demo_with_the_eight_labels():
     config = load_data_config()
     assert isinstance(config.source, SyntheticSource)
-    assert config.source.n_documents == 400
+    assert config.source.n_documents == 800
     assert sorted(config.labels) == sorted(DEFAULT_LABELS) and len(config.labels) == 8
     assert (config.max_length, config.stride) == (128, 32)
     assert config.label_map["PERSON"] == "NAME"

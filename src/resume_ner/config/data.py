@@ -54,7 +54,7 @@ class SyntheticSource(StrictModel):
     """Documents from the seeded synthetic resume generator shipped with the package."""
 
     type: Literal["synthetic"] = "synthetic"
-    n_documents: int = Field(400, ge=1, le=1_000_000)
+    n_documents: int = Field(800, ge=1, le=1_000_000)
     seed: int = 13
 
 

@@ -138,7 +138,7 @@ class HpoConfig(StrictModel):
         default_factory=default_backbone_search_spaces
     )
     n_trials: int = Field(3, ge=1, le=100_000)
-    epochs: int | None = Field(2, ge=1)
+    epochs: int | None = Field(1, ge=1)
     timeout_s: float | None = Field(None, gt=0)
     objective: ObjectiveConfig = Field(default_factory=ObjectiveConfig)
     sampler: SamplerConfig = Field(default_factory=SamplerConfig)

@@ -35,7 +35,7 @@ class EarlyStoppingConfig(StrictModel):
 class TrainConfig(StrictModel):
     """Everything ``train.yaml`` holds."""
 
-    epochs: int = Field(10, ge=1, le=10_000)
+    epochs: int = Field(5, ge=1, le=10_000)
     batch_size: int = Field(16, ge=1)
     eval_batch_size: int = Field(64, ge=1)
     learning_rate: float | None = Field(None, gt=0.0, lt=1.0)
