@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from resume_ner.cli.app import ARTIFACT_TIMEOUT_ENV
 from resume_ner.config.mlflow import AzureMLConfig
 from resume_ner.tracking.azureml import (
-    ARTIFACT_TIMEOUT_ENV,
     apply_azureml_artifact_patch,
     azureml_tracking_uri,
     is_azureml_uri,
