@@ -12,7 +12,7 @@ from resume_ner.data.synthetic import generate_documents
 
 @pytest.fixture(scope="session")
 def default_corpus() -> list[Document]:
-    """The default demo corpus: 400 synthetic resumes, seed 13."""
+    """The first 400 resumes of the default corpus (seed 13)."""
     return generate_documents(400, 13)
 
 
