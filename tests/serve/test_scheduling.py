@@ -14,7 +14,7 @@ import pytest
 
 from resume_ner.config.serve import ServeConfig, ServeConnections, ServeQueue
 from resume_ner.serve.app import create_app
-from resume_ner.serve.connections import FD_RESERVE, connection_cap
+from resume_ner.serve.connections import ACCEPT_BATCHES_IN_FLIGHT, FD_RESERVE, connection_cap
 from resume_ner.serve.errors import ServerBusyError
 from resume_ner.serve.scheduling import DocumentPool, FairQueue
 from resume_ner.serve.server import BackgroundServer
@@ -158,7 +158,7 @@ def test_the_document_pool_refuses_files_beyond_its_threads_and_waiting_room():
 def test_the_connection_cap_fits_under_the_descriptor_limit():
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
 
-    assert connection_cap(10**9, 128) == soft - 128 - FD_RESERVE
+    assert connection_cap(10**9, 128) == soft - ACCEPT_BATCHES_IN_FLIGHT * 128 - FD_RESERVE
     assert connection_cap(100, 128) == 100
 
 

@@ -69,8 +69,8 @@ class ServeConnections(StrictModel):
 
     ``max_open``: open connections per worker; past it the oldest idle one (no request in
     progress) is closed, and when none is idle the newcomer is answered 503 and closed. The
-    cap is lowered to fit the process's file-descriptor limit less ``backlog`` and a reserve,
-    so that accepting never runs out of descriptors. ``backlog``: the listen queue, also the
+    cap is lowered to fit the process's file-descriptor limit less three accept batches of
+    ``backlog`` and a reserve, so that accepting never runs out of descriptors. ``backlog``: the listen queue, also the
     most connections accepted at once.
     """
 

@@ -28,6 +28,10 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 #: Descriptors kept free for what the process opens besides connections (logs, libraries).
 FD_RESERVE = 64
+#: Accept batches that can be in flight before the connections they push out are closed: a
+#: connection accepted now is made (and closes the oldest idle one) a few event-loop turns later,
+#: and every turn can accept another ``backlog`` connections.
+ACCEPT_BATCHES_IN_FLIGHT = 3
 
 
 def _raw_response(status: bytes, detail: str, *headers: bytes) -> bytes:
@@ -51,12 +55,14 @@ _BUSY_RESPONSE = _raw_response(
 
 
 def connection_cap(max_open: int, backlog: int) -> int:
-    """``max_open`` lowered so that open connections, a full accept batch (``backlog``) and
-    :data:`FD_RESERVE` fit under this process's soft file-descriptor limit (at least 1)."""
+    """``max_open`` lowered so that open connections, :data:`ACCEPT_BATCHES_IN_FLIGHT` accept
+    batches (``backlog`` each) and :data:`FD_RESERVE` fit under this process's soft
+    file-descriptor limit (at least 1)."""
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft == resource.RLIM_INFINITY:
         return max_open
-    return max(1, min(max_open, soft - backlog - FD_RESERVE))
+    in_flight = ACCEPT_BATCHES_IN_FLIGHT * backlog
+    return max(1, min(max_open, soft - in_flight - FD_RESERVE))
 
 
 class GuardedH11Protocol(H11Protocol):
